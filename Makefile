@@ -1,0 +1,46 @@
+# Two set-up commands: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Debian packages: exiftool is the tests' independent metadata oracle; the rest are the
+# libraries Qt needs even when it draws offscreen.
+TEST_DEBS := libimage-exiftool-perl
+QT_DEBS   := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
+
+.PHONY: run test lint format bench sysdeps-test sysdeps-qt clean
+
+run: $(VENV)/.installed sysdeps-qt
+	$(BIN)/creatorapp gui
+
+test: $(VENV)/.installed-test sysdeps-test sysdeps-qt
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2 tests
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff format --check . && $(BIN)/ruff check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed-test sysdeps-test
+	$(BIN)/python benchmarks/bench_tag.py
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+sysdeps-test:
+	@sh installers/debian-packages.sh $(TEST_DEBS)
+
+sysdeps-qt:
+	@sh installers/debian-packages.sh $(QT_DEBS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,3 @@
+from creatorapp.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""``creatorapp``: the command line.  Each command parses, calls a core service and prints.
+
+Exit codes: 0 all well, 1 some file failed (or is not reserved, for ``verify``), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from creatorapp import APP_TITLE, __version__
+from creatorapp.cli import policy_cmd, tag_cmd
+from creatorapp.cli.common import EXIT_USAGE, UsageError
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not the whole usage block
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="creatorapp",
+        description=f"{APP_TITLE}: reserve your works against AI training and keep proof.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", help="open the window (the default with no command)")
+    gui.add_argument("--exit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
+    gui.set_defaults(run=_run_gui)
+
+    tag_cmd.add_commands(sub)
+    policy_cmd.add_commands(sub)
+    return parser
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from creatorapp.gui.app import run
+
+    return run(exit_after_ms=args.exit_after)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv or ["gui"])
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except UsageError as exc:
+        print(f"creatorapp: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("creatorapp: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,96 @@
+"""Decide which fields a file needs, and check afterwards that it got them and lost nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from creatorapp.core.media.base import FileProblem
+from creatorapp.core.media.exiv2 import Metadata
+from creatorapp.core.signals import Family, Field, Mode, validate_data_mining
+
+X_DEFAULT = 'lang="x-default"'
+
+
+def _norm(value: object) -> object:
+    if isinstance(value, dict):
+        return (value.get(X_DEFAULT) or "").strip()
+    if isinstance(value, list):
+        return [str(v).strip() for v in value]
+    return str(value).strip() if value is not None else ""
+
+
+def same(current: object, wanted: object) -> bool:
+    return current is not None and _norm(current) == _norm(wanted)
+
+
+def is_empty(value: object) -> bool:
+    normalised = _norm(value)
+    return not normalised or normalised == [""] * len(normalised)
+
+
+def merged(current: object, wanted: object) -> object:
+    """The value to write: a language alternative keeps its other languages."""
+    if isinstance(wanted, dict) and isinstance(current, dict):
+        return {**current, **wanted}
+    return wanted
+
+
+@dataclass
+class Plan:
+    changes: dict[Family, dict[str, object]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(self.changes.values())
+
+    def keys(self) -> set[str]:
+        return {k for family in self.changes.values() for k in family}
+
+    def drop(self, family: Family, note: str) -> None:
+        if self.changes.pop(family, None):
+            self.notes.append(note)
+
+
+def plan(
+    meta: Metadata,
+    fields: Iterable[Field],
+    families: frozenset[Family],
+    *,
+    force: bool = False,
+    format_name: str = "this format",
+) -> Plan:
+    result = Plan()
+    for f in fields:
+        if f.key == "Xmp.plus.DataMining":
+            validate_data_mining(str(f.value))
+        if f.family not in families:
+            note = f"{format_name} has no place for {f.family.value.upper()}; XMP carries the values"
+            if note not in result.notes:
+                result.notes.append(note)
+            continue
+        current = meta.get(f.key)
+        if f.mode is Mode.OWN:
+            needed = not same(current, f.value)
+        else:
+            needed = is_empty(current) or (force and not same(current, f.value))
+        if needed:
+            result.changes.setdefault(f.family, {})[f.key] = merged(current, f.value)
+    return result
+
+
+def verify(before: Metadata, after: Metadata, planned: Plan, *, ignore: Iterable[str] = ()) -> None:
+    """Every planned value reads back, and every other field is exactly as it was."""
+    for family in planned.changes.values():
+        for key, value in family.items():
+            if not same(after.get(key), value):
+                raise FileProblem(f"check after writing failed: {key} did not read back")
+    skip = planned.keys() | set(ignore)
+    for name in ("xmp", "exif", "iptc"):
+        old, new = getattr(before, name), getattr(after, name)
+        for key, value in old.items():
+            if key not in skip and new.get(key) != value:
+                raise FileProblem(
+                    f"check after writing failed: {key} would not have been kept; "
+                    "the file was left as it was"
+                )

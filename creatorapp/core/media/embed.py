@@ -1,0 +1,96 @@
+"""Writing the reservation into a file, the same way for every container format.
+
+read what is there -> plan what is missing -> build the new bytes by splicing -> check them
+(image payload identical, our values read back by exiv2, every other field unchanged) -> safe
+write.  A file that already says everything is not written at all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from creatorapp.core.media import exiv2, tiff_ifd
+from creatorapp.core.media.base import Container, ExifTags, FileProblem, Outcome, Status
+from creatorapp.core.media.changes import Plan, plan, verify
+from creatorapp.core.media.safe_write import safe_write
+from creatorapp.core.signals import Family, Field
+
+UTF8_CHARSET = "\x1b%G"
+
+
+def _exif_tags(container: Container, parsed: object, meta: exiv2.Metadata, wanted: Plan) -> ExifTags:
+    changes = wanted.changes.get(Family.EXIF)
+    if not changes:
+        return {}
+    block = container.exif_block(parsed)
+    if block is None and meta.exif:
+        wanted.drop(Family.EXIF, "EXIF is stored in a form Creator Reserve does not rewrite; left as it was")
+        return {}
+    if block is not None:
+        try:
+            tiff_ifd.read_ifd0(block)
+        except tiff_ifd.TiffError:
+            wanted.drop(Family.EXIF, "the EXIF block is damaged; left as it was")
+            return {}
+    return {tiff_ifd.EXIF_TAGS[k]: tiff_ifd.ascii_value(str(v)) for k, v in changes.items()}
+
+
+def _iptc_source(data: bytes, meta: exiv2.Metadata, wanted: Plan) -> bytes | None:
+    changes = wanted.changes.get(Family.IPTC)
+    if not changes:
+        return None
+    text = "".join(v if isinstance(v, str) else "".join(v) for v in changes.values())
+    if not text.isascii():
+        if meta.iptc:
+            wanted.drop(Family.IPTC, "the existing IPTC block has no declared character set; "
+                        "non-ASCII text went to XMP only")
+            return None
+        changes = {"Iptc.Envelope.CharacterSet": UTF8_CHARSET, **changes}
+    return exiv2.write_iptc(data, changes)
+
+
+def tag_embedded(
+    path: Path, display: str, container: Container, fields: tuple[Field, ...], *, force: bool, dry_run: bool
+) -> Outcome:
+    stat = os.stat(path)
+    with open(path, "rb") as handle:
+        probe = container.read_for_check(handle)
+        try:
+            meta = exiv2.read(probe, want_raw_xmp=False)
+            wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
+            if not wanted:
+                return Outcome(display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes))
+        except exiv2.Exiv2Error:
+            pass  # the full parse below says what is wrong in plain words
+        handle.seek(0)
+        data = handle.read()
+    parsed = container.parse(data)
+    try:
+        meta = exiv2.read(data)
+    except exiv2.Exiv2Error as exc:
+        raise FileProblem(f"the metadata cannot be read ({exc})") from None
+    wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
+    if not wanted:
+        return Outcome(display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes))
+
+    exif_tags = _exif_tags(container, parsed, meta, wanted)
+    iptc_from = _iptc_source(data, meta, wanted)
+    xmp_changes = wanted.changes.get(Family.XMP)
+    packet = exiv2.update_packet(meta.raw_xmp or None, xmp_changes) if xmp_changes else None
+    result = container.splice(parsed, xmp=packet, exif_tags=exif_tags, iptc_from=iptc_from)
+
+    # Check the new bytes before they go anywhere near the original.
+    after = container.parse(result)
+    if container.payload(after) != container.payload(parsed):
+        raise FileProblem("check after writing failed: the image data would have changed")
+    container.check_result(parsed, after)
+    try:
+        meta_after = exiv2.read(result, want_raw_xmp=False)
+    except exiv2.Exiv2Error as exc:
+        raise FileProblem(f"check after writing failed: exiv2 cannot read the result ({exc})") from None
+    verify(meta, meta_after, wanted, ignore=("Exif.Image.XMLPacket",) if packet else ())
+
+    if not dry_run:
+        safe_write(path, result, expect_stat=stat)
+    return Outcome(display, Status.TAGGED, format=container.name, notes=tuple(wanted.notes))

@@ -1,0 +1,94 @@
+"""The one place that talks to exiv2 (through pyexiv2).
+
+pyexiv2 is not thread-safe and its log level is process-wide, so every call goes through a lock.
+Parallel tagging uses processes, not threads.  exiv2 reads metadata (our first oracle) and
+serialises XMP packets; the bytes of image files are assembled by the container modules.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import pyexiv2
+
+_LOCK = threading.RLock()
+pyexiv2.set_log_level(4)  # exiv2 complaints about maker notes are not our errors; real failures still raise
+
+EMPTY_PACKET = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"></rdf:RDF></x:xmpmeta>'
+    '<?xpacket end="w"?>'
+)
+
+
+class Exiv2Error(ValueError):
+    """exiv2 could not make sense of the data; the message is exiv2's, tidied."""
+
+
+@dataclass
+class Metadata:
+    xmp: dict = field(default_factory=dict)
+    exif: dict = field(default_factory=dict)
+    iptc: dict = field(default_factory=dict)
+    raw_xmp: str = ""
+
+    def family(self, name: str) -> dict:
+        return {"Xmp": self.xmp, "Exif": self.exif, "Iptc": self.iptc}[name]
+
+    def get(self, key: str) -> object:
+        return self.family(key.split(".", 1)[0]).get(key)
+
+
+def _tidy(exc: Exception) -> str:
+    text = str(exc).strip().rstrip(".")
+    return text[:1].lower() + text[1:] if text else type(exc).__name__
+
+
+def read(data: bytes, *, want_raw_xmp: bool = True) -> Metadata:
+    """All metadata exiv2 finds in ``data`` (an image or an XMP packet)."""
+    with _LOCK:
+        try:
+            with pyexiv2.ImageData(data) as img:
+                meta = Metadata(img.read_xmp(), img.read_exif(), img.read_iptc())
+                if want_raw_xmp and meta.xmp:
+                    meta.raw_xmp = img.read_raw_xmp()
+                return meta
+        except (RuntimeError, ValueError, UnicodeDecodeError) as exc:
+            raise Exiv2Error(_tidy(exc)) from None
+
+
+def update_packet(raw_packet: str | bytes | None, changes: dict) -> bytes:
+    """A new XMP packet: the existing one (every property kept) with ``changes`` applied."""
+    source = raw_packet or EMPTY_PACKET
+    if isinstance(source, str):
+        source = source.encode("utf-8")
+    with _LOCK:
+        try:
+            with pyexiv2.ImageData(source) as img:
+                img.modify_xmp(changes)
+                return img.get_bytes()
+        except (RuntimeError, ValueError, UnicodeDecodeError) as exc:
+            raise Exiv2Error(f"the existing XMP could not be updated ({_tidy(exc)})") from None
+
+
+def read_path(path: str) -> Metadata:
+    """Metadata of a file exiv2 reads from disk itself (large raw files are not loaded)."""
+    with _LOCK:
+        try:
+            with pyexiv2.Image(path) as img:
+                return Metadata(img.read_xmp(), img.read_exif(), img.read_iptc())
+        except (RuntimeError, ValueError, UnicodeDecodeError) as exc:
+            raise Exiv2Error(_tidy(exc)) from None
+
+
+def write_iptc(data: bytes, changes: dict) -> bytes:
+    """The whole image with IPTC changes, as exiv2 writes it (callers take just the IPTC part)."""
+    with _LOCK:
+        try:
+            with pyexiv2.ImageData(data) as img:
+                img.modify_iptc(changes)
+                return img.get_bytes()
+        except (RuntimeError, ValueError, UnicodeDecodeError) as exc:
+            raise Exiv2Error(f"IPTC could not be written ({_tidy(exc)})") from None

@@ -1,0 +1,166 @@
+"""THE mapping from a policy to the value each carrier holds.
+
+Nothing else in the application decides what a file, a site or a credential says: writers,
+generators and readers all ask this module.  Values come from tables so that the mapping can be
+read (and reviewed against the standards) at a glance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from types import MappingProxyType
+
+from creatorapp.core.policy import Permission, Policy, PolicyError, Use
+
+# --- IPTC / PLUS Data Mining vocabulary (standards.md §2.2) ---------------------------------
+
+PLUS_NS = "http://ns.useplus.org/ldf/xmp/1.0/"
+VOCAB_PREFIX = "http://ns.useplus.org/ldf/vocab/"
+
+DATA_MINING_VOCABULARY: Mapping[str, str] = MappingProxyType(
+    {
+        VOCAB_PREFIX + code: label
+        for code, label in (
+            ("DMI-UNSPECIFIED", "Unspecified - no prohibition defined"),
+            ("DMI-ALLOWED", "Allowed"),
+            ("DMI-PROHIBITED-AIMLTRAINING", "Prohibited for AI/ML training"),
+            ("DMI-PROHIBITED-GENAIMLTRAINING", "Prohibited for Generative AI/ML training"),
+            ("DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING", "Prohibited except for search engine indexing"),
+            ("DMI-PROHIBITED", "Prohibited"),
+            ("DMI-PROHIBITED-SEECONSTRAINT", "Prohibited, see plus:OtherConstraints"),
+            ("DMI-PROHIBITED-SEEEMBEDDEDRIGHTSEXPR", "Prohibited, see iptcExt:EmbdEncRightsExpr"),
+            ("DMI-PROHIBITED-SEELINKEDRIGHTSEXPR", "Prohibited, see iptcExt:LinkedEncRightsExpr"),
+        )
+    }
+)
+NOT_RESERVED = frozenset({VOCAB_PREFIX + "DMI-ALLOWED", VOCAB_PREFIX + "DMI-UNSPECIFIED"})
+
+_P, _A = Permission.PROHIBITED, Permission.ALLOWED
+
+# First matching row wins.  A row names the permissions it requires; uses it does not name may be
+# anything.  "constraints" True means the policy carries a constraints text.
+DATA_MINING_RULES: tuple[tuple[Mapping[Use, Permission], bool | None, str], ...] = (
+    ({u: _A for u in Use}, None, "DMI-ALLOWED"),
+    ({}, True, "DMI-PROHIBITED-SEECONSTRAINT"),
+    ({Use.DATA_MINING: _P, Use.SEARCH_INDEXING: _P}, None, "DMI-PROHIBITED"),
+    ({Use.DATA_MINING: _P, Use.SEARCH_INDEXING: _A}, None, "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING"),
+    ({Use.DATA_MINING: _A, Use.AI_TRAINING: _P}, None, "DMI-PROHIBITED-AIMLTRAINING"),
+    ({Use.DATA_MINING: _A, Use.AI_TRAINING: _A, Use.GENAI_TRAINING: _P}, None, "DMI-PROHIBITED-GENAIMLTRAINING"),
+)
+
+# The plain-words reservation carried in xmpRights:UsageTerms and the EXIF notice.
+_ART_43 = "under Art. 4(3) Directive (EU) 2019/790"
+USAGE_TERMS: Mapping[str, str] = MappingProxyType(
+    {
+        "DMI-ALLOWED": "Text and data mining and AI training of this work are permitted.",
+        "DMI-PROHIBITED": f"Reserved against all text and data mining, including AI training and search engine indexing, {_ART_43}.",
+        "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING": f"Reserved against text and data mining and AI training {_ART_43}; search engine indexing is permitted.",
+        "DMI-PROHIBITED-AIMLTRAINING": f"Reserved against AI and machine-learning training {_ART_43}.",
+        "DMI-PROHIBITED-GENAIMLTRAINING": f"Reserved against generative AI training {_ART_43}.",
+        "DMI-PROHIBITED-SEECONSTRAINT": f"Reserved against text and data mining and AI training {_ART_43}, except as stated in the constraints.",
+    }
+)
+
+
+def validate_data_mining(value: str) -> str:
+    """Refuse anything outside the nine IPTC URIs (a bare code is refused too: it is not a URI)."""
+    if value not in DATA_MINING_VOCABULARY:
+        raise PolicyError(
+            f"{value!r} is not an IPTC Data Mining value; expected a full URI from "
+            f"{VOCAB_PREFIX} such as {VOCAB_PREFIX}DMI-PROHIBITED"
+        )
+    return value
+
+
+def data_mining_code(policy: Policy) -> str:
+    has_constraints = bool(policy.constraints.strip())
+    for required, constraints, code in DATA_MINING_RULES:
+        if constraints is not None and constraints != has_constraints:
+            continue
+        if all(policy.uses[u] is p for u, p in required.items()):
+            return code
+    raise PolicyError(
+        f"policy {policy.name!r}: no IPTC Data Mining value expresses these choices; "
+        "add a constraints text that says them in words"
+    )
+
+
+def data_mining_uri(policy: Policy) -> str:
+    return validate_data_mining(VOCAB_PREFIX + data_mining_code(policy))
+
+
+def usage_terms(policy: Policy) -> str:
+    return USAGE_TERMS[data_mining_code(policy)]
+
+
+def is_reserved(data_mining: str | None) -> bool:
+    return bool(data_mining) and data_mining in DATA_MINING_VOCABULARY and data_mining not in NOT_RESERVED
+
+
+# --- Embedded fields -------------------------------------------------------------------------
+
+
+class Mode(Enum):
+    """OWN: the policy decides the value.  FILL: written only where the file has none, because
+    it may hold the photographer's own words (overwritten only when the user forces it)."""
+
+    OWN = "own"
+    FILL = "fill"
+
+
+class Family(Enum):
+    XMP = "Xmp"
+    EXIF = "Exif"
+    IPTC = "Iptc"
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    value: str | dict[str, str] | list[str]
+    mode: Mode
+
+    @property
+    def family(self) -> Family:
+        return Family(self.key.split(".", 1)[0])
+
+
+def lang_alt(text: str) -> dict[str, str]:
+    return {'lang="x-default"': text}
+
+
+def exif_notice(policy: Policy) -> str:
+    """The human-readable notice for EXIF Copyright (no EXIF tag is machine-readable here)."""
+    parts = [policy.copyright_notice.strip(), usage_terms(policy)]
+    return " ".join(p for p in parts if p)
+
+
+# key, mode, value from policy (None = not written for this policy)
+_FIELD_TABLE: tuple[tuple[str, Mode, object], ...] = (
+    ("Xmp.plus.DataMining", Mode.OWN, data_mining_uri),
+    ("Xmp.plus.OtherConstraints", Mode.OWN, lambda p: lang_alt(p.constraints) if p.constraints else None),
+    ("Xmp.xmpRights.Marked", Mode.OWN, lambda p: "True"),
+    ("Xmp.xmpRights.UsageTerms", Mode.OWN, lambda p: lang_alt(usage_terms(p))),
+    ("Xmp.xmpRights.WebStatement", Mode.OWN, lambda p: p.policy_url or None),
+    ("Xmp.dc.rights", Mode.FILL, lambda p: lang_alt(p.copyright_notice) if p.copyright_notice else None),
+    ("Xmp.dc.creator", Mode.FILL, lambda p: [p.creator] if p.creator else None),
+    ("Exif.Image.Copyright", Mode.FILL, exif_notice),
+    ("Exif.Image.Artist", Mode.FILL, lambda p: p.creator or None),
+    ("Iptc.Application2.Copyright", Mode.FILL, lambda p: p.copyright_notice[:128] or None),
+    ("Iptc.Application2.Byline", Mode.FILL, lambda p: [p.creator[:32]] if p.creator else None),
+)
+
+OWNED_KEYS = frozenset(k for k, m, _ in _FIELD_TABLE if m is Mode.OWN)
+ALL_KEYS = frozenset(k for k, _, _ in _FIELD_TABLE)
+
+
+def embedded_fields(policy: Policy) -> tuple[Field, ...]:
+    """Every metadata field a file should carry for this policy."""
+    fields = []
+    for key, mode, make in _FIELD_TABLE:
+        value = make(policy)
+        if value is not None:
+            fields.append(Field(key, value, mode))
+    return tuple(fields)

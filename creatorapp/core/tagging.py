@@ -1,0 +1,249 @@
+"""The tag and verify services: batches of files, in parallel, idempotent, one outcome per file.
+
+The CLI and the GUI both call :func:`tag_paths` and :func:`verify_paths`.  No file ever raises
+out of here: every problem becomes a ``failed`` outcome with a plain-words reason, and the batch
+goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from creatorapp.core import media  # noqa: F401  (registers the formats)
+from creatorapp.core.media import exiv2
+from creatorapp.core.media.base import (
+    HEAD_SIZE,
+    Container,
+    FileProblem,
+    Outcome,
+    SidecarFormat,
+    Status,
+    by_extension,
+    detect,
+)
+from creatorapp.core.media.embed import tag_embedded
+from creatorapp.core.media.safe_write import is_temp_name
+from creatorapp.core.media.sidecar import find_sidecar, read_sidecar, tag_sidecar
+from creatorapp.core.policy import Policy
+from creatorapp.core.signals import Field, embedded_fields, is_reserved
+
+log = logging.getLogger(__name__)
+
+_TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".crdownload", ".download", ".swp", ".swx", ".bak", "~")
+_SMALL_BATCH = 8
+
+
+def ignored_reason(name: str) -> str | None:
+    """Why a file name is not a work (hidden, editor or download temp file, sidecar), or None."""
+    lower = name.lower()
+    if name.startswith("."):
+        return "hidden file"
+    if name.startswith(("~$", "#")) or lower.endswith(_TEMP_SUFFIXES) or is_temp_name(name):
+        return "temporary file"
+    if lower.endswith(".xmp"):
+        return "XMP sidecar (it is updated together with its image)"
+    return None
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path
+    skip: str | None = None
+
+
+def iter_targets(paths: Iterable[Path]) -> Iterator[Target]:
+    """Files to tag: given files as they are, folders walked recursively in name order."""
+    for root in paths:
+        if root.is_dir():
+            yield from _walk(root)
+        elif root.exists():
+            reason = ignored_reason(root.name)
+            if reason is None and by_extension(root) is None:
+                reason = "not an image format Creator Reserve handles"
+            yield Target(root, reason)
+        else:
+            yield Target(root, "no such file or folder")
+
+
+def _walk(folder: Path) -> Iterator[Target]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield Target(folder, f"folder cannot be read ({exc.strerror or exc})")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(Path(entry.path))
+                continue
+            if not entry.is_file():
+                continue
+        except OSError:
+            continue
+        if ignored_reason(entry.name):
+            continue
+        path = Path(entry.path)
+        if by_extension(path) is None:
+            yield Target(path, "not an image format Creator Reserve handles")
+        else:
+            yield Target(path)
+
+
+@dataclass(frozen=True)
+class TagOptions:
+    force: bool = False
+    dry_run: bool = False
+
+
+def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOptions()) -> Outcome:
+    """Tag one file; never raises."""
+    display = str(path)
+    try:
+        real = Path(os.path.realpath(path))
+        stat = os.stat(real)
+        if not os.path.isfile(real):
+            raise FileProblem("not a regular file")
+        if not os.access(real, os.R_OK):
+            raise FileProblem("no permission to read the file")
+        with open(real, "rb") as handle:
+            head = handle.read(HEAD_SIZE)
+        fmt = detect(real, head)
+        if isinstance(fmt, SidecarFormat):
+            return tag_sidecar(real, display, fmt, fields, force=options.force, dry_run=options.dry_run)
+        if not options.dry_run and not os.access(real, os.W_OK):
+            raise FileProblem("the file is read-only")
+        if stat.st_nlink > 1:
+            raise FileProblem("the file has other hard links; rewriting it would separate them")
+        return tag_embedded(real, display, fmt, fields, force=options.force, dry_run=options.dry_run)
+    except FileProblem as exc:
+        return Outcome(display, Status.FAILED, reason=str(exc))
+    except exiv2.Exiv2Error as exc:
+        return Outcome(display, Status.FAILED, reason=f"the metadata cannot be read ({exc})")
+    except PermissionError:
+        return Outcome(display, Status.FAILED, reason="no permission to read or write the file")
+    except OSError as exc:
+        return Outcome(display, Status.FAILED, reason=f"file error: {exc.strerror or exc}")
+    except Exception as exc:  # a bug must not stop the batch or show a traceback
+        log.exception("unexpected error while tagging %s", path)
+        return Outcome(display, Status.FAILED, reason=f"unexpected error ({type(exc).__name__}: {exc})")
+
+
+def _tag_chunk(args: tuple[list[str], tuple[Field, ...], TagOptions]) -> list[Outcome]:
+    paths, fields, options = args
+    return [tag_file(Path(p), fields, options) for p in paths]
+
+
+ProgressFn = Callable[[Outcome], None]
+
+
+def tag_paths(
+    paths: Iterable[Path],
+    policy: Policy,
+    *,
+    options: TagOptions = TagOptions(),
+    jobs: int | None = None,
+    cancel: threading.Event | None = None,
+) -> Iterator[Outcome]:
+    """Outcomes for every target under ``paths`` as they complete (order not guaranteed).
+
+    Work runs in ``jobs`` processes (exiv2 is not thread-safe); ``cancel`` stops handing out new
+    files, and files already in hand are finished, never left half-written.
+    """
+    fields = embedded_fields(policy)
+    targets = list(iter_targets(paths))
+    todo: list[str] = []
+    for target in targets:
+        if target.skip:
+            yield Outcome(str(target.path), Status.SKIPPED, reason=target.skip)
+        else:
+            todo.append(str(target.path))
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if jobs == 1 or len(todo) <= _SMALL_BATCH:
+        for path in todo:
+            if cancel is not None and cancel.is_set():
+                return
+            yield tag_file(Path(path), fields, options)
+        return
+    chunk = max(1, min(32, len(todo) // (jobs * 8) or 1))
+    chunks = [(todo[i : i + chunk], fields, options) for i in range(0, len(todo), chunk)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending = [pool.submit(_tag_chunk, c) for c in chunks]
+        try:
+            for future in pending:
+                if cancel is not None and cancel.is_set():
+                    break
+                yield from future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+# --- reading back ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reservation:
+    path: str
+    reserved: bool
+    data_mining: str | None
+    source: str  # "embedded" | "sidecar" | "none"
+    error: str | None = None
+
+    def as_json(self) -> dict:
+        doc = {
+            "path": self.path,
+            "reserved": self.reserved,
+            "data_mining": self.data_mining,
+            "source": self.source,
+        }
+        if self.error:
+            doc["error"] = self.error
+        return doc
+
+
+def read_reservation(path: Path) -> Reservation:
+    """What a crawler reading the file (or its sidecar) would be told; never raises."""
+    display = str(path)
+    embedded_error = None
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD_SIZE)
+            fmt = detect(path, head)
+            if isinstance(fmt, Container):
+                handle.seek(0)
+                meta = exiv2.read(fmt.read_for_check(handle), want_raw_xmp=False)
+            else:
+                meta = exiv2.read_path(str(path))
+        value = meta.xmp.get("Xmp.plus.DataMining")
+        if value:
+            return Reservation(display, is_reserved(value), value, "embedded")
+    except FileProblem as exc:
+        embedded_error = str(exc)
+    except exiv2.Exiv2Error as exc:
+        embedded_error = f"the metadata cannot be read ({exc})"
+    except OSError as exc:
+        embedded_error = f"file error: {exc.strerror or exc}"
+    try:
+        sidecar = find_sidecar(path)
+        if sidecar is not None:
+            value = read_sidecar(sidecar).xmp.get("Xmp.plus.DataMining")
+            if value:
+                return Reservation(display, is_reserved(value), value, "sidecar")
+    except (FileProblem, OSError) as exc:
+        embedded_error = embedded_error or str(exc)
+    return Reservation(display, False, None, "none", embedded_error)
+
+
+def verify_paths(paths: Iterable[Path]) -> Iterator[Reservation]:
+    for target in iter_targets(paths):
+        if target.skip:
+            continue
+        yield read_reservation(target.path)

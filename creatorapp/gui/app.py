@@ -1,0 +1,48 @@
+"""Start the desktop application (``creator-reserve``, ``creatorapp`` or ``creatorapp gui``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+
+def _choose_platform() -> None:
+    """Without a display (a server, CI) Qt runs offscreen instead of aborting."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def run(exit_after_ms: int | None = None) -> int:
+    _choose_platform()
+    from creatorapp import APP_TITLE, __version__
+    from creatorapp.gui.main_window import MainWindow
+    from creatorapp.gui.qt import QApplication, QTimer
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_TITLE)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("Creator Reserve")
+    window = MainWindow()
+    window.show()
+    # Ctrl-C in the terminal closes the window cleanly; the timer lets Python see the signal.
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    tick = QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
+    if exit_after_ms is not None:
+        QTimer.singleShot(exit_after_ms, window.close)
+    code = app.exec()
+    tick.stop()
+    return code
+
+
+def main() -> int:
+    return run()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
