@@ -76,6 +76,10 @@ class Container(ABC):
     def exif_block(self, parsed: object) -> bytes | None:
         """The file's EXIF as a TIFF stream, or None when it has none."""
 
+    @abstractmethod
+    def xmp_packet(self, parsed: object) -> bytes | None:
+        """The file's XMP packet exactly as stored, or None."""
+
     def new_exif(self, parsed: object, exif_tags: ExifTags) -> bytes | None:
         """The file's EXIF block with IFD0 amended (or a fresh block), None when unchanged."""
         if not exif_tags:

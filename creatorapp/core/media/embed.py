@@ -41,13 +41,37 @@ def _iptc_source(data: bytes, meta: exiv2.Metadata, wanted: Plan) -> bytes | Non
     if not changes:
         return None
     text = "".join(v if isinstance(v, str) else "".join(v) for v in changes.values())
-    if not text.isascii():
+    if not text.isascii() and meta.iptc.get("Iptc.Envelope.CharacterSet") != UTF8_CHARSET:
         if meta.iptc:
             wanted.drop(Family.IPTC, "the existing IPTC block has no declared character set; "
                         "non-ASCII text went to XMP only")
             return None
         changes = {"Iptc.Envelope.CharacterSet": UTF8_CHARSET, **changes}
     return exiv2.write_iptc(data, changes)
+
+
+def _new_packet(container: Container, parsed: object, data: bytes, changes: dict) -> bytes:
+    """Update the packet as stored; a packet exiv2 only reads inside its image (UTF-16, say)
+    is taken as exiv2 re-serialises it."""
+    old = container.xmp_packet(parsed)
+    try:
+        return exiv2.update_packet(old, changes, pad_to=len(old or b""))
+    except exiv2.Exiv2Error:
+        if old is None:
+            raise
+        source = exiv2.read(data).raw_xmp
+        return exiv2.update_packet(source or None, changes, pad_to=len(old), about_from=_as_utf8(old))
+
+
+def _as_utf8(packet: bytes) -> bytes:
+    for encoding in ("utf-8", "utf-16-be", "utf-16-le", "utf-32-be", "utf-32-le"):
+        try:
+            text = packet.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "xpacket" in text or "xmpmeta" in text:
+            return text.encode("utf-8")
+    return packet
 
 
 def tag_embedded(
@@ -67,7 +91,7 @@ def tag_embedded(
         data = handle.read()
     parsed = container.parse(data)
     try:
-        meta = exiv2.read(data)
+        meta = exiv2.read(data, want_raw_xmp=False)
     except exiv2.Exiv2Error as exc:
         raise FileProblem(f"the metadata cannot be read ({exc})") from None
     wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
@@ -77,7 +101,7 @@ def tag_embedded(
     exif_tags = _exif_tags(container, parsed, meta, wanted)
     iptc_from = _iptc_source(data, meta, wanted)
     xmp_changes = wanted.changes.get(Family.XMP)
-    packet = exiv2.update_packet(meta.raw_xmp or None, xmp_changes) if xmp_changes else None
+    packet = _new_packet(container, parsed, data, xmp_changes) if xmp_changes else None
     result = container.splice(parsed, xmp=packet, exif_tags=exif_tags, iptc_from=iptc_from)
 
     # Check the new bytes before they go anywhere near the original.

@@ -7,6 +7,7 @@ serialises XMP packets; the bytes of image files are assembled by the container 
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -59,8 +60,24 @@ def read(data: bytes, *, want_raw_xmp: bool = True) -> Metadata:
             raise Exiv2Error(_tidy(exc)) from None
 
 
-def update_packet(raw_packet: str | bytes | None, changes: dict) -> bytes:
-    """A new XMP packet: the existing one (every property kept) with ``changes`` applied."""
+_ABOUT = re.compile(rb"\babout=[\"']([^\"']+)[\"']")
+_END = b"<?xpacket end="
+PADDING = 2048
+
+
+def update_packet(
+    raw_packet: str | bytes | None,
+    changes: dict,
+    *,
+    pad_to: int | None = None,
+    about_from: bytes | None = None,
+) -> bytes:
+    """A new XMP packet: the existing one (every property kept) with ``changes`` applied.
+
+    ``pad_to`` (for packets inside image files) keeps the packet at least that long with XMP's
+    own whitespace padding, so an update that fits moves no other byte in the file; a packet
+    that grows gets the customary 2 KB of room for the next edit.
+    """
     source = raw_packet or EMPTY_PACKET
     if isinstance(source, str):
         source = source.encode("utf-8")
@@ -68,9 +85,20 @@ def update_packet(raw_packet: str | bytes | None, changes: dict) -> bytes:
         try:
             with pyexiv2.ImageData(source) as img:
                 img.modify_xmp(changes)
-                return img.get_bytes()
+                packet = img.get_bytes()
         except (RuntimeError, ValueError, UnicodeDecodeError) as exc:
             raise Exiv2Error(f"the existing XMP could not be updated ({_tidy(exc)})") from None
+    about = _ABOUT.search(about_from or source)
+    if about:  # exiv2 writes an empty rdf:about; keep the identifier the packet had
+        packet = packet.replace(b'rdf:about=""', b'rdf:about="' + about.group(1) + b'"')
+    if pad_to is not None and _END in packet:
+        room = pad_to - len(packet) if pad_to >= len(packet) else PADDING
+        if room > 0:
+            lines = b"\n".join(b" " * 99 for _ in range(room // 100))
+            filler = (lines + b"\n" if lines else b"") + b" " * (room - len(lines) - (1 if lines else 0))
+            cut = packet.rindex(_END)
+            packet = packet[:cut] + filler + packet[cut:]
+    return packet
 
 
 def read_path(path: str) -> Metadata:

@@ -120,6 +120,10 @@ class Jpeg(Container):
         seg = parsed.first(0xE1, EXIF_HEADER)
         return seg.payload(parsed.data)[len(EXIF_HEADER) :] if seg else None
 
+    def xmp_packet(self, parsed: Parsed) -> bytes | None:
+        seg = parsed.first(0xE1, XMP_HEADER)
+        return seg.payload(parsed.data)[len(XMP_HEADER) :] if seg else None
+
     def splice(
         self, parsed: Parsed, *, xmp: bytes | None, exif_tags: ExifTags, iptc_from: bytes | None
     ) -> bytes:
@@ -140,9 +144,10 @@ class Jpeg(Container):
             pending.append(new_xmp)
         if new_iptc and not ps_segs:
             pending.append(new_iptc)
-        # New segments go after the leading APP0 (JFIF/JFXX) segments, before everything else.
+        # New segments go after the leading APP0 (JFIF/JFXX) and EXIF segments: readers expect
+        # those first, and everything after them keeps its order.
         for seg in parsed.segments:
-            if pending and seg.marker != 0xE0:
+            if pending and seg.marker != 0xE0 and seg is not exif_seg:
                 out.extend(pending)
                 pending = []
             if seg is exif_seg and new_exif:

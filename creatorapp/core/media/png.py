@@ -90,6 +90,19 @@ class Png(Container):
         chunk = parsed.exif
         return parsed.data[chunk.start + 8 : chunk.end - 4] if chunk else None
 
+    def xmp_packet(self, parsed: Parsed) -> bytes | None:
+        chunk = parsed.xmp
+        if chunk is None:
+            return None
+        body = parsed.data[chunk.start + 8 + len(XMP_KEYWORD) : chunk.end - 4]
+        try:
+            flag, _method, rest = body[0], body[1], body[2:]
+            _lang, rest = rest.split(b"\x00", 1)
+            _translated, text = rest.split(b"\x00", 1)
+            return zlib.decompress(text) if flag else text
+        except (IndexError, ValueError, zlib.error):
+            raise FileProblem("damaged PNG: the XMP chunk cannot be read") from None
+
     def splice(
         self, parsed: Parsed, *, xmp: bytes | None, exif_tags: ExifTags, iptc_from: bytes | None
     ) -> bytes:

@@ -82,6 +82,16 @@ class Tiff(Container):
     def exif_block(self, parsed: Parsed) -> bytes | None:
         return parsed.data
 
+    def xmp_packet(self, parsed: Parsed) -> bytes | None:
+        raw = parsed.ifd0.get(tiff_ifd.TAG_XMP)
+        if raw is None:
+            return None
+        _tag, _typ, count = struct.unpack_from(parsed.order + "HHI", raw)
+        if count <= 4:
+            return raw[8 : 8 + count]
+        (offset,) = struct.unpack_from(parsed.order + "I", raw, 8)
+        return parsed.data[offset : offset + count]
+
     def splice(
         self, parsed: Parsed, *, xmp: bytes | None, exif_tags: ExifTags, iptc_from: bytes | None
     ) -> bytes:

@@ -94,6 +94,10 @@ class WebP(Container):
         body = parsed.body(chunk)
         return body[6:] if body.startswith(b"Exif\x00\x00") else body
 
+    def xmp_packet(self, parsed: Parsed) -> bytes | None:
+        chunk = parsed.find(b"XMP ")
+        return parsed.body(chunk) if chunk else None
+
     def splice(
         self, parsed: Parsed, *, xmp: bytes | None, exif_tags: ExifTags, iptc_from: bytes | None
     ) -> bytes:

@@ -1,0 +1,99 @@
+"""Shared fixtures: isolated settings, sample files, image makers and the exiftool oracle."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "testdata"
+SAMPLES = SHARED / "camera-samples"
+SIDECARS = SHARED / "xmp-sidecars"
+VOCAB = "http://ns.useplus.org/ldf/vocab/"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("CREATORAPP_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
+def has_exiftool() -> bool:
+    return shutil.which("exiftool") is not None
+
+
+@pytest.fixture(scope="session")
+def exiftool():
+    """Run exiftool and return its JSON for one file.  In CI a missing exiftool is a failure."""
+    if not has_exiftool():
+        if os.environ.get("CI"):
+            pytest.fail("exiftool is not installed; `make test` installs libimage-exiftool-perl")
+        pytest.skip("exiftool is not installed")
+
+    def run(path: Path, *args: str) -> dict:
+        out = subprocess.run(
+            ["exiftool", "-j", "-G1", "-a", "-n", *args, str(path)],
+            capture_output=True, check=True, text=True,
+        )
+        return json.loads(out.stdout)[0]
+
+    return run
+
+
+def data_mining_code(exif_json: dict) -> str | None:
+    """Normalise exiftool's output across versions: 12.57 prints the raw URI, >=12.67 the code."""
+    value = exif_json.get("XMP-plus:DataMining")
+    return None if value is None else str(value).removeprefix(VOCAB)
+
+
+def pixels(path: Path, first_only: bool = False) -> tuple:
+    with Image.open(path) as im:
+        frames = []
+        for i in range(1 if first_only else getattr(im, "n_frames", 1)):
+            im.seek(i)
+            frames.append((im.mode, im.size, im.tobytes()))
+        return tuple(frames)
+
+
+def make_jpeg(path: Path, size=(64, 48), seed=1, exif: bytes | None = None, **kw) -> Path:
+    im = Image.effect_noise(size, 40 + seed % 50).convert("RGB")
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90, exif=exif or b"", **kw)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def make_png(path: Path, size=(40, 30), mode="RGBA", **kw) -> Path:
+    im = Image.effect_noise(size, 60).convert(mode)
+    im.save(path, "PNG", **kw)
+    return path
+
+
+def make_webp(path: Path, size=(40, 30), lossless=False, mode="RGB") -> Path:
+    im = Image.effect_noise(size, 60).convert(mode)
+    im.save(path, "WEBP", lossless=lossless, quality=80)
+    return path
+
+
+def make_tiff(path: Path, size=(40, 30), compression=None) -> Path:
+    im = Image.effect_noise(size, 60).convert("RGB")
+    im.save(path, "TIFF", compression=compression)
+    return path
+
+
+@pytest.fixture
+def sample(tmp_path):
+    """Copy a shared sample into the test's folder (the shared files are never written)."""
+
+    def copy(name: str, folder: Path | None = None) -> Path:
+        target = (folder or tmp_path) / name
+        shutil.copy2(SAMPLES / name, target)
+        return target
+
+    return copy
