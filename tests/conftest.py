@@ -39,7 +39,9 @@ def exiftool():
     def run(path: Path, *args: str) -> dict:
         out = subprocess.run(
             ["exiftool", "-j", "-G1", "-a", "-n", *args, str(path)],
-            capture_output=True, check=True, text=True,
+            capture_output=True,
+            check=True,
+            text=True,
         )
         return json.loads(out.stdout)[0]
 

@@ -13,6 +13,7 @@ from creatorapp import APP_TITLE, __version__
 from creatorapp.cli import policy_cmd, tag_cmd
 from creatorapp.cli.common import EXIT_USAGE, UsageError
 
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not the whole usage block
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")

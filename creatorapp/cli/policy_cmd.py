@@ -10,7 +10,15 @@ from rich.table import Table
 
 from creatorapp.cli.common import EXIT_OK, emit_json, policy_arg
 from creatorapp.core import signals
-from creatorapp.core.policy import PRESETS, USE_MEANING, Policy, PolicyError, Use, policies_dir, user_policies
+from creatorapp.core.policy import (
+    PRESETS,
+    USE_MEANING,
+    Policy,
+    PolicyError,
+    Use,
+    policies_dir,
+    user_policies,
+)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -69,13 +77,17 @@ def run_show(args: argparse.Namespace) -> int:
     table = Table("use", "", "what it means")
     for use in Use:
         allowed = policy.permits(use)
-        table.add_row(use.value, "[green]allowed[/]" if allowed else "[red]prohibited[/]", USE_MEANING[use])
+        table.add_row(
+            use.value, "[green]allowed[/]" if allowed else "[red]prohibited[/]", USE_MEANING[use]
+        )
     out.print(table)
     if policy.constraints:
         out.print(f"\n[bold]Constraints:[/] {policy.constraints}")
     code = signals.data_mining_code(policy)
-    out.print(f"\n[bold]Files will say[/] (IPTC Data Mining): {code} - "
-              f"{signals.DATA_MINING_VOCABULARY[signals.VOCAB_PREFIX + code]}")
+    out.print(
+        f"\n[bold]Files will say[/] (IPTC Data Mining): {code} - "
+        f"{signals.DATA_MINING_VOCABULARY[signals.VOCAB_PREFIX + code]}"
+    )
     out.print(f"[bold]Usage terms:[/] {signals.usage_terms(policy)}")
     for key in ("creator", "copyright_notice", "contact_url", "licence_url", "policy_url"):
         if getattr(policy, key):

@@ -40,11 +40,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Write the policy's reservation into every image under PATH. Files that "
         "already carry it are left untouched; raw files, HEIF, GIF and PSD get a .xmp sidecar.",
     )
-    tag.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked recursively)")
-    tag.add_argument("--policy", metavar="NAME|FILE", help="preset, user policy or TOML file (default: no-ai)")
-    tag.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
-    tag.add_argument("--force", action="store_true",
-                     help="also replace existing copyright/creator values with the policy's")
+    tag.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or folders (walked recursively)"
+    )
+    tag.add_argument(
+        "--policy", metavar="NAME|FILE", help="preset, user policy or TOML file (default: no-ai)"
+    )
+    tag.add_argument(
+        "--dry-run", action="store_true", help="report what would change; write nothing"
+    )
+    tag.add_argument(
+        "--force",
+        action="store_true",
+        help="also replace existing copyright/creator values with the policy's",
+    )
     tag.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: CPU count)")
     tag.add_argument("--json", action="store_true", help="one JSON object per file per line")
     tag.set_defaults(run=run_tag)
@@ -75,8 +84,13 @@ def run_tag(args: argparse.Namespace) -> int:
     show_bar = interactive()
     total = sum(1 for _ in iter_targets(paths)) if show_bar else None
     with Progress(
-        TextColumn("[bold]Tagging[/]"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=console, transient=True, disable=not show_bar,
+        TextColumn("[bold]Tagging[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not show_bar,
     ) as progress:
         task = progress.add_task("tag", total=total)
         for outcome in outcomes:
@@ -87,13 +101,17 @@ def run_tag(args: argparse.Namespace) -> int:
                 progress.console.print(f"[bold red]failed[/] {outcome.path}: {outcome.reason}")
 
     verb = "would be" if args.dry_run else ""
-    summary = Table(title=f"{'Dry run: ' if args.dry_run else ''}policy {policy.name} "
-                    f"({signals.data_mining_code(policy)})", show_header=False, box=None)
+    out = Console(file=sys.stdout, soft_wrap=True)
+    out.print(
+        f"{'Dry run, ' if args.dry_run else ''}policy {policy.name} "
+        f"({signals.data_mining_code(policy)})"
+    )
+    summary = Table(show_header=False, box=None)
     for status in Status:
         if counts[status]:
             label = f"{verb} {status.value}".strip()
             summary.add_row(f"[{_STYLE[status]}]{label}[/]", str(counts[status]))
-    Console(file=sys.stdout).print(summary)
+    out.print(summary)
     return EXIT_FAILED if failures else EXIT_OK
 
 
@@ -107,7 +125,11 @@ def run_verify(args: argparse.Namespace) -> int:
     table = Table("file", "reserved", "IPTC data mining", "from")
     for r in results:
         code = (r.data_mining or "").removeprefix(signals.VOCAB_PREFIX) or (r.error or "-")
-        table.add_row(os.path.relpath(r.path) if not os.path.isabs(r.path) else r.path,
-                      "[green]yes[/]" if r.reserved else "[red]no[/]", code, r.source)
+        table.add_row(
+            os.path.relpath(r.path) if not os.path.isabs(r.path) else r.path,
+            "[green]yes[/]" if r.reserved else "[red]no[/]",
+            code,
+            r.source,
+        )
     Console(file=sys.stdout).print(table)
     return EXIT_OK

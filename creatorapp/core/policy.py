@@ -163,7 +163,9 @@ def validate(policy: Policy) -> None:
         )
     missing = [u.value for u in Use if u not in policy.uses]
     if missing:
-        raise PolicyError(f"policy {policy.name!r} does not say anything about: {', '.join(missing)}")
+        raise PolicyError(
+            f"policy {policy.name!r} does not say anything about: {', '.join(missing)}"
+        )
     for narrow, broad in NARROWER_THAN.items():
         if policy.permits(narrow) and not policy.permits(broad):
             raise PolicyError(
@@ -227,7 +229,7 @@ def policy_from_dict(data: Mapping[str, object], *, origin: str, default_name: s
     uses = dict(base.uses)
     raw_uses = data.get("uses", {})
     if not isinstance(raw_uses, Mapping):
-        raise PolicyError(f"{origin}: [uses] must be a table of use = \"allowed\"|\"prohibited\"")
+        raise PolicyError(f'{origin}: [uses] must be a table of use = "allowed"|"prohibited"')
     for key, value in raw_uses.items():
         try:
             use = Use(key)
@@ -239,7 +241,7 @@ def policy_from_dict(data: Mapping[str, object], *, origin: str, default_name: s
             uses[use] = Permission(_expect_str(f"{origin}: uses.{key}", value))
         except ValueError:
             raise PolicyError(
-                f"{origin}: uses.{key} must be \"allowed\" or \"prohibited\", not {value!r}"
+                f'{origin}: uses.{key} must be "allowed" or "prohibited", not {value!r}'
             ) from None
     rights = data.get("rights", {})
     if not isinstance(rights, Mapping):
@@ -255,7 +257,9 @@ def policy_from_dict(data: Mapping[str, object], *, origin: str, default_name: s
     policy = Policy(
         name=_expect_str(f"{origin}: name", data.get("name", default_name)),
         title=_expect_str(f"{origin}: title", data.get("title", default_name)),
-        description=_expect_str(f"{origin}: description", data.get("description", base.description)),
+        description=_expect_str(
+            f"{origin}: description", data.get("description", base.description)
+        ),
         uses=uses,
         source=origin,
         extends=extends,

@@ -27,7 +27,10 @@ DATA_MINING_VOCABULARY: Mapping[str, str] = MappingProxyType(
             ("DMI-ALLOWED", "Allowed"),
             ("DMI-PROHIBITED-AIMLTRAINING", "Prohibited for AI/ML training"),
             ("DMI-PROHIBITED-GENAIMLTRAINING", "Prohibited for Generative AI/ML training"),
-            ("DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING", "Prohibited except for search engine indexing"),
+            (
+                "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING",
+                "Prohibited except for search engine indexing",
+            ),
             ("DMI-PROHIBITED", "Prohibited"),
             ("DMI-PROHIBITED-SEECONSTRAINT", "Prohibited, see plus:OtherConstraints"),
             ("DMI-PROHIBITED-SEEEMBEDDEDRIGHTSEXPR", "Prohibited, see iptcExt:EmbdEncRightsExpr"),
@@ -45,9 +48,17 @@ DATA_MINING_RULES: tuple[tuple[Mapping[Use, Permission], bool | None, str], ...]
     ({u: _A for u in Use}, None, "DMI-ALLOWED"),
     ({}, True, "DMI-PROHIBITED-SEECONSTRAINT"),
     ({Use.DATA_MINING: _P, Use.SEARCH_INDEXING: _P}, None, "DMI-PROHIBITED"),
-    ({Use.DATA_MINING: _P, Use.SEARCH_INDEXING: _A}, None, "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING"),
+    (
+        {Use.DATA_MINING: _P, Use.SEARCH_INDEXING: _A},
+        None,
+        "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING",
+    ),
     ({Use.DATA_MINING: _A, Use.AI_TRAINING: _P}, None, "DMI-PROHIBITED-AIMLTRAINING"),
-    ({Use.DATA_MINING: _A, Use.AI_TRAINING: _A, Use.GENAI_TRAINING: _P}, None, "DMI-PROHIBITED-GENAIMLTRAINING"),
+    (
+        {Use.DATA_MINING: _A, Use.AI_TRAINING: _A, Use.GENAI_TRAINING: _P},
+        None,
+        "DMI-PROHIBITED-GENAIMLTRAINING",
+    ),
 )
 
 # The plain-words reservation carried in xmpRights:UsageTerms and the EXIF notice.
@@ -96,7 +107,11 @@ def usage_terms(policy: Policy) -> str:
 
 
 def is_reserved(data_mining: str | None) -> bool:
-    return bool(data_mining) and data_mining in DATA_MINING_VOCABULARY and data_mining not in NOT_RESERVED
+    return (
+        bool(data_mining)
+        and data_mining in DATA_MINING_VOCABULARY
+        and data_mining not in NOT_RESERVED
+    )
 
 
 # --- Embedded fields -------------------------------------------------------------------------
@@ -140,11 +155,19 @@ def exif_notice(policy: Policy) -> str:
 # key, mode, value from policy (None = not written for this policy)
 _FIELD_TABLE: tuple[tuple[str, Mode, object], ...] = (
     ("Xmp.plus.DataMining", Mode.OWN, data_mining_uri),
-    ("Xmp.plus.OtherConstraints", Mode.OWN, lambda p: lang_alt(p.constraints) if p.constraints else None),
+    (
+        "Xmp.plus.OtherConstraints",
+        Mode.OWN,
+        lambda p: lang_alt(p.constraints) if p.constraints else None,
+    ),
     ("Xmp.xmpRights.Marked", Mode.OWN, lambda p: "True"),
     ("Xmp.xmpRights.UsageTerms", Mode.OWN, lambda p: lang_alt(usage_terms(p))),
     ("Xmp.xmpRights.WebStatement", Mode.OWN, lambda p: p.policy_url or None),
-    ("Xmp.dc.rights", Mode.FILL, lambda p: lang_alt(p.copyright_notice) if p.copyright_notice else None),
+    (
+        "Xmp.dc.rights",
+        Mode.FILL,
+        lambda p: lang_alt(p.copyright_notice) if p.copyright_notice else None,
+    ),
     ("Xmp.dc.creator", Mode.FILL, lambda p: [p.creator] if p.creator else None),
     ("Exif.Image.Copyright", Mode.FILL, exif_notice),
     ("Exif.Image.Artist", Mode.FILL, lambda p: p.creator or None),

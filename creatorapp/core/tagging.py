@@ -117,12 +117,16 @@ def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOpt
             head = handle.read(HEAD_SIZE)
         fmt = detect(real, head)
         if isinstance(fmt, SidecarFormat):
-            return tag_sidecar(real, display, fmt, fields, force=options.force, dry_run=options.dry_run)
+            return tag_sidecar(
+                real, display, fmt, fields, force=options.force, dry_run=options.dry_run
+            )
         if not options.dry_run and not os.access(real, os.W_OK):
             raise FileProblem("the file is read-only")
         if stat.st_nlink > 1:
             raise FileProblem("the file has other hard links; rewriting it would separate them")
-        return tag_embedded(real, display, fmt, fields, force=options.force, dry_run=options.dry_run)
+        return tag_embedded(
+            real, display, fmt, fields, force=options.force, dry_run=options.dry_run
+        )
     except FileProblem as exc:
         return Outcome(display, Status.FAILED, reason=str(exc))
     except exiv2.Exiv2Error as exc:
@@ -133,7 +137,9 @@ def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOpt
         return Outcome(display, Status.FAILED, reason=f"file error: {exc.strerror or exc}")
     except Exception as exc:  # a bug must not stop the batch or show a traceback
         log.exception("unexpected error while tagging %s", path)
-        return Outcome(display, Status.FAILED, reason=f"unexpected error ({type(exc).__name__}: {exc})")
+        return Outcome(
+            display, Status.FAILED, reason=f"unexpected error ({type(exc).__name__}: {exc})"
+        )
 
 
 def _tag_chunk(args: tuple[list[str], tuple[Field, ...], TagOptions]) -> list[Outcome]:

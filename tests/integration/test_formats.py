@@ -26,19 +26,41 @@ from tests.conftest import (
     pixels,
 )
 
-POLICY = PRESETS["no-ai"].with_identity(creator="Jane Artist", copyright_notice="© 2026 Jane Artist")
+POLICY = PRESETS["no-ai"].with_identity(
+    creator="Jane Artist", copyright_notice="© 2026 Jane Artist"
+)
 FIELDS = embedded_fields(POLICY)
 CODE = "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING"
 
 # exiftool tags that legitimately differ after tagging: ours, and file-system facts.
 OURS = {
-    "XMP-plus:DataMining", "XMP-xmpRights:Marked", "XMP-xmpRights:UsageTerms", "XMP-dc:Rights",
-    "XMP-dc:Creator", "IFD0:Copyright", "IFD0:Artist", "IPTC:CopyrightNotice", "IPTC:By-line",
-    "IPTC:CodedCharacterSet", "IPTC:ApplicationRecordVersion", "XMP-x:XMPToolkit",
-    "System:FileSize", "System:FileAccessDate", "System:FileInodeChangeDate",
-    "System:FileModifyDate", "System:FileName", "System:Directory", "System:FilePermissions",
-    "SourceFile", "ExifTool:Warning", "File:ExifByteOrder", "Composite:ImageSize",
-    "Composite:Megapixels", "XMP-x:XmpToolkit", "File:CurrentIPTCDigest", "Photoshop:IPTCDigest",
+    "XMP-plus:DataMining",
+    "XMP-xmpRights:Marked",
+    "XMP-xmpRights:UsageTerms",
+    "XMP-dc:Rights",
+    "XMP-dc:Creator",
+    "IFD0:Copyright",
+    "IFD0:Artist",
+    "IPTC:CopyrightNotice",
+    "IPTC:By-line",
+    "IPTC:CodedCharacterSet",
+    "IPTC:ApplicationRecordVersion",
+    "XMP-x:XMPToolkit",
+    "System:FileSize",
+    "System:FileAccessDate",
+    "System:FileInodeChangeDate",
+    "System:FileModifyDate",
+    "System:FileName",
+    "System:Directory",
+    "System:FilePermissions",
+    "SourceFile",
+    "ExifTool:Warning",
+    "File:ExifByteOrder",
+    "Composite:ImageSize",
+    "Composite:Megapixels",
+    "XMP-x:XmpToolkit",
+    "File:CurrentIPTCDigest",
+    "Photoshop:IPTCDigest",
     "ExifTool:ExifToolVersion",
 }
 
@@ -105,13 +127,26 @@ def _rich_jpeg(tmp_path: Path) -> Path:
     path = make_jpeg(tmp_path / "rich.jpg", size=(120, 80))
     subprocess.run(
         [
-            "exiftool", "-q", "-overwrite_original",
-            "-Orientation#=6", "-Make=Canon", "-Model=EOS R5", "-GPSLatitude=48.85",
-            "-GPSLatitudeRef=N", "-GPSLongitude=2.35", "-GPSLongitudeRef=E",
-            "-IPTC:Keywords=cat", "-IPTC:Keywords=sofa", "-IPTC:City=Paris",
-            "-XMP-dc:Description=A cat", "-XMP-xmp:Rating=4", "-XMP-dc:Subject=cat",
-            "-XMP-photoshop:Credit=Jane", "-ICC_Profile<=" + str(_icc(tmp_path)),
-            "-Comment=kept comment", str(path),
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-Orientation#=6",
+            "-Make=Canon",
+            "-Model=EOS R5",
+            "-GPSLatitude=48.85",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=2.35",
+            "-GPSLongitudeRef=E",
+            "-IPTC:Keywords=cat",
+            "-IPTC:Keywords=sofa",
+            "-IPTC:City=Paris",
+            "-XMP-dc:Description=A cat",
+            "-XMP-xmp:Rating=4",
+            "-XMP-dc:Subject=cat",
+            "-XMP-photoshop:Credit=Jane",
+            "-ICC_Profile<=" + str(_icc(tmp_path)),
+            "-Comment=kept comment",
+            str(path),
         ],
         check=True,
     )
@@ -153,8 +188,17 @@ def test_iptc_copyright_added_when_it_fits(tmp_path, exiftool):
 
 def test_photographer_values_are_not_overwritten(tmp_path, exiftool):
     path = make_jpeg(tmp_path / "a.jpg")
-    subprocess.run(["exiftool", "-q", "-overwrite_original", "-Artist=Camera Owner",
-                    "-XMP-dc:Rights=© Someone Else", str(path)], check=True)
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-Artist=Camera Owner",
+            "-XMP-dc:Rights=© Someone Else",
+            str(path),
+        ],
+        check=True,
+    )
     tag_file(path, FIELDS)
     info = exiftool(path)
     assert info["IFD0:Artist"] == "Camera Owner"
@@ -235,7 +279,9 @@ def test_sidecar_merge_keeps_other_content(tmp_path, exiftool):
     assert outcome.status is Status.SIDECAR and Path(outcome.sidecar) == sidecar
     after = exiftool(sidecar)
     assert data_mining_code(after) == CODE
-    lost = [k for k, v in before.items() if k not in OURS and k.startswith("XMP") and after.get(k) != v]
+    lost = [
+        k for k, v in before.items() if k not in OURS and k.startswith("XMP") and after.get(k) != v
+    ]
     assert lost == []
     assert tag_file(raw, FIELDS).status is Status.UNCHANGED
 

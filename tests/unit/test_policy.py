@@ -43,7 +43,9 @@ def test_preset_maps_to_its_iptc_value(name):
 
 @pytest.mark.parametrize("name", sorted(PRESET_TABLE))
 def test_preset_fields(name):
-    policy = PRESETS[name].with_identity(creator="Jane Artist", copyright_notice="© 2026 Jane Artist")
+    policy = PRESETS[name].with_identity(
+        creator="Jane Artist", copyright_notice="© 2026 Jane Artist"
+    )
     fields = {f.key: f for f in signals.embedded_fields(policy)}
     assert fields["Xmp.plus.DataMining"].value == signals.data_mining_uri(policy)
     assert fields["Xmp.plus.DataMining"].mode is signals.Mode.OWN
@@ -126,8 +128,11 @@ def test_bad_policy_files_get_clear_messages(tmp_path, text, message):
 def test_resolve_by_name_preset_and_user(tmp_path, monkeypatch):
     assert resolve_policy(None).name == "no-ai"
     assert resolve_policy("no-tdm").name == "no-tdm"
-    save_policy(PRESETS["no-ai"].with_identity(creator="Me").__class__(
-        "mine", "Mine", "d", PRESETS["no-ai"].uses, creator="Me", extends="no-ai"))
+    save_policy(
+        PRESETS["no-ai"]
+        .with_identity(creator="Me")
+        .__class__("mine", "Mine", "d", PRESETS["no-ai"].uses, creator="Me", extends="no-ai")
+    )
     assert resolve_policy("mine").creator == "Me"
     assert "mine" in user_policies()
     with pytest.raises(PolicyError, match="unknown policy 'nope'"):

@@ -65,7 +65,9 @@ def plan(
         if f.key == "Xmp.plus.DataMining":
             validate_data_mining(str(f.value))
         if f.family not in families:
-            note = f"{format_name} has no place for {f.family.value.upper()}; XMP carries the values"
+            note = (
+                f"{format_name} has no place for {f.family.value.upper()}; XMP carries the values"
+            )
             if note not in result.notes:
                 result.notes.append(note)
             continue

@@ -19,13 +19,17 @@ from creatorapp.core.signals import Family, Field
 UTF8_CHARSET = "\x1b%G"
 
 
-def _exif_tags(container: Container, parsed: object, meta: exiv2.Metadata, wanted: Plan) -> ExifTags:
+def _exif_tags(
+    container: Container, parsed: object, meta: exiv2.Metadata, wanted: Plan
+) -> ExifTags:
     changes = wanted.changes.get(Family.EXIF)
     if not changes:
         return {}
     block = container.exif_block(parsed)
     if block is None and meta.exif:
-        wanted.drop(Family.EXIF, "EXIF is stored in a form Creator Reserve does not rewrite; left as it was")
+        wanted.drop(
+            Family.EXIF, "EXIF is stored in a form Creator Reserve does not rewrite; left as it was"
+        )
         return {}
     if block is not None:
         try:
@@ -43,8 +47,11 @@ def _iptc_source(data: bytes, meta: exiv2.Metadata, wanted: Plan) -> bytes | Non
     text = "".join(v if isinstance(v, str) else "".join(v) for v in changes.values())
     if not text.isascii() and meta.iptc.get("Iptc.Envelope.CharacterSet") != UTF8_CHARSET:
         if meta.iptc:
-            wanted.drop(Family.IPTC, "the existing IPTC block has no declared character set; "
-                        "non-ASCII text went to XMP only")
+            wanted.drop(
+                Family.IPTC,
+                "the existing IPTC block has no declared character set; "
+                "non-ASCII text went to XMP only",
+            )
             return None
         changes = {"Iptc.Envelope.CharacterSet": UTF8_CHARSET, **changes}
     return exiv2.write_iptc(data, changes)
@@ -60,7 +67,9 @@ def _new_packet(container: Container, parsed: object, data: bytes, changes: dict
         if old is None:
             raise
         source = exiv2.read(data).raw_xmp
-        return exiv2.update_packet(source or None, changes, pad_to=len(old), about_from=_as_utf8(old))
+        return exiv2.update_packet(
+            source or None, changes, pad_to=len(old), about_from=_as_utf8(old)
+        )
 
 
 def _as_utf8(packet: bytes) -> bytes:
@@ -75,7 +84,13 @@ def _as_utf8(packet: bytes) -> bytes:
 
 
 def tag_embedded(
-    path: Path, display: str, container: Container, fields: tuple[Field, ...], *, force: bool, dry_run: bool
+    path: Path,
+    display: str,
+    container: Container,
+    fields: tuple[Field, ...],
+    *,
+    force: bool,
+    dry_run: bool,
 ) -> Outcome:
     stat = os.stat(path)
     with open(path, "rb") as handle:
@@ -84,7 +99,9 @@ def tag_embedded(
             meta = exiv2.read(probe, want_raw_xmp=False)
             wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
             if not wanted:
-                return Outcome(display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes))
+                return Outcome(
+                    display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
+                )
         except exiv2.Exiv2Error:
             pass  # the full parse below says what is wrong in plain words
         handle.seek(0)
@@ -112,7 +129,9 @@ def tag_embedded(
     try:
         meta_after = exiv2.read(result, want_raw_xmp=False)
     except exiv2.Exiv2Error as exc:
-        raise FileProblem(f"check after writing failed: exiv2 cannot read the result ({exc})") from None
+        raise FileProblem(
+            f"check after writing failed: exiv2 cannot read the result ({exc})"
+        ) from None
     verify(meta, meta_after, wanted, ignore=("Exif.Image.XMLPacket",) if packet else ())
 
     if not dry_run:

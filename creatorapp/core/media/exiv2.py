@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 import pyexiv2
 
 _LOCK = threading.RLock()
-pyexiv2.set_log_level(4)  # exiv2 complaints about maker notes are not our errors; real failures still raise
+pyexiv2.set_log_level(
+    4
+)  # exiv2 complaints about maker notes are not our errors; real failures still raise
 
 EMPTY_PACKET = (
     '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
@@ -95,7 +97,9 @@ def update_packet(
         room = pad_to - len(packet) if pad_to >= len(packet) else PADDING
         if room > 0:
             lines = b"\n".join(b" " * 99 for _ in range(room // 100))
-            filler = (lines + b"\n" if lines else b"") + b" " * (room - len(lines) - (1 if lines else 0))
+            filler = (lines + b"\n" if lines else b"") + b" " * (
+                room - len(lines) - (1 if lines else 0)
+            )
             cut = packet.rindex(_END)
             packet = packet[:cut] + filler + packet[cut:]
     return packet

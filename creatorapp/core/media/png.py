@@ -108,7 +108,9 @@ class Png(Container):
     ) -> bytes:
         data = parsed.data
         # iTXt: keyword, compression flag 0, method 0, empty language tag, empty translated keyword.
-        new_xmp = _chunk(b"iTXt", XMP_KEYWORD + b"\x00\x00\x00\x00" + xmp) if xmp is not None else None
+        new_xmp = (
+            _chunk(b"iTXt", XMP_KEYWORD + b"\x00\x00\x00\x00" + xmp) if xmp is not None else None
+        )
         exif = self.new_exif(parsed, exif_tags)
         new_exif = _chunk(b"eXIf", exif) if exif is not None else None
         old_xmp, old_exif = parsed.xmp, parsed.exif

@@ -82,12 +82,20 @@ def read_sidecar(sidecar: Path) -> exiv2.Metadata:
     try:
         meta = exiv2.read(raw)
     except exiv2.Exiv2Error as exc:
-        raise FileProblem(f"the sidecar {sidecar.name} is not valid XMP ({exc}); it was left as it is") from None
+        raise FileProblem(
+            f"the sidecar {sidecar.name} is not valid XMP ({exc}); it was left as it is"
+        ) from None
     return meta
 
 
 def tag_sidecar(
-    image: Path, display: str, fmt: SidecarFormat, fields: tuple[Field, ...], *, force: bool, dry_run: bool
+    image: Path,
+    display: str,
+    fmt: SidecarFormat,
+    fields: tuple[Field, ...],
+    *,
+    force: bool,
+    dry_run: bool,
 ) -> Outcome:
     target = find_sidecar(image) or image.with_suffix(".xmp")
     stat = None

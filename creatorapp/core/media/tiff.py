@@ -31,7 +31,7 @@ class Parsed:
 
 
 def _values(data: bytes, bo: str, raw: bytes) -> list[int]:
-    tag, typ, count = struct.unpack_from(bo + "HHI", raw)
+    _tag, typ, count = struct.unpack_from(bo + "HHI", raw)
     size = {3: 2, 4: 4, 13: 4}.get(typ)
     if size is None:
         return []

@@ -19,7 +19,10 @@ TAG_ARTIST = 0x013B
 TAG_COPYRIGHT = 0x8298
 TAG_XMP = 0x02BC
 
-EXIF_TAGS: Mapping[str, int] = {"Exif.Image.Copyright": TAG_COPYRIGHT, "Exif.Image.Artist": TAG_ARTIST}
+EXIF_TAGS: Mapping[str, int] = {
+    "Exif.Image.Copyright": TAG_COPYRIGHT,
+    "Exif.Image.Artist": TAG_ARTIST,
+}
 
 
 class TiffError(ValueError):

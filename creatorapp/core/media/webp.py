@@ -107,8 +107,11 @@ class WebP(Container):
             header = bytearray(parsed.body(vp8x))
         else:
             w, h, flags = _canvas(parsed)
-            header = bytearray(struct.pack("<B3x", flags) + (w - 1).to_bytes(3, "little")
-                               + (h - 1).to_bytes(3, "little"))
+            header = bytearray(
+                struct.pack("<B3x", flags)
+                + (w - 1).to_bytes(3, "little")
+                + (h - 1).to_bytes(3, "little")
+            )
         replaced = {}
         exif = self.new_exif(parsed, exif_tags)
         if xmp is not None:
