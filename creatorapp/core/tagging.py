@@ -178,7 +178,7 @@ def tag_paths(
                 return
             yield tag_file(Path(path), fields, options)
         return
-    chunk = max(1, min(32, len(todo) // (jobs * 8) or 1))
+    chunk = max(1, min(8, len(todo) // (jobs * 16) or 1))
     chunks = [(todo[i : i + chunk], fields, options) for i in range(0, len(todo), chunk)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending = [pool.submit(_tag_chunk, c) for c in chunks]

@@ -68,6 +68,10 @@ class Container(ABC):
         """Enough of the file for exiv2 to read all its metadata (the whole file by default)."""
         return handle.read()
 
+    def metadata_bytes(self, parsed: object) -> bytes:
+        """The part of the file exiv2 needs to read its metadata (all of it by default)."""
+        return parsed.data
+
     @abstractmethod
     def parse(self, data: bytes) -> object:
         """Split the file into its parts; raise FileProblem when it is not well-formed."""

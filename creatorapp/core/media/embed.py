@@ -66,7 +66,7 @@ def _new_packet(container: Container, parsed: object, data: bytes, changes: dict
     except exiv2.Exiv2Error:
         if old is None:
             raise
-        source = exiv2.read(data).raw_xmp
+        source = exiv2.read(container.metadata_bytes(parsed)).raw_xmp
         return exiv2.update_packet(
             source or None, changes, pad_to=len(old), about_from=_as_utf8(old)
         )
@@ -108,7 +108,7 @@ def tag_embedded(
         data = handle.read()
     parsed = container.parse(data)
     try:
-        meta = exiv2.read(data, want_raw_xmp=False)
+        meta = exiv2.read(container.metadata_bytes(parsed), want_raw_xmp=False)
     except exiv2.Exiv2Error as exc:
         raise FileProblem(f"the metadata cannot be read ({exc})") from None
     wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
@@ -127,7 +127,7 @@ def tag_embedded(
         raise FileProblem("check after writing failed: the image data would have changed")
     container.check_result(parsed, after)
     try:
-        meta_after = exiv2.read(result, want_raw_xmp=False)
+        meta_after = exiv2.read(container.metadata_bytes(after), want_raw_xmp=False)
     except exiv2.Exiv2Error as exc:
         raise FileProblem(
             f"check after writing failed: exiv2 cannot read the result ({exc})"

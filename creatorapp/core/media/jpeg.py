@@ -102,7 +102,7 @@ class Jpeg(Container):
         while True:
             try:
                 parsed = parse_header(data)
-                return data[: parsed.scan_start + 4 + 64]
+                return data[: parsed.scan_start] + b"\xff\xd9"
             except FileProblem:
                 more = handle.read(len(data))
                 if not more:
@@ -115,6 +115,10 @@ class Jpeg(Container):
         if tail < parsed.scan_start:
             raise FileProblem("the file is cut short: the image data has no end marker")
         return parsed
+
+    def metadata_bytes(self, parsed: Parsed) -> bytes:
+        """Everything up to the first scan: exiv2 reads no further in a JPEG."""
+        return parsed.data[: parsed.scan_start] + b"\xff\xd9"
 
     def exif_block(self, parsed: Parsed) -> bytes | None:
         seg = parsed.first(0xE1, EXIF_HEADER)
@@ -163,8 +167,8 @@ class Jpeg(Container):
         out.append(data[parsed.scan_start :])
         return b"".join(out)
 
-    def payload(self, parsed: Parsed) -> list[bytes]:
-        data = parsed.data
+    def payload(self, parsed: Parsed) -> list[memoryview]:
+        data = memoryview(parsed.data)
         units = [data[s.start : s.end] for s in parsed.segments if not parsed.owned(s)]
         units.append(data[parsed.scan_start :])
         return units

@@ -131,8 +131,9 @@ class Png(Container):
 
     def payload(self, parsed: Parsed) -> list[bytes]:
         owned = {parsed.xmp, parsed.exif}
-        units = [parsed.data[c.start : c.end] for c in parsed.chunks if c not in owned]
-        units.append(parsed.data[parsed.chunks[-1].end :])
+        data = memoryview(parsed.data)
+        units = [data[c.start : c.end] for c in parsed.chunks if c not in owned]
+        units.append(data[parsed.chunks[-1].end :])
         return units
 
 
