@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 
@@ -126,7 +125,7 @@ def run_verify(args: argparse.Namespace) -> int:
     for r in results:
         code = (r.data_mining or "").removeprefix(signals.VOCAB_PREFIX) or (r.error or "-")
         table.add_row(
-            os.path.relpath(r.path) if not os.path.isabs(r.path) else r.path,
+            r.path,
             "[green]yes[/]" if r.reserved else "[red]no[/]",
             code,
             r.source,

@@ -225,7 +225,7 @@ def read_reservation(path: Path) -> Reservation:
             fmt = detect(path, head)
             if isinstance(fmt, Container):
                 handle.seek(0)
-                meta = exiv2.read(fmt.read_for_check(handle), want_raw_xmp=False)
+                meta = exiv2.read(fmt.read_for_check(handle))
             else:
                 meta = exiv2.read_path(str(path))
         value = meta.xmp.get("Xmp.plus.DataMining")

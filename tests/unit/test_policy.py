@@ -128,11 +128,7 @@ def test_bad_policy_files_get_clear_messages(tmp_path, text, message):
 def test_resolve_by_name_preset_and_user(tmp_path, monkeypatch):
     assert resolve_policy(None).name == "no-ai"
     assert resolve_policy("no-tdm").name == "no-tdm"
-    save_policy(
-        PRESETS["no-ai"]
-        .with_identity(creator="Me")
-        .__class__("mine", "Mine", "d", PRESETS["no-ai"].uses, creator="Me", extends="no-ai")
-    )
+    save_policy(Policy("mine", "Mine", "d", PRESETS["no-ai"].uses, creator="Me", extends="no-ai"))
     assert resolve_policy("mine").creator == "Me"
     assert "mine" in user_policies()
     with pytest.raises(PolicyError, match="unknown policy 'nope'"):

@@ -57,7 +57,7 @@ def _iptc_source(data: bytes, meta: exiv2.Metadata, wanted: Plan) -> bytes | Non
     return exiv2.write_iptc(data, changes)
 
 
-def _new_packet(container: Container, parsed: object, data: bytes, changes: dict) -> bytes:
+def _new_packet(container: Container, parsed: object, changes: dict) -> bytes:
     """Update the packet as stored; a packet exiv2 only reads inside its image (UTF-16, say)
     is taken as exiv2 re-serialises it."""
     old = container.xmp_packet(parsed)
@@ -66,7 +66,7 @@ def _new_packet(container: Container, parsed: object, data: bytes, changes: dict
     except exiv2.Exiv2Error:
         if old is None:
             raise
-        source = exiv2.read(container.metadata_bytes(parsed)).raw_xmp
+        source = exiv2.read(container.metadata_bytes(parsed), want_raw_xmp=True).raw_xmp
         return exiv2.update_packet(
             source or None, changes, pad_to=len(old), about_from=_as_utf8(old)
         )
@@ -93,32 +93,44 @@ def tag_embedded(
     dry_run: bool,
 ) -> Outcome:
     stat = os.stat(path)
+    probe_meta = None
     with open(path, "rb") as handle:
         probe = container.read_for_check(handle)
         try:
-            meta = exiv2.read(probe, want_raw_xmp=False)
-            wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
+            probe_meta = exiv2.read(probe)
+            wanted = plan(
+                probe_meta, fields, container.families, force=force, format_name=container.name
+            )
             if not wanted:
                 return Outcome(
                     display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
                 )
         except exiv2.Exiv2Error:
             pass  # the full parse below says what is wrong in plain words
-        handle.seek(0)
-        data = handle.read()
+        if len(probe) == stat.st_size and handle.tell() == stat.st_size:
+            data = probe  # the probe was the whole file
+        else:
+            handle.seek(0)
+            data = handle.read()
     parsed = container.parse(data)
-    try:
-        meta = exiv2.read(container.metadata_bytes(parsed), want_raw_xmp=False)
-    except exiv2.Exiv2Error as exc:
-        raise FileProblem(f"the metadata cannot be read ({exc})") from None
-    wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
-    if not wanted:
-        return Outcome(display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes))
+    meta_bytes = container.metadata_bytes(parsed)
+    if probe_meta is not None and meta_bytes == probe:
+        meta = probe_meta  # exiv2 already read exactly these bytes
+    else:
+        try:
+            meta = exiv2.read(meta_bytes)
+        except exiv2.Exiv2Error as exc:
+            raise FileProblem(f"the metadata cannot be read ({exc})") from None
+        wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
+        if not wanted:
+            return Outcome(
+                display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
+            )
 
     exif_tags = _exif_tags(container, parsed, meta, wanted)
     iptc_from = _iptc_source(data, meta, wanted)
     xmp_changes = wanted.changes.get(Family.XMP)
-    packet = _new_packet(container, parsed, data, xmp_changes) if xmp_changes else None
+    packet = _new_packet(container, parsed, xmp_changes) if xmp_changes else None
     result = container.splice(parsed, xmp=packet, exif_tags=exif_tags, iptc_from=iptc_from)
 
     # Check the new bytes before they go anywhere near the original.
@@ -127,7 +139,7 @@ def tag_embedded(
         raise FileProblem("check after writing failed: the image data would have changed")
     container.check_result(parsed, after)
     try:
-        meta_after = exiv2.read(container.metadata_bytes(after), want_raw_xmp=False)
+        meta_after = exiv2.read(container.metadata_bytes(after))
     except exiv2.Exiv2Error as exc:
         raise FileProblem(
             f"check after writing failed: exiv2 cannot read the result ({exc})"

@@ -49,7 +49,7 @@ def _tidy(exc: Exception) -> str:
     return text[:1].lower() + text[1:] if text else type(exc).__name__
 
 
-def read(data: bytes, *, want_raw_xmp: bool = True) -> Metadata:
+def read(data: bytes, *, want_raw_xmp: bool = False) -> Metadata:
     """All metadata exiv2 finds in ``data`` (an image or an XMP packet)."""
     with _LOCK:
         try:
