@@ -65,7 +65,7 @@ def drop_dirty_pages() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=500)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--jobs", type=int, help="workers (default: the app's own default)")
     args = parser.parse_args()
     if not shutil.which("exiftool"):
         print("exiftool is not installed (Debian: libimage-exiftool-perl)", file=sys.stderr)
@@ -76,9 +76,11 @@ def main() -> int:
         size = make_corpus(corpus, args.files)
         print(
             f"{args.files} JPEGs, {size / args.files / 1e6:.2f} MB each on average, "
-            f"{os.cpu_count()} cores, jobs={args.jobs}"
+            f"{os.cpu_count()} cores, jobs={args.jobs or 'default'}"
         )
-        creatorapp = [sys.executable, "-m", "creatorapp", "tag", "--json", "--jobs", str(args.jobs)]
+        creatorapp = [sys.executable, "-m", "creatorapp", "tag", "--json"]
+        if args.jobs:
+            creatorapp += ["--jobs", str(args.jobs)]
 
         ours = work / "ours"
         shutil.copytree(corpus, ours)

@@ -18,6 +18,8 @@ SAMPLES = SHARED / "camera-samples"
 SIDECARS = SHARED / "xmp-sidecars"
 VOCAB = "http://ns.useplus.org/ldf/vocab/"
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no test ever needs a screen
+
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory, monkeypatch):

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rich.console import Console
-from rich.table import Table
-
 from creatorapp.cli.common import EXIT_OK, emit_json, policy_arg
 from creatorapp.core import signals
 from creatorapp.core.policy import (
@@ -44,6 +41,9 @@ def run_list(args: argparse.Namespace) -> int:
         for name, kind, text in rows:
             emit_json({"name": name, "kind": kind, "description": text})
         return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("policy", "kind", "meaning", title=f"Policies (yours live in {policies_dir()})")
     for name, kind, text in rows:
         table.add_row(name, kind, text)
@@ -72,6 +72,9 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(doc)
         return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
     out = Console(file=sys.stdout)
     out.print(f"[bold]{policy.title}[/] ({policy.name}): {policy.description}\n")
     table = Table("use", "", "what it means")

@@ -6,10 +6,6 @@ import argparse
 import sys
 from collections import Counter
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
 from creatorapp.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -53,7 +49,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also replace existing copyright/creator values with the policy's",
     )
-    tag.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: CPU count)")
+    tag.add_argument(
+        "--jobs", type=int, metavar="N", help="parallel workers (default: twice the CPU count)"
+    )
     tag.add_argument("--json", action="store_true", help="one JSON object per file per line")
     tag.set_defaults(run=run_tag)
 
@@ -78,6 +76,16 @@ def run_tag(args: argparse.Namespace) -> int:
             counts[outcome.status] += 1
             emit_json(outcome.as_json())
         return EXIT_FAILED if counts[Status.FAILED] else EXIT_OK
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.table import Table
 
     console = Console(stderr=True)
     show_bar = interactive()
@@ -121,6 +129,9 @@ def run_verify(args: argparse.Namespace) -> int:
         for result in results:
             emit_json(result.as_json())
         return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("file", "reserved", "IPTC data mining", "from")
     for r in results:
         code = (r.data_mining or "").removeprefix(signals.VOCAB_PREFIX) or (r.error or "-")

@@ -7,13 +7,17 @@ goes on.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 from creatorapp.core import media  # noqa: F401  (registers the formats)
 from creatorapp.core.media import exiv2
@@ -28,7 +32,7 @@ from creatorapp.core.media.base import (
     detect,
 )
 from creatorapp.core.media.embed import tag_embedded
-from creatorapp.core.media.safe_write import is_temp_name
+from creatorapp.core.media.safe_write import deferred_folder_sync, is_temp_name
 from creatorapp.core.media.sidecar import find_sidecar, read_sidecar, tag_sidecar
 from creatorapp.core.policy import Policy
 from creatorapp.core.signals import Field, embedded_fields, is_reserved
@@ -108,25 +112,31 @@ def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOpt
     display = str(path)
     try:
         real = Path(os.path.realpath(path))
-        stat = os.stat(real)
-        if not os.path.isfile(real):
-            raise FileProblem("not a regular file")
-        if not os.access(real, os.R_OK):
-            raise FileProblem("no permission to read the file")
         with open(real, "rb") as handle:
-            head = handle.read(HEAD_SIZE)
-        fmt = detect(real, head)
-        if isinstance(fmt, SidecarFormat):
-            return tag_sidecar(
-                real, display, fmt, fields, force=options.force, dry_run=options.dry_run
+            stat = os.fstat(handle.fileno())
+            if not S_ISREG(stat.st_mode):
+                raise FileProblem("not a regular file")
+            fmt = detect(real, handle.read(HEAD_SIZE))
+            if isinstance(fmt, SidecarFormat):
+                handle.close()
+                return tag_sidecar(
+                    real, display, fmt, fields, force=options.force, dry_run=options.dry_run
+                )
+            if not options.dry_run and not os.access(real, os.W_OK):
+                raise FileProblem("the file is read-only")
+            if stat.st_nlink > 1:
+                raise FileProblem("the file has other hard links; rewriting it would separate them")
+            handle.seek(0)
+            return tag_embedded(
+                real,
+                handle,
+                stat,
+                display,
+                fmt,
+                fields,
+                force=options.force,
+                dry_run=options.dry_run,
             )
-        if not options.dry_run and not os.access(real, os.W_OK):
-            raise FileProblem("the file is read-only")
-        if stat.st_nlink > 1:
-            raise FileProblem("the file has other hard links; rewriting it would separate them")
-        return tag_embedded(
-            real, display, fmt, fields, force=options.force, dry_run=options.dry_run
-        )
     except FileProblem as exc:
         return Outcome(display, Status.FAILED, reason=str(exc))
     except exiv2.Exiv2Error as exc:
@@ -142,9 +152,23 @@ def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOpt
         )
 
 
+def _worker_setup() -> None:
+    """Keep freed buffers in the worker's heap: each file needs a few buffers its size, and
+    handing them back to the kernel after every file costs a page fault per 4 KB next time."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None)
+            libc.mallopt(_M_MMAP_THRESHOLD, 64 << 20)
+            libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
+
+
 def _tag_chunk(args: tuple[list[str], tuple[Field, ...], TagOptions]) -> list[Outcome]:
     paths, fields, options = args
-    return [tag_file(Path(p), fields, options) for p in paths]
+    with deferred_folder_sync():
+        return [tag_file(Path(p), fields, options) for p in paths]
 
 
 ProgressFn = Callable[[Outcome], None]
@@ -171,7 +195,7 @@ def tag_paths(
             yield Outcome(str(target.path), Status.SKIPPED, reason=target.skip)
         else:
             todo.append(str(target.path))
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, jobs or 2 * (os.cpu_count() or 1))  # half the time is spent waiting on disk
     if jobs == 1 or len(todo) <= _SMALL_BATCH:
         for path in todo:
             if cancel is not None and cancel.is_set():
@@ -180,7 +204,7 @@ def tag_paths(
         return
     chunk = max(1, min(8, len(todo) // (jobs * 16) or 1))
     chunks = [(todo[i : i + chunk], fields, options) for i in range(0, len(todo), chunk)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_setup) as pool:
         pending = [pool.submit(_tag_chunk, c) for c in chunks]
         try:
             for future in pending:
