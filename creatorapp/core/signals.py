@@ -7,6 +7,8 @@ read (and reviewed against the standards) at a glance.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -187,3 +189,15 @@ def embedded_fields(policy: Policy) -> tuple[Field, ...]:
         if value is not None:
             fields.append(Field(key, value, mode))
     return tuple(fields)
+
+
+def fields_signature(fields: tuple[Field, ...]) -> str:
+    """A short, stable fingerprint of what a file should carry: when it changes (policy edited,
+    rights text changed), works tagged under the old one are stale."""
+    canonical = json.dumps(
+        [[f.key, f.value, f.mode.value] for f in fields],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

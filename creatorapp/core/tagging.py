@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from pathlib import Path
 from stat import S_ISREG
 
@@ -105,10 +107,35 @@ def _walk(folder: Path) -> Iterator[Target]:
 class TagOptions:
     force: bool = False
     dry_run: bool = False
+    digest: bool = False  # also report the final file's stat and SHA-256 (for the catalogue)
 
 
 def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOptions()) -> Outcome:
     """Tag one file; never raises."""
+    outcome = _tag_file(path, fields, options)
+    if options.digest and not options.dry_run and outcome.status is not Status.SKIPPED:
+        outcome = _with_identity(path, outcome)
+    return outcome
+
+
+def _with_identity(path: Path, outcome: Outcome) -> Outcome:
+    """Add the file's stat and content hash as it is now: what the catalogue remembers it by."""
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            digest = (
+                hashlib.file_digest(handle, "sha256").hexdigest()
+                if outcome.status is not Status.FAILED
+                else None
+            )
+    except OSError:
+        return outcome
+    return replace(
+        outcome, size=stat.st_size, mtime_ns=stat.st_mtime_ns, inode=stat.st_ino, sha256=digest
+    )
+
+
+def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Outcome:
     display = str(path)
     try:
         real = Path(os.path.realpath(path))
@@ -137,6 +164,8 @@ def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOpt
                 force=options.force,
                 dry_run=options.dry_run,
             )
+    except FileNotFoundError:
+        return Outcome(display, Status.SKIPPED, reason="the file is gone")
     except FileProblem as exc:
         return Outcome(display, Status.FAILED, reason=str(exc))
     except exiv2.Exiv2Error as exc:
@@ -152,9 +181,15 @@ def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOpt
         )
 
 
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
+
+
 def _worker_setup() -> None:
-    """Keep freed buffers in the worker's heap: each file needs a few buffers its size, and
+    """Workers finish the file in hand when the user presses Ctrl-C (the parent decides what
+    stops), and keep freed buffers in their heap: each file needs a few buffers its size, and
     handing them back to the kernel after every file costs a page fault per 4 KB next time."""
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None)
@@ -162,16 +197,76 @@ def _worker_setup() -> None:
             libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20)
 
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
+Chunk = tuple[list[str], tuple[Field, ...], TagOptions]
 
 
-def _tag_chunk(args: tuple[list[str], tuple[Field, ...], TagOptions]) -> list[Outcome]:
-    paths, fields, options = args
+def tag_chunk(chunk: Chunk) -> list[Outcome]:
+    """Tag a few files in a worker; their folders are fsynced once at the end."""
+    paths, fields, options = chunk
     with deferred_folder_sync():
         return [tag_file(Path(p), fields, options) for p in paths]
 
 
+def default_jobs() -> int:
+    return 2 * (os.cpu_count() or 1)  # half of tagging is waiting on the disk
+
+
+class TagPool:
+    """Worker processes for tagging (exiv2 is not thread-safe, so no threads)."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        from concurrent.futures import ProcessPoolExecutor  # loaded only when work needs it
+
+        self.jobs = max(1, jobs or default_jobs())
+        self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_worker_setup)
+
+    def submit(self, chunk: Chunk) -> Future[list[Outcome]]:
+        return self._pool.submit(tag_chunk, chunk)
+
+    def shutdown(self, *, cancel_pending: bool = True) -> None:
+        """Files in hand are finished, never cut off; queued ones are dropped if asked."""
+        self._pool.shutdown(wait=True, cancel_futures=cancel_pending)
+
+
 ProgressFn = Callable[[Outcome], None]
+
+
+def tag_files(
+    work: Iterable[tuple[Path, tuple[Field, ...]]],
+    *,
+    options: TagOptions = TagOptions(),
+    jobs: int | None = None,
+    cancel: threading.Event | None = None,
+) -> Iterator[Outcome]:
+    """Outcomes for the given files (each with its own fields), in the order given.
+
+    ``cancel`` stops handing out new files; files already in hand are finished, never left
+    half-written.
+    """
+    todo = [(str(path), fields) for path, fields in work]
+    jobs = max(1, jobs or default_jobs())
+    if jobs == 1 or len(todo) <= _SMALL_BATCH:
+        for path, fields in todo:
+            if cancel is not None and cancel.is_set():
+                return
+            yield tag_file(Path(path), fields, options)
+        return
+    size = max(1, min(8, len(todo) // (jobs * 16) or 1))
+    chunks: list[Chunk] = []
+    for path, fields in todo:
+        if chunks and len(chunks[-1][0]) < size and chunks[-1][1] == fields:
+            chunks[-1][0].append(path)
+        else:
+            chunks.append(([path], fields, options))
+    pool = TagPool(jobs)
+    pending = [pool.submit(c) for c in chunks]
+    try:
+        for future in pending:
+            if cancel is not None and cancel.is_set():
+                break
+            yield from future.result()
+    finally:
+        pool.shutdown(cancel_pending=True)
 
 
 def tag_paths(
@@ -182,38 +277,15 @@ def tag_paths(
     jobs: int | None = None,
     cancel: threading.Event | None = None,
 ) -> Iterator[Outcome]:
-    """Outcomes for every target under ``paths`` as they complete (order not guaranteed).
-
-    Work runs in ``jobs`` processes (exiv2 is not thread-safe); ``cancel`` stops handing out new
-    files, and files already in hand are finished, never left half-written.
-    """
+    """Outcomes for every target under ``paths``: skipped ones first, then the rest in order."""
     fields = embedded_fields(policy)
-    targets = list(iter_targets(paths))
-    todo: list[str] = []
-    for target in targets:
+    todo: list[tuple[Path, tuple[Field, ...]]] = []
+    for target in iter_targets(paths):
         if target.skip:
             yield Outcome(str(target.path), Status.SKIPPED, reason=target.skip)
         else:
-            todo.append(str(target.path))
-    jobs = max(1, jobs or 2 * (os.cpu_count() or 1))  # half the time is spent waiting on disk
-    if jobs == 1 or len(todo) <= _SMALL_BATCH:
-        for path in todo:
-            if cancel is not None and cancel.is_set():
-                return
-            yield tag_file(Path(path), fields, options)
-        return
-    chunk = max(1, min(8, len(todo) // (jobs * 16) or 1))
-    chunks = [(todo[i : i + chunk], fields, options) for i in range(0, len(todo), chunk)]
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_setup) as pool:
-        pending = [pool.submit(_tag_chunk, c) for c in chunks]
-        try:
-            for future in pending:
-                if cancel is not None and cancel.is_set():
-                    break
-                yield from future.result()
-        finally:
-            for future in pending:
-                future.cancel()
+            todo.append((target.path, fields))
+    yield from tag_files(todo, options=options, jobs=jobs, cancel=cancel)
 
 
 # --- reading back ------------------------------------------------------------------------------

@@ -38,6 +38,15 @@ class Outcome:
     sidecar: str | None = None
     format: str | None = None
     notes: tuple[str, ...] = ()
+    # the file as it is after tagging, when asked for (see TagOptions.digest)
+    size: int | None = None
+    mtime_ns: int | None = None
+    inode: int | None = None
+    sha256: str | None = None
+
+    @property
+    def written(self) -> bool:
+        return self.status in (Status.TAGGED, Status.SIDECAR)
 
     def as_json(self) -> dict:
         doc: dict = {"path": self.path, "status": self.status.value}

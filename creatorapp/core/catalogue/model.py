@@ -1,0 +1,111 @@
+"""The catalogue's records: portfolio folders, works and ledger events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class WorkState(StrEnum):
+    """Where a work stands (DESIGN.md "Work states")."""
+
+    NEW = "new"  # catalogued, not yet tagged
+    TAGGED = "tagged"  # the file itself carries the reservation
+    SIDECAR = "sidecar"  # the reservation is in name.xmp next to it
+    FAILED = "failed"  # the file could not be tagged; ``error`` says why
+    STALE = "stale"  # the file or its policy changed since it was tagged
+    DELETED = "deleted"  # gone from disk; kept with its history
+
+    @property
+    def reserved(self) -> bool:
+        return self in (WorkState.TAGGED, WorkState.SIDECAR)
+
+
+DONE_STATES = (WorkState.TAGGED, WorkState.SIDECAR)
+
+
+def utc_now() -> str:
+    """Timestamps are UTC, ISO 8601 with microseconds: sortable as text and unambiguous."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: int
+    path: str
+    policy: str
+    watching: bool
+    added_at: str
+    last_scan_at: str | None = None
+    error: str | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "path": self.path,
+            "policy": self.policy,
+            "watching": self.watching,
+            "added_at": self.added_at,
+            "last_scan_at": self.last_scan_at,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Work:
+    id: int
+    folder_id: int
+    path: str
+    size: int | None
+    mtime_ns: int | None
+    inode: int | None
+    state: WorkState
+    sha256: str | None = None
+    format: str | None = None
+    policy: str | None = None
+    signature: str | None = None
+    tagged_at: str | None = None
+    error: str | None = None
+    updated_at: str | None = None
+
+    def same_file(self, size: int, mtime_ns: int, inode: int) -> bool:
+        """True when the file on disk is, by its stat, the one we last saw."""
+        return (self.size, self.mtime_ns, self.inode) == (size, mtime_ns, inode)
+
+    def as_json(self) -> dict:
+        return {
+            "path": self.path,
+            "state": self.state.value,
+            "format": self.format,
+            "policy": self.policy,
+            "sha256": self.sha256,
+            "tagged_at": self.tagged_at,
+            "error": self.error,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    seq: int
+    at: str
+    kind: str
+    subject: str
+    data: dict = field(default_factory=dict)
+    prev_hash: str = ""
+    hash: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "kind": self.kind,
+            "subject": self.subject,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+class CatalogueError(Exception):
+    """The catalogue cannot be opened or used; the message says why in plain words."""

@@ -1,0 +1,326 @@
+"""The catalogue in one SQLite file: WAL mode, one connection per process, a lock per store.
+
+Several processes may share the file (the watcher and a ``creatorapp tag`` from a script): writes
+take SQLite's write lock up front (``BEGIN IMMEDIATE``) so the ledger chain never forks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from creatorapp.core.catalogue.ledger import GENESIS, chain_hash
+from creatorapp.core.catalogue.model import (
+    CatalogueError,
+    Folder,
+    LedgerEvent,
+    Work,
+    WorkState,
+    utc_now,
+)
+from creatorapp.core.catalogue.schema import MIGRATIONS, SCHEMA_VERSION
+from creatorapp.core.catalogue.store import Store
+
+_FOLDER_COLUMNS = ("id", "path", "policy", "watching", "added_at", "last_scan_at", "error")
+_WORK_COLUMNS = (
+    "id",
+    "folder_id",
+    "path",
+    "size",
+    "mtime_ns",
+    "inode",
+    "state",
+    "sha256",
+    "format",
+    "policy",
+    "signature",
+    "tagged_at",
+    "error",
+    "updated_at",
+)
+_WORK_SELECT = f"SELECT {', '.join(_WORK_COLUMNS)} FROM works"
+_EVENT_SELECT = "SELECT seq, at, kind, subject, data, prev_hash, hash FROM ledger"
+_BATCH = 500
+
+
+def _dumps(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _work(row: tuple) -> Work:
+    values = dict(zip(_WORK_COLUMNS, row, strict=True))
+    values["state"] = WorkState(values["state"])
+    return Work(**values)
+
+
+def _folder(row: tuple) -> Folder:
+    values = dict(zip(_FOLDER_COLUMNS, row, strict=True))
+    values["watching"] = bool(values["watching"])
+    return Folder(**values)
+
+
+def _event(row: tuple) -> LedgerEvent:
+    seq, at, kind, subject, data, prev_hash, digest = row
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        parsed = {"unreadable": data}
+    return LedgerEvent(seq, at, kind, subject, parsed, prev_hash, digest)
+
+
+class SqliteStore(Store):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False, timeout=30
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise CatalogueError(f"cannot open the catalogue {path} ({exc})") from None
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._head: tuple[int, str] | None = None
+        self._folders: list[Folder] | None = None
+        try:
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise CatalogueError(
+                f"{path} is not a Creator Reserve catalogue or is damaged ({exc})"
+            ) from None
+
+    def _migrate(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise CatalogueError(
+                f"the catalogue {self.path} was made by a newer version of Creator Reserve "
+                f"(schema {version}; this version knows {SCHEMA_VERSION})"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            # one script, one transaction: the version moves only with the schema it names
+            script = MIGRATIONS[number]
+            self._db.executescript(
+                f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number + 1}; COMMIT;"
+            )
+
+    # --- transactions ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._head = None
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._db.execute("ROLLBACK")
+                    self._head = None
+                    self._folders = None
+                raise
+            self._depth -= 1
+            if outer:
+                if self._head is not None:
+                    self._db.execute(
+                        "INSERT INTO meta(key, value) VALUES ('ledger_events', ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (str(self._head[0]),),
+                    )
+                self._db.execute("COMMIT")
+                self._head = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # --- folders --------------------------------------------------------------------------
+    def add_folder(self, path: str, policy: str, watching: bool) -> Folder:
+        with self.transaction():
+            cur = self._db.execute(
+                "INSERT INTO folders(path, policy, watching, added_at) VALUES (?, ?, ?, ?)",
+                (path, policy, int(watching), utc_now()),
+            )
+            self._folders = None
+            folder = self.folder_by_id(cur.lastrowid)
+        assert folder is not None
+        return folder
+
+    def folders(self) -> list[Folder]:
+        with self._lock:
+            if self._folders is None or self._depth == 0:
+                rows = self._query(
+                    f"SELECT {', '.join(_FOLDER_COLUMNS)} FROM folders ORDER BY path"
+                )
+                self._folders = [_folder(r) for r in rows]
+            return list(self._folders)
+
+    def update_folder(self, folder_id: int, **changes: object) -> None:
+        self._update("folders", _FOLDER_COLUMNS, folder_id, changes)
+        self._folders = None
+
+    def remove_folder(self, folder_id: int) -> int:
+        with self.transaction():
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM works WHERE folder_id = ?", (folder_id,)
+            ).fetchone()
+            self._db.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+            self._folders = None
+        return count
+
+    def _update(
+        self, table: str, columns: tuple[str, ...], row_id: int, changes: dict[str, object]
+    ) -> None:
+        unknown = set(changes) - set(columns[1:])
+        if unknown:
+            raise ValueError(f"unknown {table} columns: {sorted(unknown)}")
+        if not changes:
+            return
+        values = [
+            (v.value if isinstance(v, WorkState) else int(v) if isinstance(v, bool) else v)
+            for v in changes.values()
+        ]
+        assignments = ", ".join(f"{k} = ?" for k in changes)
+        with self.transaction():
+            self._db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*values, row_id))
+
+    # --- works ----------------------------------------------------------------------------
+    def add_work(self, folder_id: int, path: str, **fields: object) -> Work:
+        fields.setdefault("state", WorkState.NEW)
+        fields.setdefault("updated_at", utc_now())
+        unknown = set(fields) - set(_WORK_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown works columns: {sorted(unknown)}")
+        names = ["folder_id", "path", *fields]
+        values = [
+            folder_id,
+            path,
+            *(v.value if isinstance(v, WorkState) else v for v in fields.values()),
+        ]
+        with self.transaction():
+            cur = self._db.execute(
+                f"INSERT INTO works({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                values,
+            )
+            row = self._db.execute(f"{_WORK_SELECT} WHERE id = ?", (cur.lastrowid,)).fetchone()
+        return _work(row)
+
+    def update_work(self, work_id: int, **changes: object) -> None:
+        changes.setdefault("updated_at", utc_now())
+        self._update("works", _WORK_COLUMNS, work_id, changes)
+
+    def work(self, path: str) -> Work | None:
+        rows = self._query(f"{_WORK_SELECT} WHERE path = ?", (path,))
+        return _work(rows[0]) if rows else None
+
+    def works_at(self, paths: list[str]) -> dict[str, Work]:
+        found: dict[str, Work] = {}
+        for i in range(0, len(paths), _BATCH):
+            part = paths[i : i + _BATCH]
+            rows = self._query(f"{_WORK_SELECT} WHERE path IN ({', '.join('?' * len(part))})", part)
+            found.update((row[2], _work(row)) for row in rows)
+        return found
+
+    def works_in(self, folder_id: int) -> list[Work]:
+        return [_work(r) for r in self._query(f"{_WORK_SELECT} WHERE folder_id = ?", (folder_id,))]
+
+    def works_by_sha256(self, sha256: str) -> list[Work]:
+        return [_work(r) for r in self._query(f"{_WORK_SELECT} WHERE sha256 = ?", (sha256,))]
+
+    def works(
+        self,
+        *,
+        state: WorkState | None = None,
+        folder_id: int | None = None,
+        search: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Work]:
+        where, params = [], []
+        if state is not None:
+            where.append("state = ?")
+            params.append(state.value)
+        if folder_id is not None:
+            where.append("folder_id = ?")
+            params.append(folder_id)
+        if search:
+            where.append("path LIKE ? ESCAPE '\\'")
+            escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{escaped}%")
+        sql = _WORK_SELECT + (f" WHERE {' AND '.join(where)}" if where else "")
+        sql += " ORDER BY path LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+        return [_work(r) for r in self._query(sql, params)]
+
+    def count_by_state(self, folder_id: int | None = None) -> dict[WorkState, int]:
+        sql = "SELECT state, COUNT(*) FROM works"
+        params: tuple = ()
+        if folder_id is not None:
+            sql += " WHERE folder_id = ?"
+            params = (folder_id,)
+        rows = self._query(sql + " GROUP BY state", params)
+        return {WorkState(state): count for state, count in rows}
+
+    # --- ledger ---------------------------------------------------------------------------
+    def append(self, kind: str, subject: str, data: dict) -> LedgerEvent:
+        with self.transaction():
+            if self._head is None:
+                row = self._db.execute(
+                    "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+                self._head = (row[0], row[1]) if row else (0, GENESIS)
+            seq, prev = self._head[0] + 1, self._head[1]
+            at = utc_now()
+            digest = chain_hash(prev, seq, at, kind, subject, data)
+            self._db.execute(
+                "INSERT INTO ledger(seq, at, kind, subject, data, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (seq, at, kind, subject, _dumps(data), prev, digest),
+            )
+            self._head = (seq, digest)
+        return LedgerEvent(seq, at, kind, subject, data, prev, digest)
+
+    def events(
+        self, *, after: int = 0, kind: str | None = None, subject: str | None = None
+    ) -> Iterator[LedgerEvent]:
+        where, params = ["seq > ?"], [after]
+        if kind:
+            where.append("kind = ?")
+            params.append(kind)
+        if subject:
+            where.append("subject = ?")
+            params.append(subject)
+        last = after
+        while True:
+            params[0] = last
+            rows = self._query(
+                f"{_EVENT_SELECT} WHERE {' AND '.join(where)} ORDER BY seq LIMIT {_BATCH}", params
+            )
+            for row in rows:
+                yield _event(row)
+            if len(rows) < _BATCH:
+                return
+            last = rows[-1][0]
+
+    def events_written(self) -> int:
+        rows = self._query("SELECT value FROM meta WHERE key = 'ledger_events'")
+        return int(rows[0][0]) if rows else 0
+
+    def last_event(self) -> LedgerEvent | None:
+        rows = self._query(f"{_EVENT_SELECT} ORDER BY seq DESC LIMIT 1")
+        return _event(rows[0]) if rows else None

@@ -1,0 +1,102 @@
+"""The store interface: everything the services need from a catalogue, and nothing about SQL.
+
+SQLite (:mod:`sqlite_store`) is the embedded default; a shared server database for studios is a
+second implementation of this class.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+
+from creatorapp.core.catalogue.model import Folder, LedgerEvent, Work, WorkState
+
+
+class Store(ABC):
+    # --- transactions ---------------------------------------------------------------------
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """All writes in the block land together or not at all; blocks nest."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # --- folders --------------------------------------------------------------------------
+    @abstractmethod
+    def add_folder(self, path: str, policy: str, watching: bool) -> Folder: ...
+
+    @abstractmethod
+    def folders(self) -> list[Folder]: ...
+
+    @abstractmethod
+    def update_folder(self, folder_id: int, **changes: object) -> None: ...
+
+    @abstractmethod
+    def remove_folder(self, folder_id: int) -> int:
+        """Forget a folder and its works (never the files, never the ledger); returns how many
+        works were forgotten."""
+
+    def folder(self, path: str) -> Folder | None:
+        return next((f for f in self.folders() if f.path == path), None)
+
+    def folder_by_id(self, folder_id: int) -> Folder | None:
+        return next((f for f in self.folders() if f.id == folder_id), None)
+
+    def folder_for(self, path: str) -> Folder | None:
+        """The portfolio folder a path lies in, if any."""
+        for f in self.folders():
+            if path == f.path or path.startswith(f.path.rstrip(os.sep) + os.sep):
+                return f
+        return None
+
+    # --- works ----------------------------------------------------------------------------
+    @abstractmethod
+    def add_work(self, folder_id: int, path: str, **fields: object) -> Work: ...
+
+    @abstractmethod
+    def update_work(self, work_id: int, **changes: object) -> None: ...
+
+    @abstractmethod
+    def work(self, path: str) -> Work | None: ...
+
+    @abstractmethod
+    def works_at(self, paths: list[str]) -> dict[str, Work]: ...
+
+    @abstractmethod
+    def works_in(self, folder_id: int) -> list[Work]: ...
+
+    @abstractmethod
+    def works_by_sha256(self, sha256: str) -> list[Work]: ...
+
+    @abstractmethod
+    def works(
+        self,
+        *,
+        state: WorkState | None = None,
+        folder_id: int | None = None,
+        search: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Work]: ...
+
+    @abstractmethod
+    def count_by_state(self, folder_id: int | None = None) -> dict[WorkState, int]: ...
+
+    # --- ledger ---------------------------------------------------------------------------
+    @abstractmethod
+    def append(self, kind: str, subject: str, data: dict) -> LedgerEvent:
+        """Add an event at the end of the hash chain (inside the current transaction)."""
+
+    @abstractmethod
+    def events(
+        self, *, after: int = 0, kind: str | None = None, subject: str | None = None
+    ) -> Iterator[LedgerEvent]: ...
+
+    @abstractmethod
+    def events_written(self) -> int:
+        """How many events the store has appended, recorded apart from the events."""
+
+    @abstractmethod
+    def last_event(self) -> LedgerEvent | None: ...
