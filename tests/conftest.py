@@ -24,6 +24,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no test ever needs a sc
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CREATORAPP_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    data = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("CREATORAPP_DATA_DIR", str(data))
+    monkeypatch.setenv("CREATORAPP_CATALOGUE", str(data / "catalogue.sqlite3"))
 
 
 def has_exiftool() -> bool:

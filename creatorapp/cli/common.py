@@ -1,21 +1,32 @@
-"""Shared bits of the command line: errors, exit codes, policy lookup, JSON Lines output."""
+"""Shared bits of the command line: errors, exit codes, policy and catalogue lookup, JSON Lines
+output, and the progress display used by every command that tags files."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from creatorapp.core.policy import Policy, PolicyError, resolve_policy
+if TYPE_CHECKING:
+    from creatorapp.core.catalogue import Store
+    from creatorapp.core.media.base import Outcome
+    from creatorapp.core.policy import Policy
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
-    """A mistake in how the command was called; printed as one line, exit code 2."""
+    """A mistake in how the command was called, or something that stops it from starting;
+    printed as one line, exit code 2."""
 
 
 def policy_arg(spec: str | None) -> Policy:
+    from creatorapp.core.policy import PolicyError, resolve_policy
+
     try:
         return resolve_policy(spec)
     except PolicyError as exc:
@@ -30,6 +41,15 @@ def existing_paths(raw: list[str]) -> list[Path]:
     return paths
 
 
+def open_store(args: argparse.Namespace) -> Store:
+    from creatorapp.core.catalogue import CatalogueError, open_catalogue
+
+    try:
+        return open_catalogue(Path(args.catalogue).expanduser() if args.catalogue else None)
+    except CatalogueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def emit_json(doc: dict) -> None:
     sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -37,3 +57,66 @@ def emit_json(doc: dict) -> None:
 
 def interactive() -> bool:
     return sys.stderr.isatty()
+
+
+def show_outcomes(
+    outcomes: Iterable[Outcome],
+    *,
+    as_json: bool,
+    label: str = "Tagging",
+    total: int | None = None,
+) -> Counter:
+    """Print outcomes as JSON Lines, or as a progress bar with failures listed; return counts
+    by status value."""
+    counts: Counter = Counter()
+    if as_json:
+        for outcome in outcomes:
+            counts[outcome.status.value] += 1
+            emit_json(outcome.as_json())
+        return counts
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn(f"[bold]{label}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not interactive(),
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        for outcome in outcomes:
+            counts[outcome.status.value] += 1
+            progress.advance(task)
+            if outcome.status.value == "failed":
+                progress.console.print(f"[bold red]failed[/] {outcome.path}: {outcome.reason}")
+    return counts
+
+
+STATUS_STYLE = {
+    "tagged": "green",
+    "unchanged": "dim",
+    "sidecar": "cyan",
+    "failed": "bold red",
+    "skipped": "yellow",
+}
+
+
+def print_counts(counts: Counter, *, prefix: str = "") -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    summary = Table(show_header=False, box=None)
+    for status, style in STATUS_STYLE.items():
+        if counts[status]:
+            summary.add_row(f"[{style}]{(prefix + ' ' + status).strip()}[/]", str(counts[status]))
+    Console(file=sys.stdout, soft_wrap=True).print(summary)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from creatorapp import APP_TITLE, __version__
-from creatorapp.cli import policy_cmd, tag_cmd
+from creatorapp.cli import folders_cmd, policy_cmd, status_cmd, tag_cmd, watch_cmd
 from creatorapp.cli.common import EXIT_USAGE, UsageError
 
 
@@ -25,6 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_TITLE}: reserve your works against AI training and keep proof.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--catalogue",
+        metavar="PATH",
+        help="the catalogue file to use (default: $CREATORAPP_CATALOGUE, else in the app's "
+        "data folder)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     gui = sub.add_parser("gui", help="open the window (the default with no command)")
@@ -32,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(run=_run_gui)
 
     tag_cmd.add_commands(sub)
+    folders_cmd.add_commands(sub)
+    watch_cmd.add_commands(sub)
+    status_cmd.add_commands(sub)
     policy_cmd.add_commands(sub)
     return parser
 
@@ -42,10 +51,17 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run(exit_after_ms=args.exit_after)
 
 
+def _only_options(argv: list[str]) -> bool:
+    """``creatorapp --catalogue X`` with no command opens the window, like no arguments."""
+    return all(
+        a.startswith("-") or (i and argv[i - 1] == "--catalogue") for i, a in enumerate(argv)
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv or ["gui"])
+    args = parser.parse_args(argv if argv and not _only_options(argv) else [*argv, "gui"])
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from creatorapp.cli.common import EXIT_OK, emit_json, policy_arg
-from creatorapp.core import signals
-from creatorapp.core.policy import (
-    PRESETS,
-    USE_MEANING,
-    Policy,
-    PolicyError,
-    Use,
-    policies_dir,
-    user_policies,
-)
+
+if TYPE_CHECKING:
+    from creatorapp.core.policy import Policy
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +25,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from creatorapp.core.policy import (
+        PRESETS,
+        PolicyError,
+        policies_dir,
+        user_policies,
+    )
+
     rows: list[tuple[str, str, str]] = [(p.name, "preset", p.description) for p in PRESETS.values()]
     for name, found in user_policies().items():
         if isinstance(found, PolicyError):
@@ -52,6 +53,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def describe(policy: Policy) -> dict:
+    from creatorapp.core import signals
+    from creatorapp.core.policy import (
+        USE_MEANING,
+        Use,
+    )
+
     return {
         "name": policy.name,
         "title": policy.title,
@@ -67,6 +74,12 @@ def describe(policy: Policy) -> dict:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from creatorapp.core import signals
+    from creatorapp.core.policy import (
+        USE_MEANING,
+        Use,
+    )
+
     policy = policy_arg(args.name)
     doc = describe(policy)
     if args.json:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 
 from creatorapp.cli.common import (
     EXIT_FAILED,
@@ -13,19 +12,11 @@ from creatorapp.cli.common import (
     emit_json,
     existing_paths,
     interactive,
+    open_store,
     policy_arg,
+    print_counts,
+    show_outcomes,
 )
-from creatorapp.core import signals
-from creatorapp.core.media.base import Status
-from creatorapp.core.tagging import TagOptions, iter_targets, tag_paths, verify_paths
-
-_STYLE = {
-    Status.TAGGED: "green",
-    Status.UNCHANGED: "dim",
-    Status.SIDECAR: "cyan",
-    Status.FAILED: "bold red",
-    Status.SKIPPED: "yellow",
-}
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +30,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "paths", nargs="+", metavar="PATH", help="files or folders (walked recursively)"
     )
     tag.add_argument(
-        "--policy", metavar="NAME|FILE", help="preset, user policy or TOML file (default: no-ai)"
+        "--policy",
+        metavar="NAME|FILE",
+        help="preset, user policy or TOML file (default: the portfolio folder's policy, "
+        "else no-ai)",
     )
     tag.add_argument(
         "--dry-run", action="store_true", help="report what would change; write nothing"
@@ -62,67 +56,39 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_tag(args: argparse.Namespace) -> int:
-    policy = policy_arg(args.policy)
+    from creatorapp.core.portfolio import Portfolio
+    from creatorapp.core.tagging import TagOptions, iter_targets
+
+    policy = policy_arg(args.policy) if args.policy else None
     paths = existing_paths(args.paths)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     options = TagOptions(force=args.force, dry_run=args.dry_run)
-    counts: Counter[Status] = Counter()
-    failures: list[tuple[str, str]] = []
-    outcomes = tag_paths(paths, policy, options=options, jobs=args.jobs)
+    store = open_store(args)
+    try:
+        portfolio = Portfolio(store)
+        outcomes = portfolio.tag(paths, policy, options=options, jobs=args.jobs)
+        total = sum(1 for _ in iter_targets(paths)) if interactive() and not args.json else None
+        counts = show_outcomes(outcomes, as_json=args.json, total=total)
+    finally:
+        store.close()
+    if not args.json:
+        from creatorapp.core import signals
 
-    if args.json:
-        for outcome in outcomes:
-            counts[outcome.status] += 1
-            emit_json(outcome.as_json())
-        return EXIT_FAILED if counts[Status.FAILED] else EXIT_OK
-
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-    from rich.table import Table
-
-    console = Console(stderr=True)
-    show_bar = interactive()
-    total = sum(1 for _ in iter_targets(paths)) if show_bar else None
-    with Progress(
-        TextColumn("[bold]Tagging[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not show_bar,
-    ) as progress:
-        task = progress.add_task("tag", total=total)
-        for outcome in outcomes:
-            counts[outcome.status] += 1
-            progress.advance(task)
-            if outcome.status is Status.FAILED:
-                failures.append((outcome.path, outcome.reason or ""))
-                progress.console.print(f"[bold red]failed[/] {outcome.path}: {outcome.reason}")
-
-    verb = "would be" if args.dry_run else ""
-    out = Console(file=sys.stdout, soft_wrap=True)
-    out.print(
-        f"{'Dry run, ' if args.dry_run else ''}policy {policy.name} "
-        f"({signals.data_mining_code(policy)})"
-    )
-    summary = Table(show_header=False, box=None)
-    for status in Status:
-        if counts[status]:
-            label = f"{verb} {status.value}".strip()
-            summary.add_row(f"[{_STYLE[status]}]{label}[/]", str(counts[status]))
-    out.print(summary)
-    return EXIT_FAILED if failures else EXIT_OK
+        shown = policy or policy_arg(None)
+        print(
+            f"{'Dry run, ' if args.dry_run else ''}policy "
+            f"{shown.name if policy else 'of each portfolio folder, else ' + shown.name} "
+            f"({signals.data_mining_code(shown)})"
+        )
+        print_counts(counts, prefix="would be" if args.dry_run else "")
+    return EXIT_FAILED if counts["failed"] else EXIT_OK
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from creatorapp.core import signals
+    from creatorapp.core.tagging import verify_paths
+
     paths = existing_paths(args.paths)
     results = verify_paths(paths)
     if args.json:

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-
-import platformdirs
-import tomli_w
 
 APP_NAME = "creatorapp"
 
@@ -195,7 +191,11 @@ def validate(policy: Policy) -> None:
 def config_dir() -> Path:
     """Where user settings live; ``CREATORAPP_CONFIG_DIR`` overrides the platform default."""
     override = os.environ.get("CREATORAPP_CONFIG_DIR")
-    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME))
 
 
 def policies_dir() -> Path:
@@ -277,6 +277,8 @@ def load_policy_file(path: Path) -> Policy:
         raw = path.read_bytes()
     except OSError as exc:
         raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
+    import tomllib
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -307,6 +309,8 @@ def policy_to_toml(policy: Policy) -> str:
         rights.pop("constraints")
     if rights:
         doc["rights"] = rights
+    import tomli_w
+
     return tomli_w.dumps(doc)
 
 

@@ -8,11 +8,9 @@ goes on.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import logging
 import os
-import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -188,6 +186,9 @@ def _worker_setup() -> None:
     """Workers finish the file in hand when the user presses Ctrl-C (the parent decides what
     stops), and keep freed buffers in their heap: each file needs a few buffers its size, and
     handing them back to the kernel after every file costs a page fault per 4 KB next time."""
+    import ctypes
+    import signal
+
     with contextlib.suppress(ValueError, OSError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 from creatorapp.core.policy import APP_NAME
 
 
 def data_dir() -> Path:
     """``CREATORAPP_DATA_DIR`` overrides the platform's per-user data folder."""
     override = os.environ.get("CREATORAPP_DATA_DIR")
-    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, False))
+    if override:
+        return Path(override)
+    import platformdirs  # loaded only when needed: start-up time matters for scripts
+
+    return Path(platformdirs.user_data_dir(APP_NAME, False))
 
 
 def default_catalogue_path() -> Path:

@@ -21,7 +21,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE works (
         id INTEGER PRIMARY KEY,
         folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
-        path TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
         size INTEGER,
         mtime_ns INTEGER,
         inode INTEGER,
@@ -34,6 +34,9 @@ MIGRATIONS: tuple[str, ...] = (
         error TEXT,
         updated_at TEXT NOT NULL
     );
+    -- one live work per path; deleted works keep their last path as history
+    CREATE UNIQUE INDEX works_live_path ON works(path) WHERE state != 'deleted';
+    CREATE INDEX works_path ON works(path);
     CREATE INDEX works_folder ON works(folder_id);
     CREATE INDEX works_sha256 ON works(sha256);
     CREATE INDEX works_state ON works(state);

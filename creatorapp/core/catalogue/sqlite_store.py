@@ -225,7 +225,9 @@ class SqliteStore(Store):
         self._update("works", _WORK_COLUMNS, work_id, changes)
 
     def work(self, path: str) -> Work | None:
-        rows = self._query(f"{_WORK_SELECT} WHERE path = ?", (path,))
+        rows = self._query(
+            f"{_WORK_SELECT} WHERE path = ? ORDER BY state = 'deleted', id DESC LIMIT 1", (path,)
+        )
         return _work(rows[0]) if rows else None
 
     def works_at(self, paths: list[str]) -> dict[str, Work]:
@@ -237,7 +239,12 @@ class SqliteStore(Store):
         return found
 
     def works_in(self, folder_id: int) -> list[Work]:
-        return [_work(r) for r in self._query(f"{_WORK_SELECT} WHERE folder_id = ?", (folder_id,))]
+        """Every work of the folder, deleted ones first so that a dict by path keeps the live
+        one."""
+        rows = self._query(
+            f"{_WORK_SELECT} WHERE folder_id = ? ORDER BY state != 'deleted', id", (folder_id,)
+        )
+        return [_work(r) for r in rows]
 
     def works_by_sha256(self, sha256: str) -> list[Work]:
         return [_work(r) for r in self._query(f"{_WORK_SELECT} WHERE sha256 = ?", (sha256,))]

@@ -1,0 +1,179 @@
+"""``creatorapp folders add|list|remove|set``: the portfolio folders the app keeps tagged."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from creatorapp.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    emit_json,
+    interactive,
+    open_store,
+    print_counts,
+    show_outcomes,
+)
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    folders = sub.add_parser("folders", help="portfolio folders: add, list, remove, set")
+    fsub = folders.add_subparsers(dest="folders_command", metavar="ACTION", required=True)
+
+    add = fsub.add_parser(
+        "add",
+        help="add a folder, catalogue its works and tag them",
+        description="Add a portfolio folder: every image in it (and below) is catalogued and "
+        "tagged with the folder's policy, and 'creatorapp watch' keeps it that way.",
+    )
+    add.add_argument("path", metavar="PATH")
+    add.add_argument("--policy", default="no-ai", metavar="NAME|FILE", help="default: no-ai")
+    add.add_argument("--no-watch", action="store_true", help="catalogue it but do not watch it")
+    add.add_argument("--no-tag", action="store_true", help="catalogue only; tag later")
+    add.add_argument("--jobs", type=int, metavar="N", help="parallel workers")
+    add.add_argument("--json", action="store_true", help="JSON Lines: one per file, then totals")
+    add.set_defaults(run=run_add)
+
+    lister = fsub.add_parser("list", help="the folders, their policies and their works")
+    lister.add_argument("--json", action="store_true")
+    lister.set_defaults(run=run_list)
+
+    remove = fsub.add_parser("remove", help="stop keeping a folder (its files are never touched)")
+    remove.add_argument("path", metavar="PATH")
+    remove.set_defaults(run=run_remove)
+
+    setter = fsub.add_parser("set", help="change a folder's policy or watching")
+    setter.add_argument("path", metavar="PATH")
+    setter.add_argument("--policy", metavar="NAME|FILE")
+    watching = setter.add_mutually_exclusive_group()
+    watching.add_argument("--watch", dest="watching", action="store_true", default=None)
+    watching.add_argument("--no-watch", dest="watching", action="store_false")
+    setter.set_defaults(run=run_set)
+
+
+def _portfolio(args: argparse.Namespace):
+    from creatorapp.core.portfolio import Portfolio
+
+    return Portfolio(open_store(args))
+
+
+def _errors():
+    from creatorapp.core.portfolio import PortfolioError
+
+    return PortfolioError
+
+
+def run_add(args: argparse.Namespace) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    portfolio = _portfolio(args)
+    try:
+        try:
+            folder = portfolio.add_folder(args.path, args.policy, watching=not args.no_watch)
+        except _errors() as exc:
+            raise UsageError(str(exc)) from None
+        report = scan_with_progress(portfolio, [folder], as_json=args.json)
+        counts = None
+        if not args.no_tag:
+            counts = show_outcomes(
+                portfolio.process(report.due, jobs=args.jobs),
+                as_json=args.json,
+                total=len(report.due),
+            )
+        if args.json:
+            emit_json(
+                {"folder": folder.as_json(), "scan": report.as_json(), "tag": dict(counts or {})}
+            )
+        else:
+            print(
+                f"Added {folder.path} with policy {folder.policy}: "
+                f"{report.seen} works found" + ("" if folder.watching else " (not watched)")
+            )
+            for problem in report.problems:
+                print(f"  problem: {problem}", file=sys.stderr)
+            if counts is not None:
+                print_counts(counts)
+            elif report.due:
+                print(f"{len(report.due)} works to tag: run 'creatorapp watch --once'")
+    finally:
+        portfolio.store.close()
+    return EXIT_FAILED if counts and counts["failed"] else EXIT_OK
+
+
+def scan_with_progress(portfolio, folders, *, as_json: bool):
+    """A scan with a live count of the files seen (on a terminal)."""
+    if as_json or not interactive():
+        return portfolio.scan(folders)
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status("Scanning…") as status:
+        return portfolio.scan(folders, progress=lambda n: status.update(f"Scanning… {n:,} files"))
+
+
+def run_list(args: argparse.Namespace) -> int:
+    portfolio = _portfolio(args)
+    store = portfolio.store
+    try:
+        rows = []
+        for folder in store.folders():
+            counts = {state.value: n for state, n in store.count_by_state(folder.id).items()}
+            rows.append((folder, counts))
+    finally:
+        store.close()
+    if args.json:
+        for folder, counts in rows:
+            emit_json({**folder.as_json(), "works": counts})
+        return EXIT_OK
+    if not rows:
+        print("No portfolio folders yet. Add one with 'creatorapp folders add PATH'.")
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("folder", "policy", "watching", "works", "problem")
+    for folder, counts in rows:
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
+        table.add_row(
+            folder.path,
+            folder.policy,
+            "yes" if folder.watching else "no",
+            summary,
+            folder.error or "",
+        )
+    Console(file=sys.stdout).print(table)
+    return EXIT_OK
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    portfolio = _portfolio(args)
+    try:
+        try:
+            forgotten = portfolio.remove_folder(args.path)
+        except _errors() as exc:
+            raise UsageError(str(exc)) from None
+    finally:
+        portfolio.store.close()
+    print(
+        f"Removed {args.path}: {forgotten} works no longer catalogued "
+        "(the files and the ledger are kept)"
+    )
+    return EXIT_OK
+
+
+def run_set(args: argparse.Namespace) -> int:
+    if args.policy is None and args.watching is None:
+        raise UsageError("say what to change: --policy NAME, --watch or --no-watch")
+    portfolio = _portfolio(args)
+    try:
+        try:
+            folder = portfolio.set_folder(args.path, policy=args.policy, watching=args.watching)
+        except _errors() as exc:
+            raise UsageError(str(exc)) from None
+    finally:
+        portfolio.store.close()
+    print(
+        f"{folder.path}: policy {folder.policy}, {'watched' if folder.watching else 'not watched'}"
+    )
+    return EXIT_OK

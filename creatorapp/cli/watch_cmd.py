@@ -1,0 +1,130 @@
+"""``creatorapp watch [--once]``: keep the portfolio folders tagged."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from creatorapp.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    emit_json,
+    interactive,
+    open_store,
+    print_counts,
+    show_outcomes,
+)
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    watch = sub.add_parser(
+        "watch",
+        help="watch the portfolio folders and tag new and changed works",
+        description="Catch up with what changed since last time, then tag every new or changed "
+        "image in the watched portfolio folders as soon as it has finished being written. "
+        "Ctrl-C or SIGTERM stops after the files in hand.",
+    )
+    watch.add_argument("--once", action="store_true", help="scan, tag what is due, and exit")
+    watch.add_argument(
+        "--settle",
+        type=float,
+        default=0.3,
+        metavar="SECONDS",
+        help="how long a file must stay unchanged before it is tagged (default 0.3)",
+    )
+    watch.add_argument("--jobs", type=int, metavar="N", help="parallel workers")
+    watch.add_argument("--json", action="store_true", help="JSON Lines, one per file")
+    watch.set_defaults(run=run_watch)
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    from creatorapp.core.portfolio import Portfolio
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    if args.settle < 0:
+        raise UsageError("--settle must be 0 or more")
+    store = open_store(args)
+    try:
+        portfolio = Portfolio(store)
+        if not store.folders():
+            raise UsageError("no portfolio folders yet; add one with 'creatorapp folders add PATH'")
+        if args.once:
+            return _once(portfolio, args)
+        return _forever(portfolio, args)
+    finally:
+        store.close()
+
+
+def _once(portfolio, args: argparse.Namespace) -> int:
+    from creatorapp.cli.folders_cmd import scan_with_progress
+
+    folders = [f for f in portfolio.store.folders() if f.watching]
+    report = scan_with_progress(portfolio, folders, as_json=args.json)
+    for problem in report.problems:
+        print(f"creatorapp: problem: {problem}", file=sys.stderr)
+    counts = show_outcomes(
+        portfolio.process(report.due, jobs=args.jobs), as_json=args.json, total=len(report.due)
+    )
+    if not args.json:
+        print(
+            f"{report.seen} works seen: {report.added} new, {report.changed} changed, "
+            f"{report.moved} moved, {report.deleted} deleted"
+        )
+        print_counts(counts)
+    return EXIT_FAILED if counts["failed"] else EXIT_OK
+
+
+def _forever(portfolio, args: argparse.Namespace) -> int:
+    from creatorapp.core.watch import Watcher
+
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def show(outcome) -> None:
+        with lock:
+            if args.json:
+                emit_json(outcome.as_json())
+            elif outcome.status.value != "unchanged":
+                reason = f": {outcome.reason}" if outcome.reason else ""
+                print(f"{outcome.status.value:9s} {outcome.path}{reason}", flush=True)
+
+    def problem(text: str) -> None:
+        with lock:
+            print(f"creatorapp: problem: {text}", file=sys.stderr, flush=True)
+
+    def request_stop(signum, frame) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    watcher = Watcher(
+        portfolio, settle=args.settle, jobs=args.jobs, on_outcome=show, on_problem=problem
+    )
+    try:
+        watcher.start()
+        watcher.wait_ready()
+        folders = [f.path for f in portfolio.store.folders() if f.watching]
+        if not args.json:
+            print(
+                f"Watching {len(folders)} folder{'s' if len(folders) != 1 else ''}"
+                + (". Press Ctrl-C to stop." if interactive() else "."),
+                flush=True,
+            )
+        while not stop.wait(0.5):
+            if not watcher.is_alive():
+                break
+    finally:
+        watcher.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    stats = watcher.stats
+    if not args.json:
+        print(
+            f"Stopped. {stats.tagged} tagged, {stats.unchanged} already reserved, "
+            f"{stats.failed} failed.",
+            flush=True,
+        )
+    return EXIT_FAILED if stats.failed else EXIT_OK

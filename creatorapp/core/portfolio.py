@@ -1,0 +1,597 @@
+"""Portfolio folders and their works: scanning, tagging what is due, and recording it all.
+
+The CLI, the watcher and the GUI all go through :class:`Portfolio`, so a work's state and its
+ledger history are written the same way whoever did the work.
+
+A scan never opens a file: it compares each file's (size, mtime_ns, inode) with the catalogue.
+A file that vanished from one place and appears in another is the same work (matched by inode,
+or by content hash when it was copied across drives) and keeps its history.  A folder that is
+missing (an unplugged drive) is reported; its works are not marked deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from creatorapp.core.catalogue import (
+    DONE_STATES,
+    CatalogueError,
+    Folder,
+    Store,
+    Work,
+    WorkState,
+    utc_now,
+)
+from creatorapp.core.media.base import Outcome, Status, by_extension
+from creatorapp.core.policy import Policy, PolicyError, resolve_policy
+from creatorapp.core.signals import Field, data_mining_uri, embedded_fields, fields_signature
+from creatorapp.core.tagging import TagOptions, ignored_reason, iter_targets, tag_files
+
+
+class PortfolioError(Exception):
+    """A request about folders that cannot be done; the message says why in plain words."""
+
+
+def normalise(path: Path | str) -> str:
+    """The form paths take in the catalogue: absolute, symlinks in folders resolved."""
+    return os.path.realpath(os.path.expanduser(str(path)))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a folder's works should carry, resolved once per scan."""
+
+    policy: Policy
+    fields: tuple[Field, ...]
+    signature: str
+
+    @classmethod
+    def of(cls, policy: Policy) -> Rules:
+        fields = embedded_fields(policy)
+        return cls(policy, fields, fields_signature(fields))
+
+
+@dataclass(frozen=True)
+class Due:
+    path: str
+    folder: Folder
+    rules: Rules
+
+
+@dataclass
+class ScanReport:
+    seen: int = 0
+    added: int = 0
+    changed: int = 0
+    moved: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    due: list[Due] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "seen": self.seen,
+            "added": self.added,
+            "changed": self.changed,
+            "moved": self.moved,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "due": len(self.due),
+            "problems": self.problems,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+ScanProgress = Callable[[int], None]
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+class Portfolio:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- folders --------------------------------------------------------------------------
+    def add_folder(self, path: Path | str, policy: str = "no-ai", watching: bool = True) -> Folder:
+        real = normalise(path)
+        if not os.path.isdir(real):
+            raise PortfolioError(f"not a folder: {path}")
+        if not os.access(real, os.R_OK | os.X_OK):
+            raise PortfolioError(f"the folder cannot be read: {path}")
+        resolved = self._policy(policy)
+        for other in self.store.folders():
+            if other.path == real:
+                raise PortfolioError(f"{real} is already a portfolio folder")
+            if _inside(real, other.path) or _inside(other.path, real):
+                raise PortfolioError(
+                    f"{real} overlaps the portfolio folder {other.path}; "
+                    "portfolio folders cannot be nested"
+                )
+        with self.store.transaction():
+            folder = self.store.add_folder(real, resolved.name, watching)
+            self.store.append(
+                "folder.added",
+                real,
+                {"policy": resolved.name, "watching": watching, **self._policy_facts(resolved)},
+            )
+        return folder
+
+    def remove_folder(self, path: Path | str) -> int:
+        folder = self.find_folder(path)
+        with self.store.transaction():
+            forgotten = self.store.remove_folder(folder.id)
+            self.store.append("folder.removed", folder.path, {"works_forgotten": forgotten})
+        return forgotten
+
+    def set_folder(
+        self, path: Path | str, *, policy: str | None = None, watching: bool | None = None
+    ) -> Folder:
+        folder = self.find_folder(path)
+        with self.store.transaction():
+            if policy is not None:
+                resolved = self._policy(policy)
+                if resolved.name != folder.policy:
+                    self.store.update_folder(folder.id, policy=resolved.name)
+                    self.store.append(
+                        "folder.policy",
+                        folder.path,
+                        {
+                            "from": folder.policy,
+                            "to": resolved.name,
+                            **self._policy_facts(resolved),
+                        },
+                    )
+            if watching is not None and watching != folder.watching:
+                self.store.update_folder(folder.id, watching=watching)
+                self.store.append("folder.watching", folder.path, {"watching": watching})
+        updated = self.store.folder_by_id(folder.id)
+        assert updated is not None
+        return updated
+
+    def find_folder(self, path: Path | str) -> Folder:
+        real = normalise(path)
+        folder = self.store.folder(real) or self.store.folder(os.path.abspath(str(path)))
+        if folder is None:
+            raise PortfolioError(
+                f"{path} is not a portfolio folder (see 'creatorapp folders list')"
+            )
+        return folder
+
+    @staticmethod
+    def _policy(name: str) -> Policy:
+        try:
+            return resolve_policy(name)
+        except PolicyError as exc:
+            raise PortfolioError(str(exc)) from None
+
+    @staticmethod
+    def _policy_facts(policy: Policy) -> dict:
+        rules = Rules.of(policy)
+        return {"data_mining": data_mining_uri(policy), "signature": rules.signature}
+
+    def rules_for(self, folder: Folder) -> Rules:
+        return Rules.of(resolve_policy(folder.policy))
+
+    # --- scanning -------------------------------------------------------------------------
+    def scan(
+        self,
+        folders: Iterable[Folder] | None = None,
+        *,
+        progress: ScanProgress | None = None,
+        cancel: threading.Event | None = None,
+        retry_failed: bool = True,
+    ) -> ScanReport:
+        """Bring the catalogue up to date with the disk and list the works that need tagging.
+
+        Scanning several folders together lets a work moved between them keep its history.
+        """
+        report = ScanReport()
+        targets = list(self.store.folders() if folders is None else folders)
+        seen_by_folder: dict[int, list[_Seen]] = {}
+        blind: dict[int, list[str]] = {}  # subfolders that could not be read: not "deleted"
+        rules: dict[int, Rules] = {}
+        for folder in targets:
+            try:
+                rules[folder.id] = self.rules_for(folder)
+            except PolicyError as exc:
+                self.folder_problem(folder, f"its policy cannot be used ({exc})", report)
+                continue
+            if not os.path.isdir(folder.path):
+                self.folder_problem(
+                    folder,
+                    "the folder is not available (moved, deleted or a drive unplugged)",
+                    report,
+                )
+                continue
+            found: list[_Seen] = []
+            unreadable: list[str] = []
+            ok = self._walk(folder.path, found, unreadable, report, progress, cancel)
+            if not ok:
+                return report  # cancelled: nothing half-recorded
+            seen_by_folder[folder.id] = found
+            blind[folder.id] = unreadable
+            if unreadable:
+                report.problems.extend(f"cannot read {p}" for p in unreadable)
+
+        known: dict[str, Work] = {}
+        for folder_id in seen_by_folder:
+            known.update((w.path, w) for w in self.store.works_in(folder_id))
+        present = {s.path for found in seen_by_folder.values() for s in found}
+        vanished = [
+            w
+            for w in known.values()
+            if w.path not in present
+            and w.state is not WorkState.DELETED
+            and not any(_inside(w.path, b) for b in blind.get(w.folder_id, ()))
+        ]
+        by_inode = {(w.inode, w.size, w.mtime_ns): w for w in vanished if w.inode is not None}
+        sizes = {w.size for w in vanished}
+
+        now = utc_now()
+        with self.store.transaction():
+            for folder in targets:
+                if folder.id not in seen_by_folder:
+                    continue
+                folder_rules = rules[folder.id]
+                for seen in seen_by_folder[folder.id]:
+                    work = known.get(seen.path)
+                    if work is None:
+                        work = self._arrival(folder, seen, vanished, by_inode, sizes, report)
+                        if work is None:
+                            report.due.append(Due(seen.path, folder, folder_rules))
+                            continue
+                    if self._is_due(work, seen, folder_rules, retry_failed):
+                        if work.state in DONE_STATES:
+                            self.store.update_work(work.id, state=WorkState.STALE)
+                            report.changed += 1
+                        report.due.append(Due(seen.path, folder, folder_rules))
+                    else:
+                        report.unchanged += 1
+                self.store.update_folder(folder.id, last_scan_at=now, error=None)
+            for work in vanished:
+                if work.state is WorkState.DELETED:
+                    continue  # matched as a move above
+                self.store.update_work(work.id, state=WorkState.DELETED)
+                self.store.append("work.deleted", work.path, {"sha256": work.sha256})
+                report.deleted += 1
+        return report
+
+    def _walk(
+        self,
+        root: str,
+        found: list[_Seen],
+        unreadable: list[str],
+        report: ScanReport,
+        progress: ScanProgress | None,
+        cancel: threading.Event | None,
+    ) -> bool:
+        stack = [root]
+        while stack:
+            if cancel is not None and cancel.is_set():
+                return False
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                unreadable.append(folder)
+                continue
+            for entry in entries:
+                name = entry.name
+                if name.startswith(".") or ignored_reason(name):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                        continue
+                    if not entry.is_file(follow_symlinks=False):
+                        continue
+                    if by_extension(Path(name)) is None:
+                        continue
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                found.append(_Seen(entry.path, st.st_size, st.st_mtime_ns, st.st_ino))
+                report.seen += 1
+                if progress is not None and report.seen % 500 == 0:
+                    progress(report.seen)
+        if progress is not None:
+            progress(report.seen)
+        return True
+
+    def _arrival(
+        self,
+        folder: Folder,
+        seen: _Seen,
+        vanished: list[Work],
+        by_inode: dict,
+        sizes: set,
+        report: ScanReport,
+    ) -> Work | None:
+        """A path the catalogue does not know: a moved work, or a new one (then None)."""
+        origin = by_inode.get((seen.inode, seen.size, seen.mtime_ns))
+        if origin is None and seen.size in sizes:
+            digest = _sha256(seen.path)
+            origin = next(
+                (w for w in vanished if w.sha256 == digest and w.state is not WorkState.DELETED),
+                None,
+            )
+        if origin is not None and origin.state is not WorkState.DELETED:
+            self._move(origin, folder, seen.path, (seen.size, seen.mtime_ns, seen.inode))
+            vanished.remove(origin)
+            by_inode.pop((origin.inode, origin.size, origin.mtime_ns), None)
+            report.moved += 1
+            return self.store.work(seen.path)
+        self.store.add_work(folder.id, seen.path, state=WorkState.NEW)
+        self.store.append("work.added", seen.path, {"size": seen.size, "folder": folder.path})
+        report.added += 1
+        return None
+
+    def _move(
+        self, work: Work, folder: Folder, new_path: str, stat: tuple[int, int, int] | None
+    ) -> None:
+        changes: dict = {"path": new_path, "folder_id": folder.id}
+        if stat is not None and (work.size, work.mtime_ns, work.inode) != stat:
+            # same content, new inode (copied across drives): remember the new identity
+            changes |= {"size": stat[0], "mtime_ns": stat[1], "inode": stat[2]}
+        self.store.update_work(work.id, **changes)
+        self.store.append(
+            "work.moved", new_path, {"from": work.path, "to": new_path, "sha256": work.sha256}
+        )
+
+    @staticmethod
+    def _is_due(work: Work, seen: _Seen, rules: Rules, retry_failed: bool) -> bool:
+        if not work.same_file(seen.size, seen.mtime_ns, seen.inode):
+            return True
+        if work.state in DONE_STATES:
+            return work.signature != rules.signature
+        if work.state is WorkState.FAILED:
+            return retry_failed
+        return True  # new, stale, or deleted and back again
+
+    def folder_problem(self, folder: Folder, problem: str, report: ScanReport) -> None:
+        report.problems.append(f"{folder.path}: {problem}")
+        if folder.error != problem:
+            with self.store.transaction():
+                self.store.update_folder(folder.id, error=problem)
+                self.store.append("folder.unavailable", folder.path, {"problem": problem})
+
+    # --- moves and deletions reported by the watcher ----------------------------------------
+    def moved(self, src: str, dest: str) -> bool:
+        """A file was renamed or moved; True when it was a catalogued work."""
+        work = self.store.work(src)
+        if work is None or work.state is WorkState.DELETED:
+            return False
+        folder = self.store.folder_for(dest)
+        with self.store.transaction():
+            if folder is None:
+                self.store.update_work(work.id, state=WorkState.DELETED)
+                self.store.append(
+                    "work.deleted", src, {"sha256": work.sha256, "moved_out_to": dest}
+                )
+                return True
+            existing = self.store.work(dest)
+            if existing is not None:  # replaced another work: that one is gone
+                self.store.update_work(existing.id, state=WorkState.DELETED)
+                self.store.append(
+                    "work.deleted", dest, {"sha256": existing.sha256, "replaced_by": src}
+                )
+            self._move(work, folder, dest, None)
+        return True
+
+    def deleted(self, path: str) -> bool:
+        work = self.store.work(path)
+        if work is None or work.state is WorkState.DELETED or os.path.exists(path):
+            return False
+        with self.store.transaction():
+            self.store.update_work(work.id, state=WorkState.DELETED)
+            self.store.append("work.deleted", path, {"sha256": work.sha256})
+        return True
+
+    # --- tagging and recording ----------------------------------------------------------
+    def process(
+        self,
+        due: Iterable[Due],
+        *,
+        jobs: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Outcome]:
+        """Tag the due works with their folders' policies and record every outcome."""
+        items = list(due)
+        by_path = {d.path: d for d in items}
+        outcomes = tag_files(
+            ((Path(d.path), d.rules.fields) for d in items),
+            options=TagOptions(digest=True),
+            jobs=jobs,
+            cancel=cancel,
+        )
+        yield from self._recorded(outcomes, lambda o: by_path.get(o.path))
+
+    def _recorded(
+        self, outcomes: Iterable[Outcome], due_of: Callable[[Outcome], Due | None]
+    ) -> Iterator[Outcome]:
+        """Record outcomes in small transactions while passing them on as they come."""
+        batch: list[tuple[Outcome, Due]] = []
+        last = time.monotonic()
+        try:
+            for outcome in outcomes:
+                item = due_of(outcome)
+                if item is not None:
+                    batch.append((outcome, item))
+                if len(batch) >= 64 or (batch and time.monotonic() - last > 0.2):
+                    self._record_batch(batch)
+                    batch, last = [], time.monotonic()
+                yield outcome
+        finally:
+            if batch:
+                self._record_batch(batch)
+
+    def _record_batch(self, batch: list[tuple[Outcome, Due]]) -> None:
+        with self.store.transaction():
+            for outcome, item in batch:
+                self.record(outcome, item)
+
+    def record(self, outcome: Outcome, item: Due) -> None:
+        """Write one tagging outcome into the catalogue and, when it says something new, the
+        ledger."""
+        store = self.store
+        path = item.path
+        work = store.work(path)
+        if outcome.status is Status.SKIPPED:
+            if work is not None and not os.path.exists(path):
+                self.deleted(path)
+            return
+        with store.transaction():
+            if work is None:
+                work = store.add_work(item.folder.id, path, state=WorkState.NEW)
+                store.append("work.added", path, {"size": outcome.size, "folder": item.folder.path})
+            identity = {
+                "size": outcome.size,
+                "mtime_ns": outcome.mtime_ns,
+                "inode": outcome.inode,
+                "format": outcome.format,
+            }
+            if outcome.status is Status.FAILED:
+                repeat = work.state is WorkState.FAILED and work.error == outcome.reason
+                store.update_work(work.id, state=WorkState.FAILED, error=outcome.reason, **identity)
+                if not repeat or not work.same_file(
+                    outcome.size or 0, outcome.mtime_ns or 0, outcome.inode or 0
+                ):
+                    store.append(
+                        "work.failed", path, {"reason": outcome.reason, "format": outcome.format}
+                    )
+                return
+            state = WorkState.SIDECAR if outcome.sidecar else WorkState.TAGGED
+            news = (
+                outcome.written
+                or work.state is not state
+                or work.signature != item.rules.signature
+                or work.sha256 != outcome.sha256
+            )
+            store.update_work(
+                work.id,
+                state=state,
+                error=None,
+                sha256=outcome.sha256,
+                policy=item.rules.policy.name,
+                signature=item.rules.signature,
+                tagged_at=utc_now() if news or work.tagged_at is None else work.tagged_at,
+                **identity,
+            )
+            if news:
+                data = {
+                    "written": outcome.written,
+                    "carrier": "sidecar" if outcome.sidecar else "embedded",
+                    "policy": item.rules.policy.name,
+                    "data_mining": data_mining_uri(item.rules.policy),
+                    "signature": item.rules.signature,
+                    "sha256": outcome.sha256,
+                    "format": outcome.format,
+                }
+                if outcome.sidecar:
+                    data["sidecar"] = outcome.sidecar
+                store.append("work.tagged", path, data)
+
+    # --- `creatorapp tag` on paths that may lie in portfolio folders ---------------------
+    def tag(
+        self,
+        paths: Iterable[Path],
+        policy: Policy | None,
+        *,
+        options: TagOptions | None = None,
+        jobs: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Outcome]:
+        """Tag files and folders; works in portfolio folders are recorded, and those the
+        catalogue knows are already done (same stat, same policy) are not even opened."""
+        options = options or TagOptions()
+        default = Rules.of(policy or resolve_policy(None))
+        folders = self.store.folders()
+        folder_rules: dict[int, Rules] = {}
+        todo: list[tuple[str, Due | None]] = []
+        roots = {str(p): normalise(p) for p in paths}
+        for target in iter_targets(paths):
+            shown = str(target.path)
+            if target.skip:
+                yield Outcome(shown, Status.SKIPPED, reason=target.skip)
+                continue
+            real = _real_under(shown, roots)
+            folder = _folder_for(real, folders)
+            if folder is None:
+                todo.append((shown, None))
+                continue
+            if policy is None and folder.id not in folder_rules:
+                try:
+                    folder_rules[folder.id] = self.rules_for(folder)
+                except PolicyError as exc:
+                    raise CatalogueError(
+                        f"the policy of portfolio folder {folder.path} cannot be used ({exc})"
+                    ) from None
+            rules = default if policy is not None else folder_rules[folder.id]
+            todo.append((shown, Due(real, folder, rules)))
+
+        known = self.store.works_at([d.path for _, d in todo if d is not None])
+        work: list[tuple[Path, tuple[Field, ...]]] = []
+        due_of: dict[str, Due] = {}
+        for shown, item in todo:
+            if item is not None and not (options.force or options.dry_run):
+                w = known.get(item.path)
+                if w is not None and w.state in DONE_STATES and w.signature == item.rules.signature:
+                    try:
+                        st = os.stat(item.path)
+                    except OSError:
+                        st = None
+                    if st is not None and w.same_file(st.st_size, st.st_mtime_ns, st.st_ino):
+                        yield Outcome(shown, Status.UNCHANGED, format=w.format)
+                        continue
+            work.append((Path(shown), item.rules.fields if item else default.fields))
+            if item is not None:
+                due_of[shown] = item
+        outcomes = tag_files(
+            work,
+            options=TagOptions(force=options.force, dry_run=options.dry_run, digest=bool(due_of)),
+            jobs=jobs,
+            cancel=cancel,
+        )
+        if options.dry_run:
+            yield from outcomes
+        else:
+            yield from self._recorded(outcomes, lambda o: due_of.get(o.path))
+
+
+def _real_under(path: str, roots: dict[str, str]) -> str:
+    """The catalogue form of a path found under one of the given roots, without resolving
+    every file again (the walk does not follow symlinks below a root)."""
+    for root, real in roots.items():
+        if path == root:
+            return real
+        if path.startswith(root.rstrip(os.sep) + os.sep):
+            return real.rstrip(os.sep) + os.sep + path[len(root.rstrip(os.sep)) + 1 :]
+    return normalise(path)
+
+
+def _folder_for(path: str, folders: list[Folder]) -> Folder | None:
+    return next((f for f in folders if path == f.path or _inside(path, f.path)), None)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)

@@ -1,0 +1,446 @@
+"""Keep portfolio folders tagged as files arrive: watchdog events -> debounce -> tag -> record.
+
+Exporters write in pieces and rename temporary files into place, so a path is only tagged once
+its size and mtime have held still for ``settle`` seconds.  Events are de-duplicated per path, a
+path is never in two workers at once, and a file whose stat matches what the catalogue recorded
+after our own write is left alone: our writes never trigger work.  On start the watcher catches up
+with everything that changed while it was not running.  A folder that disappears (an unplugged
+drive) is reported and watched for; when it returns it is scanned again and watched as before.
+
+All catalogue writes happen on the watcher's own thread; tagging runs in worker processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from creatorapp.core.catalogue import DONE_STATES, Folder, WorkState
+from creatorapp.core.media.base import Outcome, Status, by_extension
+from creatorapp.core.portfolio import Due, Portfolio, Rules, ScanReport
+from creatorapp.core.tagging import TagOptions, TagPool, ignored_reason
+
+log = logging.getLogger(__name__)
+
+StatKey = tuple[int, int]  # size, mtime_ns
+
+
+def _stat_key(path: str) -> StatKey | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+@dataclass
+class _Pending:
+    deadline: float
+    stat: StatKey | None
+
+
+class Debouncer:
+    """Paths wait here until their (size, mtime) are unchanged for ``settle`` seconds.
+
+    Time and stat are injectable so the rules can be tested without waiting.
+    """
+
+    def __init__(
+        self,
+        settle: float,
+        *,
+        stat: Callable[[str], StatKey | None] = _stat_key,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settle = settle
+        self._stat = stat
+        self._clock = clock
+        self._pending: dict[str, _Pending] = {}
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._pending
+
+    def touch(self, path: str) -> None:
+        """Something happened to ``path``: (re)start its quiet period."""
+        self._pending[path] = _Pending(self._clock() + self.settle, self._stat(path))
+
+    def next_deadline(self) -> float | None:
+        return min((p.deadline for p in self._pending.values()), default=None)
+
+    def ripe(self) -> tuple[list[str], list[str]]:
+        """(paths that held still, paths that are gone) among those whose period is over."""
+        now = self._clock()
+        stable, gone = [], []
+        for path, pending in list(self._pending.items()):
+            if pending.deadline > now:
+                continue
+            current = self._stat(path)
+            if current is None:
+                gone.append(path)
+                del self._pending[path]
+            elif current == pending.stat:
+                stable.append(path)
+                del self._pending[path]
+            else:  # still being written: wait another quiet period
+                self._pending[path] = _Pending(now + self.settle, current)
+        return stable, gone
+
+
+@dataclass
+class WatchStats:
+    tagged: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    events: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+OutcomeFn = Callable[[Outcome], None]
+ProblemFn = Callable[[str], None]
+
+
+class Watcher:
+    """The folder watcher.  ``start()`` returns at once; ``stop()`` finishes the files in hand.
+
+    ``on_outcome`` and ``on_problem`` are called on the watcher's thread.
+    """
+
+    def __init__(
+        self,
+        portfolio: Portfolio,
+        *,
+        settle: float = 0.3,
+        jobs: int | None = None,
+        folder_check: float = 2.0,
+        on_outcome: OutcomeFn | None = None,
+        on_problem: ProblemFn | None = None,
+        on_idle: Callable[[], None] | None = None,
+    ) -> None:
+        self.portfolio = portfolio
+        self.store = portfolio.store
+        self.debouncer = Debouncer(settle)
+        self.jobs = jobs
+        self.folder_check = folder_check
+        self.on_outcome = on_outcome or (lambda o: None)
+        self.on_problem = on_problem or (lambda p: None)
+        self.on_idle = on_idle or (lambda: None)
+        self.stats = WatchStats()
+        self._inbox: queue.Queue[tuple] = queue.Queue()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._observer = None
+        self._watches: dict[int, object] = {}  # folder id -> watchdog watch
+        self._available: dict[int, bool] = {}
+        self._in_flight: dict[str, Due] = {}
+        self._again: set[str] = set()
+        self._rescan: dict[int, float] = {}
+        self._rules: dict[tuple[int, str], Rules] = {}
+        self._pool: TagPool | None = None
+        self._next_folder_check = 0.0
+        self._was_busy = False
+
+    # --- life cycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        from watchdog.observers import Observer  # loaded only when watching
+
+        self._pool = TagPool(self.jobs)
+        self._observer = Observer()
+        self._observer.start()
+        self._thread = threading.Thread(target=self._run, name="creatorapp-watcher", daemon=True)
+        self._thread.start()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """True once the catch-up scan has been done and every folder is being watched."""
+        return self._ready.wait(timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._inbox.put(("wake",))
+        if self._thread is not None:
+            self._thread.join()
+
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._in_flight or len(self.debouncer) or self._rescan)
+
+    # --- the watcher thread ---------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._check_folders(initial=True)
+            self._ready.set()
+            while not self._stop.is_set():
+                self._wait_for_something()
+                self._tick()
+        except Exception as exc:  # report, never die silently
+            log.exception("the watcher stopped")
+            self._problem(f"the watcher stopped after an unexpected error ({exc})")
+        finally:
+            self._shutdown()
+
+    def _wait_for_something(self) -> None:
+        now = time.monotonic()
+        deadlines = [self._next_folder_check, *self._rescan.values()]
+        if (d := self.debouncer.next_deadline()) is not None:
+            deadlines.append(d)
+        timeout = max(0.0, min(deadlines) - now) if deadlines else 1.0
+        try:
+            message = self._inbox.get(timeout=min(timeout, 1.0))
+        except queue.Empty:
+            return
+        self._handle(message)
+        while True:  # take everything that is already waiting
+            try:
+                self._handle(self._inbox.get_nowait())
+            except queue.Empty:
+                return
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_folder_check:
+            self._check_folders()
+        for folder_id, deadline in list(self._rescan.items()):
+            if deadline <= now:
+                del self._rescan[folder_id]
+                folder = self.store.folder_by_id(folder_id)
+                if folder is not None and self._available.get(folder_id):
+                    self._queue_scan(self.portfolio.scan([folder], retry_failed=False))
+        stable, gone = self.debouncer.ripe()
+        for path in gone:
+            if path not in self._in_flight:
+                self.portfolio.deleted(path)
+        ready = [d for d in (self._consider(p) for p in stable) if d is not None]
+        self._dispatch(ready)
+        busy = self.busy
+        if self._was_busy and not busy:
+            self.on_idle()
+        self._was_busy = busy
+
+    def _handle(self, message: tuple) -> None:
+        kind = message[0]
+        if kind == "event":
+            self._event(*message[1:])
+        elif kind == "done":
+            self._done(*message[1:])
+
+    # --- events from watchdog -------------------------------------------------------------
+    def _post(self, event: object) -> None:
+        """Called on watchdog's thread: hand the event over and return at once."""
+        self._inbox.put(
+            (
+                "event",
+                event.event_type,
+                bool(event.is_directory),
+                os.fsdecode(event.src_path),
+                os.fsdecode(getattr(event, "dest_path", "") or ""),
+            )
+        )
+
+    def _event(self, kind: str, is_dir: bool, src: str, dest: str) -> None:
+        self.stats.events += 1
+        if kind in ("opened", "closed_no_write"):
+            return
+        if is_dir:
+            for path in (src, dest):
+                folder = path and self.store.folder_for(path)
+                if folder and path != folder.path:
+                    self._rescan[folder.id] = time.monotonic() + self.debouncer.settle
+            return
+        if kind == "moved":
+            if _wanted(src) and not _wanted(dest):
+                self.debouncer.touch(src)  # renamed to something we do not handle: gone
+                return
+            if _wanted(src) and src not in self._in_flight:
+                self.portfolio.moved(src, dest)
+            if _wanted(dest):
+                self.debouncer.touch(dest)
+            return
+        if _wanted(src):
+            self.debouncer.touch(src)
+
+    # --- deciding and dispatching ---------------------------------------------------------
+    def _consider(self, path: str) -> Due | None:
+        if path in self._in_flight:
+            self._again.add(path)
+            return None
+        folder = self.store.folder_for(path)
+        if folder is None or not folder.watching:
+            return None
+        rules = self._rules_for(folder)
+        if rules is None:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        work = self.store.work(path)
+        if work is not None and work.same_file(st.st_size, st.st_mtime_ns, st.st_ino):
+            if work.state in DONE_STATES and work.signature == rules.signature:
+                return None  # our own write, or a touch that changed nothing
+            if work.state is WorkState.FAILED:
+                return None  # the same bytes would fail the same way
+        return Due(path, folder, rules)
+
+    def _rules_for(self, folder: Folder) -> Rules | None:
+        key = (folder.id, folder.policy)
+        if key not in self._rules:
+            try:
+                self._rules[key] = self.portfolio.rules_for(folder)
+            except Exception as exc:
+                self._problem(f"{folder.path}: its policy cannot be used ({exc})")
+                return None
+        return self._rules[key]
+
+    def _queue_scan(self, report: ScanReport) -> None:
+        for problem in report.problems:
+            self._problem(problem)
+        self._dispatch([d for d in report.due if d.path not in self._in_flight])
+
+    def _dispatch(self, ready: list[Due]) -> None:
+        if not ready or self._pool is None:
+            return
+        size = max(1, min(8, len(ready) // (self._pool.jobs * 2) or 1))
+        groups: dict[str, list[Due]] = {}
+        for item in ready:
+            groups.setdefault(item.rules.signature, []).append(item)
+        for items in groups.values():
+            for i in range(0, len(items), size):
+                chunk = items[i : i + size]
+                for item in chunk:
+                    self._in_flight[item.path] = item
+                future = self._pool.submit(
+                    ([d.path for d in chunk], chunk[0].rules.fields, TagOptions(digest=True))
+                )
+                future.add_done_callback(lambda f, chunk=chunk: self._inbox.put(("done", f, chunk)))
+
+    def _done(self, future: Future, chunk: list[Due]) -> None:
+        for item in chunk:
+            self._in_flight.pop(item.path, None)
+        if future.cancelled():
+            return
+        try:
+            outcomes = future.result()
+        except Exception as exc:  # a worker died: the files are untouched (atomic writes)
+            self._problem(f"a tagging worker stopped ({exc}); its files will be retried")
+            for item in chunk:
+                self.debouncer.touch(item.path)
+            return
+        with self.store.transaction():
+            for outcome, item in zip(outcomes, chunk, strict=True):
+                if outcome.status is Status.FAILED and "changed while" in (outcome.reason or ""):
+                    self.debouncer.touch(item.path)  # written again meanwhile: try once it settles
+                    continue
+                self.portfolio.record(outcome, item)
+                self._count(outcome)
+                self.on_outcome(outcome)
+        for item in chunk:
+            if item.path in self._again:
+                self._again.discard(item.path)
+                self.debouncer.touch(item.path)
+
+    def _count(self, outcome: Outcome) -> None:
+        if outcome.written:
+            self.stats.tagged += 1
+        elif outcome.status is Status.UNCHANGED:
+            self.stats.unchanged += 1
+        elif outcome.status is Status.FAILED:
+            self.stats.failed += 1
+
+    # --- folders coming and going ---------------------------------------------------------
+    def _check_folders(self, *, initial: bool = False) -> None:
+        self._next_folder_check = time.monotonic() + self.folder_check
+        folders = [f for f in self.store.folders() if f.watching]
+        current = {f.id for f in folders}
+        for folder_id in list(self._watches):
+            if folder_id not in current:  # removed or paused from elsewhere
+                self._unwatch(folder_id)
+                self._available.pop(folder_id, None)
+        returned: list[Folder] = []
+        for folder in folders:
+            here = os.path.isdir(folder.path) and os.access(folder.path, os.R_OK | os.X_OK)
+            was = self._available.get(folder.id)
+            if here and folder.id not in self._watches:
+                if self._watch(folder):
+                    if was is False:
+                        with self.store.transaction():
+                            self.store.update_folder(folder.id, error=None)
+                            self.store.append("folder.available", folder.path, {})
+                    returned.append(folder)
+                    self._available[folder.id] = True
+                    continue
+                here = False
+            if not here and was is not False:
+                self._unwatch(folder.id)
+                self._available[folder.id] = False
+                problem = "the folder is not available (moved, deleted or a drive unplugged)"
+                if not os.path.isdir(folder.path):
+                    self.portfolio.folder_problem(folder, problem, ScanReport())
+                self._problem(f"{folder.path}: {problem}; watching for it to come back")
+        if returned:
+            # catch up with whatever changed while these folders were not watched
+            self._queue_scan(self.portfolio.scan(returned, retry_failed=initial))
+
+    def _watch(self, folder: Folder) -> bool:
+        handler = _Handler(self._post)
+        try:
+            self._watches[folder.id] = self._observer.schedule(handler, folder.path, recursive=True)
+            return True
+        except OSError as exc:
+            self._problem(f"{folder.path}: cannot be watched ({exc.strerror or exc})")
+            return False
+
+    def _unwatch(self, folder_id: int) -> None:
+        watch = self._watches.pop(folder_id, None)
+        if watch is not None and self._observer is not None:
+            with contextlib.suppress(KeyError, OSError, ValueError):
+                self._observer.unschedule(watch)
+
+    def _problem(self, text: str) -> None:
+        self.stats.problems.append(text)
+        self.on_problem(text)
+
+    def _shutdown(self) -> None:
+        if self._observer is not None:
+            with contextlib.suppress(Exception):
+                self._observer.stop()
+                self._observer.join(timeout=5)
+        if self._pool is not None:
+            self._pool.shutdown(cancel_pending=True)  # files in hand are finished
+            while True:  # record what finished; cancelled files stay due for next time
+                try:
+                    message = self._inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if message[0] == "done":
+                    self._done(*message[1:])
+
+
+def _wanted(path: str) -> bool:
+    if not path:
+        return False
+    name = os.path.basename(path)
+    return ignored_reason(name) is None and by_extension(Path(name)) is not None
+
+
+class _Handler:
+    """The smallest watchdog handler: every event goes to the watcher's inbox."""
+
+    def __init__(self, post: Callable[[object], None]) -> None:
+        self._post = post
+
+    def dispatch(self, event: object) -> None:
+        self._post(event)
