@@ -11,6 +11,7 @@ missing (an unplugged drive) is reported; its works are not marked deleted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -29,6 +30,7 @@ from creatorapp.core.catalogue import (
     utc_now,
 )
 from creatorapp.core.media.base import Outcome, Status, by_extension
+from creatorapp.core.media.safe_write import is_leftover, is_temp_name
 from creatorapp.core.policy import Policy, PolicyError, resolve_policy
 from creatorapp.core.signals import Field, data_mining_uri, embedded_fields, fields_signature
 from creatorapp.core.tagging import TagOptions, ignored_reason, iter_targets, tag_files
@@ -72,6 +74,7 @@ class ScanReport:
     moved: int = 0
     deleted: int = 0
     unchanged: int = 0
+    leftovers_removed: int = 0
     due: list[Due] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -268,6 +271,8 @@ class Portfolio:
                     else:
                         report.unchanged += 1
                 self.store.update_folder(folder.id, last_scan_at=now, error=None)
+                if folder.error is not None:
+                    self.store.append("folder.available", folder.path, {"was": folder.error})
             for work in vanished:
                 if work.state is WorkState.DELETED:
                     continue  # matched as a move above
@@ -297,6 +302,12 @@ class Portfolio:
                 continue
             for entry in entries:
                 name = entry.name
+                if is_temp_name(name):
+                    if is_leftover(entry.path):
+                        with contextlib.suppress(OSError):
+                            os.unlink(entry.path)
+                            report.leftovers_removed += 1
+                    continue
                 if name.startswith(".") or ignored_reason(name):
                     continue
                 try:

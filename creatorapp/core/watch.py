@@ -375,11 +375,7 @@ class Watcher:
             was = self._available.get(folder.id)
             if here and folder.id not in self._watches:
                 if self._watch(folder):
-                    if was is False:
-                        with self.store.transaction():
-                            self.store.update_folder(folder.id, error=None)
-                            self.store.append("folder.available", folder.path, {})
-                    returned.append(folder)
+                    returned.append(folder)  # the catch-up scan records its return
                     self._available[folder.id] = True
                     continue
                 here = False

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,8 +22,40 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
+_TEMP_NAME = re.compile(r"^\..+\.creatorapp-(\d+)-[0-9a-f]{8}\.tmp$")
+_LEFTOVER_AGE = 24 * 3600  # where we cannot ask whether the writer still runs
+
+
 def is_temp_name(name: str) -> bool:
     return name.startswith(".") and TEMP_MARK in name and name.endswith(".tmp")
+
+
+def temp_path(path: Path) -> Path:
+    """Hidden, unique, and naming the writing process, so leftovers can be recognised."""
+    return path.parent / f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp"
+
+
+def is_leftover(path: str) -> bool:
+    """True for a temporary file of ours whose writer is gone (killed mid-write): the original
+    beside it was never touched, so removing it loses nothing."""
+    match = _TEMP_NAME.match(os.path.basename(path))
+    if match is None:
+        return False
+    pid = int(match.group(1))
+    if os.name == "posix":
+        if pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
+    try:  # elsewhere, by age
+        return time.time() - os.stat(path).st_mtime > _LEFTOVER_AGE
+    except OSError:
+        return False
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -147,7 +181,7 @@ def safe_write(
     held when it was read; parts the new bytes share with it are copied rather than rewritten.
     """
     folder = path.parent
-    tmp = folder / f".{path.name}{TEMP_MARK}{secrets.token_hex(4)}.tmp"
+    tmp = temp_path(path)
     try:
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
