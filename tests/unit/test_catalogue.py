@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 
 import pytest
@@ -56,7 +57,7 @@ def test_chain_links_every_event_to_the_one_before(store):
     events = list(store.events())
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert events[0].prev_hash == GENESIS
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     e = events[2]
     assert e.hash == chain_hash(e.prev_hash, e.seq, e.at, e.kind, e.subject, e.data)

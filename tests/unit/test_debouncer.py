@@ -72,7 +72,7 @@ def test_a_file_that_vanished_is_reported_gone():
 
 
 def test_next_deadline_is_the_earliest():
-    disk, clock, d = make()
+    _disk, clock, d = make()
     assert d.next_deadline() is None
     d.touch("a.jpg")
     clock.now += 0.2
