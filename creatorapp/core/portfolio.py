@@ -401,13 +401,45 @@ class Portfolio:
                 )
                 return True
             existing = self.store.work(dest)
-            if existing is not None:  # replaced another work: that one is gone
+            if existing is not None and existing.state is not WorkState.DELETED:
+                # replaced another work: that one is gone
                 self.store.update_work(existing.id, state=WorkState.DELETED)
                 self.store.append(
                     "work.deleted", dest, {"sha256": existing.sha256, "replaced_by": src}
                 )
             self._move(work, folder, dest, None)
         return True
+
+    def adopt(self, path: str) -> Work | None:
+        """A path with no live work: if it is a work that moved here (the same inode, or the same
+        content when it came from another drive), move that work here and return it."""
+        folder = self.store.folder_for(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if folder is None:
+            return None
+
+        def elsewhere(w: Work) -> bool:
+            return w.path != path and not os.path.exists(w.path)
+
+        candidates = [
+            w
+            for w in self.store.works_by_inode(st.st_ino)
+            if elsewhere(w) and (w.size, w.mtime_ns) == (st.st_size, st.st_mtime_ns)
+        ]
+        if not candidates:
+            digest = _sha256(path)
+            candidates = [w for w in self.store.works_by_sha256(digest or "-") if elsewhere(w)]
+        if not candidates:
+            return None
+        origin = min(candidates, key=lambda w: (w.state is WorkState.DELETED, -w.id))
+        with self.store.transaction():
+            if origin.state is WorkState.DELETED:
+                self.store.update_work(origin.id, state=WorkState.STALE)  # checked again
+            self._move(origin, folder, path, (st.st_size, st.st_mtime_ns, st.st_ino))
+        return self.store.work(path)
 
     def deleted(self, path: str) -> bool:
         work = self.store.work(path)

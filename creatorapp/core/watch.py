@@ -220,10 +220,12 @@ class Watcher:
                 if folder is not None and self._available.get(folder_id):
                     self._queue_scan(self.portfolio.scan([folder], retry_failed=False))
         stable, gone = self.debouncer.ripe()
+        # arrivals first: one of them may be a gone file that moved (across watched folders a
+        # move reaches us as a delete here and a create there)
+        ready = [d for d in (self._consider(p) for p in stable) if d is not None]
         for path in gone:
             if path not in self._in_flight:
                 self.portfolio.deleted(path)
-        ready = [d for d in (self._consider(p) for p in stable) if d is not None]
         self._dispatch(ready)
         busy = self.busy
         if self._was_busy and not busy:
@@ -288,6 +290,8 @@ class Watcher:
         except OSError:
             return None
         work = self.store.work(path)
+        if work is None or work.state is WorkState.DELETED:
+            work = self.portfolio.adopt(path) or work
         if work is not None and work.same_file(st.st_size, st.st_mtime_ns, st.st_ino):
             if work.state in DONE_STATES and work.signature == rules.signature:
                 return None  # our own write, or a touch that changed nothing

@@ -39,6 +39,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX works_path ON works(path);
     CREATE INDEX works_folder ON works(folder_id);
     CREATE INDEX works_sha256 ON works(sha256);
+    CREATE INDEX works_inode ON works(inode);
     CREATE INDEX works_state ON works(state);
     CREATE TABLE ledger (
         seq INTEGER PRIMARY KEY,

@@ -249,6 +249,9 @@ class SqliteStore(Store):
     def works_by_sha256(self, sha256: str) -> list[Work]:
         return [_work(r) for r in self._query(f"{_WORK_SELECT} WHERE sha256 = ?", (sha256,))]
 
+    def works_by_inode(self, inode: int) -> list[Work]:
+        return [_work(r) for r in self._query(f"{_WORK_SELECT} WHERE inode = ?", (inode,))]
+
     def works(
         self,
         *,

@@ -71,6 +71,9 @@ class Store(ABC):
     def works_by_sha256(self, sha256: str) -> list[Work]: ...
 
     @abstractmethod
+    def works_by_inode(self, inode: int) -> list[Work]: ...
+
+    @abstractmethod
     def works(
         self,
         *,
