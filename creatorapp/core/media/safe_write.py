@@ -35,6 +35,15 @@ def temp_path(path: Path) -> Path:
     return path.parent / f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp"
 
 
+def _is_zombie(pid: int) -> bool:
+    """A killed process nobody has reaped yet still answers signals, but writes nothing."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+    except (OSError, IndexError):
+        return False
+
+
 def is_leftover(path: str) -> bool:
     """True for a temporary file of ours whose writer is gone (killed mid-write): the original
     beside it was never touched, so removing it loses nothing."""
@@ -51,7 +60,7 @@ def is_leftover(path: str) -> bool:
             return True
         except OSError:
             return False
-        return False
+        return _is_zombie(pid)
     try:  # elsewhere, by age
         return time.time() - os.stat(path).st_mtime > _LEFTOVER_AGE
     except OSError:
