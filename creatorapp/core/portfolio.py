@@ -26,6 +26,7 @@ from creatorapp.core.catalogue import (
     Folder,
     Store,
     Work,
+    WorkStat,
     WorkState,
     utc_now,
 )
@@ -236,17 +237,22 @@ class Portfolio:
             if unreadable:
                 report.problems.extend(f"cannot read {p}" for p in unreadable)
 
-        known: dict[str, Work] = {}
-        for folder_id in seen_by_folder:
-            known.update((w.path, w) for w in self.store.works_in(folder_id))
-        present = {s.path for found in seen_by_folder.values() for s in found}
-        vanished = [
-            w
-            for w in known.values()
-            if w.path not in present
-            and w.state is not WorkState.DELETED
-            and not any(_inside(w.path, b) for b in blind.get(w.folder_id, ()))
-        ]
+        known: dict[str, WorkStat] = {}
+        gone_ids: list[int] = []
+        for folder_id, found in seen_by_folder.items():
+            stats = self.store.work_stats(folder_id)
+            known.update((w.path, w) for w in stats)
+            present = {s.path for s in found}
+            gone_ids += [
+                w.id
+                for w in stats
+                if w.path not in present
+                and w.state is not WorkState.DELETED
+                and known[w.path] is w
+                and not any(_inside(w.path, b) for b in blind.get(folder_id, ()))
+            ]
+            del present
+        vanished = self.store.works_by_ids(gone_ids)
         by_inode = {(w.inode, w.size, w.mtime_ns): w for w in vanished if w.inode is not None}
         sizes = {w.size for w in vanished}
 
@@ -370,7 +376,7 @@ class Portfolio:
         )
 
     @staticmethod
-    def _is_due(work: Work, seen: _Seen, rules: Rules, retry_failed: bool) -> bool:
+    def _is_due(work: Work | WorkStat, seen: _Seen, rules: Rules, retry_failed: bool) -> bool:
         if not work.same_file(seen.size, seen.mtime_ns, seen.inode):
             return True
         if work.state in DONE_STATES:

@@ -11,6 +11,7 @@ from creatorapp.core.catalogue.model import (
     Folder,
     LedgerEvent,
     Work,
+    WorkStat,
     WorkState,
     utc_now,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "LedgerEvent",
     "Store",
     "Work",
+    "WorkStat",
     "WorkState",
     "default_catalogue_path",
     "open_catalogue",

@@ -19,6 +19,7 @@ from creatorapp.core.catalogue.model import (
     Folder,
     LedgerEvent,
     Work,
+    WorkStat,
     WorkState,
     utc_now,
 )
@@ -248,6 +249,27 @@ class SqliteStore(Store):
 
     def works_by_sha256(self, sha256: str) -> list[Work]:
         return [_work(r) for r in self._query(f"{_WORK_SELECT} WHERE sha256 = ?", (sha256,))]
+
+    def work_stats(self, folder_id: int) -> list[WorkStat]:
+        states = {s.value: s for s in WorkState}
+        with self._lock:
+            cursor = self._db.execute(
+                "SELECT id, path, size, mtime_ns, inode, state, signature FROM works "
+                "WHERE folder_id = ? ORDER BY state != 'deleted', id",
+                (folder_id,),
+            )
+            return [
+                WorkStat(i, p, size, mtime, inode, states[state], sig)
+                for i, p, size, mtime, inode, state, sig in cursor
+            ]
+
+    def works_by_ids(self, ids: list[int]) -> list[Work]:
+        found: list[Work] = []
+        for i in range(0, len(ids), _BATCH):
+            part = ids[i : i + _BATCH]
+            rows = self._query(f"{_WORK_SELECT} WHERE id IN ({', '.join('?' * len(part))})", part)
+            found.extend(_work(r) for r in rows)
+        return found
 
     def works_by_inode(self, inode: int) -> list[Work]:
         return [_work(r) for r in self._query(f"{_WORK_SELECT} WHERE inode = ?", (inode,))]

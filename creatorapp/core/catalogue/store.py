@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 
-from creatorapp.core.catalogue.model import Folder, LedgerEvent, Work, WorkState
+from creatorapp.core.catalogue.model import Folder, LedgerEvent, Work, WorkStat, WorkState
 
 
 class Store(ABC):
@@ -66,6 +66,14 @@ class Store(ABC):
 
     @abstractmethod
     def works_in(self, folder_id: int) -> list[Work]: ...
+
+    @abstractmethod
+    def work_stats(self, folder_id: int) -> list[WorkStat]:
+        """What a scan compares, for every work of a folder; deleted ones first, so that a
+        dict by path keeps the live one."""
+
+    @abstractmethod
+    def works_by_ids(self, ids: list[int]) -> list[Work]: ...
 
     @abstractmethod
     def works_by_sha256(self, sha256: str) -> list[Work]: ...
