@@ -23,6 +23,8 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test sysdeps-test
 	$(BIN)/python benchmarks/bench_tag.py
+	$(BIN)/python benchmarks/bench_watch.py
+	$(BIN)/python benchmarks/bench_catalogue.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
