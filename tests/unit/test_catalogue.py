@@ -91,7 +91,12 @@ def _behind_the_back(path, *statements):
         ("UPDATE ledger SET at = '2020-01-01T00:00:00.000000Z' WHERE seq = 2", 2, "edited"),
         ("DELETE FROM ledger WHERE seq = 4", 4, "missing"),
         ("DELETE FROM ledger WHERE seq = 5", 5, "ends at event 4"),
-        ("UPDATE ledger SET hash = 'f' || substr(hash, 2) WHERE seq = 1", 1, "edited"),
+        (
+            "UPDATE ledger SET hash = (CASE WHEN substr(hash, 1, 1) = '0' THEN '1' ELSE '0' END)"
+            " || substr(hash, 2) WHERE seq = 1",
+            1,
+            "edited",
+        ),
     ],
 )
 def test_an_edit_behind_the_apps_back_is_caught_and_named(tmp_path, statement, bad, words):

@@ -30,7 +30,8 @@ def _seeds(tmp: Path) -> dict[str, bytes]:
         }.items():
             SEEDS[name] = path.read_bytes()
         for sample in ("Canon.jpg", "ExifTool.jpg", "PNG.png", "RIFF.webp", "GeoTiff.tif"):
-            SEEDS["s-" + sample.lower()] = (SAMPLES / sample).read_bytes()
+            if (SAMPLES / sample).is_file():  # camera files, when the shared test data is here
+                SEEDS["s-" + sample.lower()] = (SAMPLES / sample).read_bytes()
     return SEEDS
 
 
