@@ -119,13 +119,12 @@ def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOpt
 def _with_identity(path: Path, outcome: Outcome) -> Outcome:
     """Add the file's stat and content hash as it is now: what the catalogue remembers it by."""
     try:
-        with open(path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            digest = (
-                hashlib.file_digest(handle, "sha256").hexdigest()
-                if outcome.status is not Status.FAILED
-                else None
-            )
+        if outcome.sha256 is not None or outcome.status is Status.FAILED:
+            stat, digest = os.stat(path), outcome.sha256
+        else:
+            with open(path, "rb") as handle:
+                stat = os.fstat(handle.fileno())
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return outcome
     return replace(
@@ -161,6 +160,7 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
                 fields,
                 force=options.force,
                 dry_run=options.dry_run,
+                digest=options.digest,
             )
     except FileNotFoundError:
         return Outcome(display, Status.SKIPPED, reason="the file is gone")

@@ -7,6 +7,7 @@ write.  A file that already says everything is not written at all.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import BinaryIO
@@ -102,8 +103,11 @@ def tag_embedded(
     *,
     force: bool,
     dry_run: bool,
+    digest: bool = False,
 ) -> Outcome:
-    """``handle`` is the file opened for reading at offset 0; ``stat`` was taken from it."""
+    """``handle`` is the file opened for reading at offset 0; ``stat`` was taken from it.
+    With ``digest`` a written file's SHA-256 is taken from the bytes in hand (they were read
+    back from disk and compared), saving a second read."""
     probe_meta = None
     probe = container.read_for_check(handle)
     try:
@@ -158,4 +162,10 @@ def tag_embedded(
 
     if not dry_run:
         safe_write(path, result, expect_stat=stat, original=data)
-    return Outcome(display, Status.TAGGED, format=container.name, notes=tuple(wanted.notes))
+    return Outcome(
+        display,
+        Status.TAGGED,
+        format=container.name,
+        notes=tuple(wanted.notes),
+        sha256=hashlib.sha256(result).hexdigest() if digest and not dry_run else None,
+    )
