@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from creatorapp.errors import UserError
+
 if TYPE_CHECKING:
     from creatorapp.core.catalogue import Store
     from creatorapp.core.media.base import Outcome
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """A mistake in how the command was called, or something that stops it from starting;
     printed as one line, exit code 2."""
 
@@ -42,12 +44,9 @@ def existing_paths(raw: list[str]) -> list[Path]:
 
 
 def open_store(args: argparse.Namespace) -> Store:
-    from creatorapp.core.catalogue import CatalogueError, open_catalogue
+    from creatorapp.core.catalogue import open_catalogue
 
-    try:
-        return open_catalogue(Path(args.catalogue).expanduser() if args.catalogue else None)
-    except CatalogueError as exc:
-        raise UsageError(str(exc)) from None
+    return open_catalogue(Path(args.catalogue).expanduser() if args.catalogue else None)
 
 
 def emit_json(doc: dict) -> None:

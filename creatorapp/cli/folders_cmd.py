@@ -58,21 +58,12 @@ def _portfolio(args: argparse.Namespace):
     return Portfolio(open_store(args))
 
 
-def _errors():
-    from creatorapp.core.portfolio import PortfolioError
-
-    return PortfolioError
-
-
 def run_add(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     portfolio = _portfolio(args)
     try:
-        try:
-            folder = portfolio.add_folder(args.path, args.policy, watching=not args.no_watch)
-        except _errors() as exc:
-            raise UsageError(str(exc)) from None
+        folder = portfolio.add_folder(args.path, args.policy, watching=not args.no_watch)
         report = scan_with_progress(portfolio, [folder], as_json=args.json)
         counts = None
         if not args.no_tag:
@@ -149,10 +140,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     portfolio = _portfolio(args)
     try:
-        try:
-            forgotten = portfolio.remove_folder(args.path)
-        except _errors() as exc:
-            raise UsageError(str(exc)) from None
+        forgotten = portfolio.remove_folder(args.path)
     finally:
         portfolio.store.close()
     print(
@@ -167,10 +155,7 @@ def run_set(args: argparse.Namespace) -> int:
         raise UsageError("say what to change: --policy NAME, --watch or --no-watch")
     portfolio = _portfolio(args)
     try:
-        try:
-            folder = portfolio.set_folder(args.path, policy=args.policy, watching=args.watching)
-        except _errors() as exc:
-            raise UsageError(str(exc)) from None
+        folder = portfolio.set_folder(args.path, policy=args.policy, watching=args.watching)
     finally:
         portfolio.store.close()
     print(

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 from creatorapp import APP_TITLE, __version__
 from creatorapp.cli import folders_cmd, policy_cmd, status_cmd, tag_cmd, watch_cmd
-from creatorapp.cli.common import EXIT_USAGE, UsageError
+from creatorapp.cli.common import EXIT_USAGE
+from creatorapp.errors import UserError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except UsageError as exc:
+    except UserError as exc:
         print(f"creatorapp: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -16,10 +16,12 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 
+from creatorapp.errors import UserError
+
 APP_NAME = "creatorapp"
 
 
-class PolicyError(ValueError):
+class PolicyError(UserError, ValueError):
     """A policy that cannot be used; the message is meant for the person who wrote it."""
 
 

@@ -35,9 +35,10 @@ from creatorapp.core.media.safe_write import is_leftover, is_temp_name
 from creatorapp.core.policy import Policy, PolicyError, resolve_policy
 from creatorapp.core.signals import Field, data_mining_uri, embedded_fields, fields_signature
 from creatorapp.core.tagging import TagOptions, ignored_reason, iter_targets, tag_files
+from creatorapp.errors import UserError
 
 
-class PortfolioError(Exception):
+class PortfolioError(UserError):
     """A request about folders that cannot be done; the message says why in plain words."""
 
 

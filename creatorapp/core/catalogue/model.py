@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from creatorapp.errors import UserError
+
 
 class WorkState(StrEnum):
     """Where a work stands (DESIGN.md "Work states")."""
@@ -124,5 +126,5 @@ class LedgerEvent:
         }
 
 
-class CatalogueError(Exception):
+class CatalogueError(UserError):
     """The catalogue cannot be opened or used; the message says why in plain words."""
