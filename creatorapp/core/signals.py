@@ -201,3 +201,86 @@ def fields_signature(fields: tuple[Field, ...]) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+# --- Site-level signals (standards.md §1, §4-§8, DESIGN.md table) -----------------------------
+
+
+class CrawlerScope(Enum):
+    """Which AI crawlers robots.txt turns away."""
+
+    NONE = "none"
+    TRAINING = "training"  # crawlers that collect for training and datasets; search stays
+    ALL = "all"  # every AI crawler, search and assistants too
+
+
+# purposes in resources/ai_crawlers.json each scope blocks
+SCOPE_PURPOSES: Mapping[CrawlerScope, frozenset[str]] = MappingProxyType(
+    {
+        CrawlerScope.NONE: frozenset(),
+        CrawlerScope.TRAINING: frozenset({"training", "dataset"}),
+        CrawlerScope.ALL: frozenset(
+            {"training", "dataset", "search", "assistant", "agent", "preview"}
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class SiteSignals:
+    tdm_reservation: int  # TDMRep: 1 reserved, 0 not
+    tdm_policy: str | None  # TDMRep policy URL
+    content_usage: str  # IETF AIPREF (train-ai / search only; older labels are gone)
+    content_signal: str  # Cloudflare Content Signals (yes/no values)
+    crawlers: CrawlerScope
+    x_robots: str | None  # X-Robots-Tag / meta robots tokens (always lower case)
+    license_url: str | None  # RSL licence, announced by robots.txt `License:`
+
+
+# By IPTC code (itself chosen by DATA_MINING_RULES): tdm, Content-Usage, Content-Signal, scope
+_SITE_TABLE: Mapping[str, tuple[int, str, str, CrawlerScope]] = MappingProxyType(
+    {
+        "DMI-ALLOWED": (0, "train-ai=y", "ai-train=yes", CrawlerScope.NONE),
+        "DMI-PROHIBITED": (
+            1,
+            "train-ai=n, search=n",
+            "search=no, ai-train=no, ai-input=no",
+            CrawlerScope.ALL,
+        ),
+        "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING": (
+            1,
+            "train-ai=n",
+            "search=yes, ai-train=no",
+            CrawlerScope.TRAINING,
+        ),
+        "DMI-PROHIBITED-AIMLTRAINING": (
+            1,
+            "train-ai=n",
+            "search=yes, ai-train=no",
+            CrawlerScope.TRAINING,
+        ),
+        "DMI-PROHIBITED-GENAIMLTRAINING": (
+            1,
+            "train-ai=n",
+            "search=yes, ai-train=no",
+            CrawlerScope.TRAINING,
+        ),
+        "DMI-PROHIBITED-SEECONSTRAINT": (1, "train-ai=n", "ai-train=no", CrawlerScope.TRAINING),
+    }
+)
+
+NOAI_TOKENS = "noai, noimageai"
+
+
+def site_signals(policy: Policy) -> SiteSignals:
+    """What the creator's site says for this policy, in every site-level carrier."""
+    tdm, usage, signal, scope = _SITE_TABLE[data_mining_code(policy)]
+    return SiteSignals(
+        tdm_reservation=tdm,
+        tdm_policy=(policy.policy_url or None) if tdm else None,
+        content_usage=usage,
+        content_signal=signal,
+        crawlers=scope,
+        x_robots=NOAI_TOKENS if tdm else None,
+        license_url=policy.licence_url or None,
+    )
