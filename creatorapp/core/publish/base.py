@@ -1,0 +1,63 @@
+"""The transport interface and its registry.
+
+Paths are site paths relative to the document root, with ``/`` separators (``robots.txt``,
+``.well-known/tdmrep.json``).  ``write_atomic`` puts the bytes under a temporary name and renames
+them into place where the protocol allows, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from creatorapp.errors import UserError
+
+
+class TransportError(UserError):
+    """The server could not be reached or refused; the message says what to do."""
+
+
+class Transport(ABC):
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def read(self, path: str) -> bytes | None:
+        """The file's bytes, or None when it does not exist."""
+
+    def exists(self, path: str) -> bool:
+        return self.read(path) is not None
+
+    @abstractmethod
+    def write_atomic(self, path: str, data: bytes) -> None: ...
+
+    @abstractmethod
+    def delete(self, path: str) -> None: ...
+
+    def close(self) -> None:
+        """Release the connection (most transports hold nothing)."""
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_KINDS: dict[str, type[Transport]] = {}
+
+
+def register(cls: type[Transport]) -> type[Transport]:
+    _KINDS[cls.kind] = cls
+    return cls
+
+
+def kinds() -> tuple[str, ...]:
+    return tuple(_KINDS)
+
+
+def clean_path(path: str) -> str:
+    """Refuse paths that would leave the document root."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts) or not parts:
+        raise TransportError(f"not a path inside the site: {path!r}")
+    return "/".join(parts)

@@ -1,0 +1,117 @@
+"""Publishing to a local folder (a static-site generator's output): the transport contract."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from protego import Protego
+
+from creatorapp.core.policy import PRESETS
+from creatorapp.core.publish.base import TransportError
+from creatorapp.core.publish.local import LocalFolder
+from creatorapp.core.site import managed, publisher
+from creatorapp.core.site.config import SiteConfig
+
+ORIGIN = "https://jane.example"
+HAND_WRITTEN = b"# written by hand\nUser-agent: *\nDisallow: /drafts/\n\nSitemap: https://jane.example/sitemap.xml\n"
+
+
+@pytest.fixture
+def docroot(tmp_path):
+    root = tmp_path / "public"
+    root.mkdir()
+    return root
+
+
+def site(preset="no-ai", **kw):
+    return SiteConfig("jane", ORIGIN, PRESETS[preset], **kw)
+
+
+def test_publish_to_an_empty_site(docroot):
+    report = publisher.publish(site(), LocalFolder(docroot))
+    assert report.written
+    assert {c.path for c in report.changes} == {"robots.txt", "ai.txt", ".well-known/tdmrep.json"}
+    robots = (docroot / "robots.txt").read_text()
+    assert not Protego.parse(robots).can_fetch(f"{ORIGIN}/a.jpg", "GPTBot")
+    assert (
+        json.loads((docroot / ".well-known" / "tdmrep.json").read_text())[0]["tdm-reservation"] == 1
+    )
+    assert not [p for p in docroot.rglob(".*.tmp")]
+
+
+def test_hand_written_robots_txt_survives_byte_for_byte(docroot):
+    (docroot / "robots.txt").write_bytes(HAND_WRITTEN)
+    report = publisher.publish(site(), LocalFolder(docroot))
+    after = (docroot / "robots.txt").read_bytes()
+    assert after.startswith(HAND_WRITTEN)
+    assert managed.outside(after.decode()).encode() == HAND_WRITTEN + b"\n"
+    assert report.warnings == []
+
+
+def test_republishing_an_unchanged_policy_writes_nothing(docroot):
+    publisher.publish(site(), LocalFolder(docroot))
+    stamps = {p: os.stat(p).st_mtime_ns for p in docroot.rglob("*") if p.is_file()}
+    inodes = {p: os.stat(p).st_ino for p in stamps}
+    report = publisher.publish(site(), LocalFolder(docroot))
+    assert report.changes == [] and not report.written
+    assert {p: os.stat(p).st_mtime_ns for p in stamps} == stamps
+    assert {p: os.stat(p).st_ino for p in inodes} == inodes
+
+
+def test_dry_run_shows_a_diff_and_writes_nothing(docroot):
+    (docroot / "robots.txt").write_bytes(HAND_WRITTEN)
+    report = publisher.publish(site("no-tdm"), LocalFolder(docroot), dry_run=True)
+    assert (docroot / "robots.txt").read_bytes() == HAND_WRITTEN
+    diff = next(c for c in report.changes if c.path == "robots.txt").diff()
+    assert "+# BEGIN Creator Reserve" in diff and "+User-agent: GPTBot" in diff
+    assert "-User-agent: *" not in diff  # the creator's lines are context, not removed
+
+
+def test_a_contradicting_rule_is_warned_about(docroot):
+    (docroot / "robots.txt").write_text("User-agent: GPTBot\nAllow: /\n")
+    report = publisher.publish(site(), LocalFolder(docroot), dry_run=True)
+    assert any("GPTBot" in w for w in report.warnings)
+
+
+def test_policy_change_rewrites_only_our_block(docroot):
+    (docroot / "robots.txt").write_bytes(HAND_WRITTEN)
+    publisher.publish(site("no-ai"), LocalFolder(docroot))
+    publisher.publish(site("allow"), LocalFolder(docroot))
+    text = (docroot / "robots.txt").read_text()
+    assert text.startswith(HAND_WRITTEN.decode())
+    assert "GPTBot" not in text and "Content-Usage: train-ai=y" in text
+
+
+def test_hosted_policy_pages(docroot):
+    publisher.publish(site(host_policy=True), LocalFolder(docroot))
+    assert "<title>" in (docroot / "ai-policy.html").read_text()
+    assert json.loads((docroot / "ai-policy.json").read_text())["@type"] == "Offer"
+    rules = json.loads((docroot / ".well-known" / "tdmrep.json").read_text())
+    assert rules[0]["tdm-policy"] == f"{ORIGIN}/ai-policy.html"
+
+
+def test_paths_cannot_leave_the_site(docroot):
+    with pytest.raises(TransportError, match="not a path inside"):
+        LocalFolder(docroot).write_atomic("../escape.txt", b"x")
+    assert not (docroot.parent / "escape.txt").exists()
+
+
+def test_a_read_only_site_gives_a_clear_error_and_is_left_alone(docroot):
+    if os.geteuid() == 0:
+        pytest.skip("root writes anywhere")
+    (docroot / "robots.txt").write_bytes(HAND_WRITTEN)
+    docroot.chmod(0o555)
+    try:
+        with pytest.raises(TransportError, match="cannot write"):
+            publisher.publish(site(), LocalFolder(docroot))
+    finally:
+        docroot.chmod(0o755)
+    assert (docroot / "robots.txt").read_bytes() == HAND_WRITTEN
+
+
+def test_render_all_includes_the_server_snippets():
+    files = publisher.render_all(site())
+    assert {"robots.txt", "ai.txt", ".well-known/tdmrep.json", "_headers"} <= set(files)
+    assert "add_header tdm-reservation" in files["nginx-creator-reserve.conf"]
