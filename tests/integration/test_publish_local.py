@@ -115,3 +115,74 @@ def test_render_all_includes_the_server_snippets():
     files = publisher.render_all(site())
     assert {"robots.txt", "ai.txt", ".well-known/tdmrep.json", "_headers"} <= set(files)
     assert "add_header tdm-reservation" in files["nginx-creator-reserve.conf"]
+
+
+# --- live verify against a real server on loopback ------------------------------------------
+
+
+@pytest.fixture
+def served(docroot):
+    from tests.servers.http_site import SiteServer
+
+    server = SiteServer(docroot)
+    yield server
+    server.close()
+
+
+def _published(docroot, report):
+    return {c.path: (docroot / c.path).read_bytes() for c in report.changes}
+
+
+def test_live_verify_passes_then_reports_drift(docroot, served):
+    from creatorapp.core.site.verify import verify
+    from tests.conftest import make_jpeg
+
+    s = SiteConfig("jane", served.url, PRESETS["no-ai"])
+    report = publisher.publish(s, LocalFolder(docroot))
+    (docroot / "_headers").write_text(publisher.render_all(s)["_headers"])
+    (docroot / "img").mkdir()
+    make_jpeg(docroot / "img" / "a.jpg")
+    published = _published(docroot, report)
+
+    result = verify(s, published, sample_image="img/a.jpg")
+    assert result.ok, result.as_json()
+    assert any(c.name == "image header tdm-reservation" and c.ok for c in result.checks)
+    assert all(v["status"] == 200 for v in result.responses.values())
+
+    # someone overwrites robots.txt on the server
+    (docroot / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    result = verify(s, published, sample_image="img/a.jpg")
+    assert not result.ok
+    assert "+Allow: /" in result.drift["robots.txt"]
+    assert "-# BEGIN Creator Reserve" in result.drift["robots.txt"]
+    failed = {c.name for c in result.checks if not c.ok}
+    assert "AI crawlers are disallowed" in failed
+
+
+def test_live_verify_reports_missing_headers_and_files(docroot, served):
+    from creatorapp.core.site.verify import verify
+    from tests.conftest import make_jpeg
+
+    s = SiteConfig("jane", served.url, PRESETS["no-ai"])
+    report = publisher.publish(s, LocalFolder(docroot))
+    published = _published(docroot, report)
+    make_jpeg(docroot / "a.jpg")  # no _headers: the server sends none of ours
+    (docroot / "ai.txt").unlink()
+    result = verify(s, published, sample_image="a.jpg")
+    failed = {c.name: c.detail for c in result.checks if not c.ok}
+    assert "/ai.txt is served" in failed and "404" in failed["/ai.txt is served"]
+    assert "served None" in failed["image header X-Robots-Tag"]
+
+
+def test_live_verify_of_an_unreachable_site_says_so(docroot):
+    import socket
+
+    from creatorapp.core.site.verify import verify
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens here now
+    s = SiteConfig("jane", f"http://127.0.0.1:{port}", PRESETS["no-ai"])
+    result = verify(s, {"robots.txt": b"x"})
+    assert not result.ok and "cannot fetch" in result.checks[0].detail
