@@ -10,7 +10,14 @@ import sys
 from collections.abc import Callable, Sequence
 
 from creatorapp import APP_TITLE, __version__
-from creatorapp.cli import folders_cmd, policy_cmd, status_cmd, tag_cmd, watch_cmd
+from creatorapp.cli import (
+    folders_cmd,
+    policy_cmd,
+    site_cmd,
+    status_cmd,
+    tag_cmd,
+    watch_cmd,
+)
 from creatorapp.cli.common import EXIT_USAGE
 from creatorapp.errors import UserError
 
@@ -42,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     folders_cmd.add_commands(sub)
     watch_cmd.add_commands(sub)
     status_cmd.add_commands(sub)
+    site_cmd.add_commands(sub)
     policy_cmd.add_commands(sub)
     return parser
 

@@ -143,3 +143,25 @@ def test_search_treats_wildcards_literally(store):
     assert [w.path for w in store.works(search="100%_")] == ["/w/100%_done.jpg"]
     assert len(store.works(limit=2)) == 2
     assert [w.path for w in store.works(offset=2)] == ["/w/other.jpg"]
+
+
+def test_a_version_1_catalogue_is_upgraded_and_keeps_its_data(tmp_path):
+    from creatorapp.core.catalogue.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
+    db.execute(
+        "INSERT INTO folders(path, policy, watching, added_at) VALUES ('/w', 'no-ai', 1, 'then')"
+    )
+    db.commit()
+    db.close()
+    store = open_catalogue(path)
+    assert [f.path for f in store.folders()] == ["/w"]
+    site = store.add_site(
+        name="s", url="https://s.example", policy="no-ai", transport="local", settings={}
+    )
+    store.set_published_file(site.id, "robots.txt", b"x")
+    assert store.published_files(site.id) == {"robots.txt": b"x"}
+    store.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -126,5 +126,37 @@ class LedgerEvent:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SiteRecord:
+    """A site as stored: settings never hold secrets (those are in the keyring)."""
+
+    id: int
+    name: str
+    url: str
+    policy: str
+    transport: str
+    settings: dict
+    options: dict
+    sample_image: str | None
+    added_at: str
+    published_at: str | None = None
+    verified_at: str | None = None
+    verify_ok: bool | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "policy": self.policy,
+            "transport": self.transport,
+            "settings": self.settings,
+            "options": self.options,
+            "sample_image": self.sample_image,
+            "published_at": self.published_at,
+            "verified_at": self.verified_at,
+            "verify_ok": self.verify_ok,
+        }
+
+
 class CatalogueError(UserError):
     """The catalogue cannot be opened or used; the message says why in plain words."""

@@ -57,6 +57,31 @@ MIGRATIONS: tuple[str, ...] = (
         BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: the creator's sites and the files last published to each (for drift reports)
+    """
+    CREATE TABLE sites (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        settings TEXT NOT NULL DEFAULT '{}',
+        options TEXT NOT NULL DEFAULT '{}',
+        sample_image TEXT,
+        added_at TEXT NOT NULL,
+        published_at TEXT,
+        verified_at TEXT,
+        verify_ok INTEGER
+    );
+    CREATE TABLE site_files (
+        site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        content BLOB NOT NULL,
+        sha256 TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        PRIMARY KEY (site_id, path)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

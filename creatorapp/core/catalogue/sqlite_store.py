@@ -18,6 +18,7 @@ from creatorapp.core.catalogue.model import (
     CatalogueError,
     Folder,
     LedgerEvent,
+    SiteRecord,
     Work,
     WorkStat,
     WorkState,
@@ -307,6 +308,79 @@ class SqliteStore(Store):
             params = (folder_id,)
         rows = self._query(sql + " GROUP BY state", params)
         return {WorkState(state): count for state, count in rows}
+
+    # --- sites ----------------------------------------------------------------------------
+    _SITE_COLUMNS = (
+        "id",
+        "name",
+        "url",
+        "policy",
+        "transport",
+        "settings",
+        "options",
+        "sample_image",
+        "added_at",
+        "published_at",
+        "verified_at",
+        "verify_ok",
+    )
+
+    def _site(self, row: tuple) -> SiteRecord:
+        values = dict(zip(self._SITE_COLUMNS, row, strict=True))
+        values["settings"] = json.loads(values["settings"])
+        values["options"] = json.loads(values["options"])
+        if values["verify_ok"] is not None:
+            values["verify_ok"] = bool(values["verify_ok"])
+        return SiteRecord(**values)
+
+    def add_site(self, **fields: object) -> SiteRecord:
+        fields.setdefault("added_at", utc_now())
+        for key in ("settings", "options"):
+            fields[key] = _dumps(fields.get(key) or {})
+        names = list(fields)
+        unknown = set(names) - set(self._SITE_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown sites columns: {sorted(unknown)}")
+        with self.transaction():
+            cur = self._db.execute(
+                f"INSERT INTO sites({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                list(fields.values()),
+            )
+            row = self._db.execute(
+                f"SELECT {', '.join(self._SITE_COLUMNS)} FROM sites WHERE id = ?",
+                (cur.lastrowid,),
+            ).fetchone()
+        return self._site(row)
+
+    def sites(self) -> list[SiteRecord]:
+        rows = self._query(f"SELECT {', '.join(self._SITE_COLUMNS)} FROM sites ORDER BY name")
+        return [self._site(r) for r in rows]
+
+    def update_site(self, site_id: int, **changes: object) -> None:
+        for key in ("settings", "options"):
+            if key in changes:
+                changes[key] = _dumps(changes[key])
+        self._update("sites", self._SITE_COLUMNS, site_id, changes)
+
+    def remove_site(self, site_id: int) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM sites WHERE id = ?", (site_id,))
+
+    def published_files(self, site_id: int) -> dict[str, bytes]:
+        rows = self._query("SELECT path, content FROM site_files WHERE site_id = ?", (site_id,))
+        return {path: bytes(content) for path, content in rows}
+
+    def set_published_file(self, site_id: int, path: str, content: bytes) -> None:
+        import hashlib
+
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO site_files(site_id, path, content, sha256, published_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(site_id, path) DO UPDATE SET "
+                "content = excluded.content, sha256 = excluded.sha256, "
+                "published_at = excluded.published_at",
+                (site_id, path, content, hashlib.sha256(content).hexdigest(), utc_now()),
+            )
 
     # --- ledger ---------------------------------------------------------------------------
     def append(self, kind: str, subject: str, data: dict) -> LedgerEvent:

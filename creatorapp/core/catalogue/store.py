@@ -11,7 +11,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 
-from creatorapp.core.catalogue.model import Folder, LedgerEvent, Work, WorkStat, WorkState
+from creatorapp.core.catalogue.model import (
+    Folder,
+    LedgerEvent,
+    SiteRecord,
+    Work,
+    WorkStat,
+    WorkState,
+)
 
 
 class Store(ABC):
@@ -94,6 +101,28 @@ class Store(ABC):
 
     @abstractmethod
     def count_by_state(self, folder_id: int | None = None) -> dict[WorkState, int]: ...
+
+    # --- sites ----------------------------------------------------------------------------
+    @abstractmethod
+    def add_site(self, **fields: object) -> SiteRecord: ...
+
+    @abstractmethod
+    def sites(self) -> list[SiteRecord]: ...
+
+    def site(self, name: str) -> SiteRecord | None:
+        return next((s for s in self.sites() if s.name == name), None)
+
+    @abstractmethod
+    def update_site(self, site_id: int, **changes: object) -> None: ...
+
+    @abstractmethod
+    def remove_site(self, site_id: int) -> None: ...
+
+    @abstractmethod
+    def published_files(self, site_id: int) -> dict[str, bytes]: ...
+
+    @abstractmethod
+    def set_published_file(self, site_id: int, path: str, content: bytes) -> None: ...
 
     # --- ledger ---------------------------------------------------------------------------
     @abstractmethod

@@ -20,6 +20,11 @@ class TransportError(UserError):
 class Transport(ABC):
     kind: ClassVar[str]
 
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, site: str, settings: dict) -> Transport:
+        """Open the transport for a stored site (secrets come from the keyring by site name)."""
+
     @abstractmethod
     def read(self, path: str) -> bytes | None:
         """The file's bytes, or None when it does not exist."""
@@ -52,7 +57,15 @@ def register(cls: type[Transport]) -> type[Transport]:
 
 
 def kinds() -> tuple[str, ...]:
+    from creatorapp.core.publish import local  # noqa: F401  (registers the kinds)
+
     return tuple(_KINDS)
+
+
+def transport_class(kind: str) -> type[Transport]:
+    if kind not in kinds():
+        raise TransportError(f"unknown transport {kind!r} (known: {', '.join(kinds())})")
+    return _KINDS[kind]
 
 
 def clean_path(path: str) -> str:

@@ -15,6 +15,12 @@ from creatorapp.errors import UserError
 class LocalFolder(Transport):
     kind: ClassVar[str] = "local"
 
+    @classmethod
+    def from_settings(cls, site: str, settings: dict) -> LocalFolder:
+        if "root" not in settings:
+            raise TransportError(f"site {site!r} has no folder set (--root)")
+        return cls(settings["root"])
+
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).expanduser()
         if not self.root.is_dir():

@@ -74,6 +74,7 @@ class PublishReport:
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     written: bool = False
+    final: dict[str, bytes] = field(default_factory=dict)  # what each file holds afterwards
 
     def files(self) -> dict[str, str]:
         """Path -> SHA-256 of what the site holds (or will hold) after publishing."""
@@ -90,6 +91,7 @@ def plan(site: SiteConfig, transport: Transport) -> PublishReport:
     for path, render in desired(site).items():
         before = transport.read(path)
         after = _bytes(render(site, _text(before)))
+        report.final[path] = after
         if before == after:
             report.unchanged.append(path)
         else:

@@ -1,0 +1,192 @@
+"""``creatorapp site add|list|render|publish|verify|remove``: declarations on the creator's
+sites."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from creatorapp.cli.common import EXIT_FAILED, EXIT_OK, UsageError, emit_json, open_store
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    site = sub.add_parser("site", help="your sites: publish ai.txt, robots.txt, TDMRep; verify")
+    ssub = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
+
+    add = ssub.add_parser("add", help="add a site and how to reach its files")
+    add.add_argument("name")
+    add.add_argument("--url", required=True, help="the site's address, e.g. https://jane.example")
+    add.add_argument("--transport", required=True, help="how files get there: local")
+    add.add_argument("--root", help="local: the folder the site is built from or served from")
+    add.add_argument("--policy", default="no-ai", metavar="NAME|FILE")
+    add.add_argument("--sample-image", metavar="PATH", help="an image on the site to check")
+    add.add_argument("--host-policy", action="store_true", help="publish the policy page too")
+    add.add_argument("--no-content-usage", action="store_true", help="leave out Content-Usage")
+    add.add_argument("--no-content-signal", action="store_true", help="leave out Content-Signal")
+    add.set_defaults(run=run_add)
+
+    lister = ssub.add_parser("list", help="your sites and when they were last published")
+    lister.add_argument("--json", action="store_true")
+    lister.set_defaults(run=run_list)
+
+    render = ssub.add_parser("render", help="write what would be published, plus server snippets")
+    render.add_argument("name")
+    render.add_argument("--out", required=True, metavar="DIR")
+    render.set_defaults(run=run_render)
+
+    publish = ssub.add_parser("publish", help="merge the declarations into the site")
+    publish.add_argument("name")
+    publish.add_argument("--dry-run", action="store_true", help="show the diff; write nothing")
+    publish.add_argument("--json", action="store_true")
+    publish.set_defaults(run=run_publish)
+
+    verify = ssub.add_parser("verify", help="check what the live site serves (exit 1 on drift)")
+    verify.add_argument("name")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(run=run_verify)
+
+    remove = ssub.add_parser("remove", help="forget a site (nothing on the server is touched)")
+    remove.add_argument("name")
+    remove.set_defaults(run=run_remove)
+
+
+def _sites(args: argparse.Namespace):
+    from creatorapp.core.site.sites import Sites
+
+    return Sites(open_store(args))
+
+
+def run_add(args: argparse.Namespace) -> int:
+    settings: dict = {}
+    if args.transport == "local":
+        if not args.root:
+            raise UsageError("a local site needs --root FOLDER")
+        root = Path(args.root).expanduser().resolve()
+        if not root.is_dir():
+            raise UsageError(f"not a folder: {args.root}")
+        settings["root"] = str(root)
+    options = {
+        "host_policy": args.host_policy,
+        "content_usage": not args.no_content_usage,
+        "content_signal": not args.no_content_signal,
+    }
+    sites = _sites(args)
+    try:
+        record = sites.add(
+            args.name,
+            args.url,
+            args.transport,
+            settings,
+            policy=args.policy,
+            options=options,
+            sample_image=args.sample_image,
+        )
+    finally:
+        sites.store.close()
+    print(f"Added site {record.name} ({record.url}, {record.transport}, policy {record.policy})")
+    return EXIT_OK
+
+
+def run_list(args: argparse.Namespace) -> int:
+    sites = _sites(args)
+    try:
+        records = sites.store.sites()
+    finally:
+        sites.store.close()
+    if args.json:
+        for record in records:
+            emit_json(record.as_json())
+        return EXIT_OK
+    if not records:
+        print("No sites yet. Add one with 'creatorapp site add NAME --url URL --transport ...'.")
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("site", "address", "transport", "policy", "published", "verified")
+    for r in records:
+        verified = "never" if r.verified_at is None else ("ok" if r.verify_ok else "PROBLEMS")
+        table.add_row(r.name, r.url, r.transport, r.policy, r.published_at or "never", verified)
+    Console(file=sys.stdout).print(table)
+    return EXIT_OK
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from creatorapp.core.site import publisher
+
+    sites = _sites(args)
+    try:
+        site = sites.config(sites.get(args.name))
+    finally:
+        sites.store.close()
+    out = Path(args.out).expanduser()
+    try:
+        for path, text in publisher.render_all(site).items():
+            target = out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write into {out} ({exc.strerror or exc})") from None
+    print(f"Wrote the declarations and server snippets for {site.name} into {out}")
+    return EXIT_OK
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    sites = _sites(args)
+    try:
+        report = sites.publish(args.name, dry_run=args.dry_run)
+    finally:
+        sites.store.close()
+    if args.json:
+        emit_json(
+            {
+                "site": args.name,
+                "dry_run": args.dry_run,
+                "changed": [c.path for c in report.changes],
+                "unchanged": report.unchanged,
+                "warnings": report.warnings,
+                "diff": {c.path: c.diff() for c in report.changes},
+            }
+        )
+        return EXIT_OK
+    for change in report.changes:
+        sys.stdout.write(change.diff())
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not report.changes:
+        print(f"{args.name}: already up to date; nothing written")
+    elif args.dry_run:
+        print(f"Dry run: {len(report.changes)} files would change; nothing written")
+    else:
+        print(f"Published {len(report.changes)} files to {args.name}")
+    return EXIT_OK
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    sites = _sites(args)
+    try:
+        report = sites.verify(args.name)
+    finally:
+        sites.store.close()
+    if args.json:
+        emit_json({"site": args.name, **report.as_json()})
+        return EXIT_OK if report.ok else EXIT_FAILED
+    for check in report.checks:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"{mark} {check.name}" + (f": {check.detail}" if check.detail else ""))
+    for path, diff in report.drift.items():
+        print(f"DRIFT /{path} differs from what was published:")
+        sys.stdout.write(diff)
+    print(f"{args.name}: {'verified' if report.ok else 'problems found'}")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    sites = _sites(args)
+    try:
+        sites.remove(args.name)
+    finally:
+        sites.store.close()
+    print(f"Removed site {args.name} (nothing on the server was touched)")
+    return EXIT_OK
