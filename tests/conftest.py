@@ -38,6 +38,17 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     data = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("CREATORAPP_DATA_DIR", str(data))
     monkeypatch.setenv("CREATORAPP_CATALOGUE", str(data / "catalogue.sqlite3"))
+    # secrets: an in-memory keyring here, a file one for CLI subprocesses; never the system's
+    import keyring
+
+    from tests.keyring_backends import MemoryKeyring
+
+    monkeypatch.setenv("CREATORAPP_TEST_KEYRING", str(data / "keyring.json"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyring_backends.FileKeyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
 
 
 def has_exiftool() -> bool:

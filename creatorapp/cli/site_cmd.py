@@ -17,8 +17,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add = ssub.add_parser("add", help="add a site and how to reach its files")
     add.add_argument("name")
     add.add_argument("--url", required=True, help="the site's address, e.g. https://jane.example")
-    add.add_argument("--transport", required=True, help="how files get there: local")
-    add.add_argument("--root", help="local: the folder the site is built from or served from")
+    add.add_argument("--transport", required=True, help="how files get there: local, sftp")
+    add.add_argument(
+        "--root",
+        help="the document root: a local folder, or the folder on the server (sftp)",
+    )
+    add.add_argument("--host", help="sftp: the server")
+    add.add_argument("--port", type=int, help="sftp: the port (default 22)")
+    add.add_argument("--user", help="sftp: the user name")
+    add.add_argument("--key-file", metavar="PATH", help="sftp: log in with this private key")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password (or the key's passphrase) from standard input into the keyring",
+    )
     add.add_argument("--policy", default="no-ai", metavar="NAME|FILE")
     add.add_argument("--sample-image", metavar="PATH", help="an image on the site to check")
     add.add_argument("--host-policy", action="store_true", help="publish the policy page too")
@@ -46,6 +58,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=run_verify)
 
+    trust = ssub.add_parser("trust", help="sftp: show the server's host key and trust it")
+    trust.add_argument("name")
+    trust.add_argument(
+        "--fingerprint", metavar="SHA256:...", help="trust the key only if it is this one"
+    )
+    trust.set_defaults(run=run_trust)
+
     remove = ssub.add_parser("remove", help="forget a site (nothing on the server is touched)")
     remove.add_argument("name")
     remove.set_defaults(run=run_remove)
@@ -59,6 +78,7 @@ def _sites(args: argparse.Namespace):
 
 def run_add(args: argparse.Namespace) -> int:
     settings: dict = {}
+    secret = None
     if args.transport == "local":
         if not args.root:
             raise UsageError("a local site needs --root FOLDER")
@@ -66,6 +86,16 @@ def run_add(args: argparse.Namespace) -> int:
         if not root.is_dir():
             raise UsageError(f"not a folder: {args.root}")
         settings["root"] = str(root)
+    elif args.transport == "sftp":
+        missing = [o for o in ("host", "user", "root") if not getattr(args, o)]
+        if missing:
+            raise UsageError("an sftp site needs " + ", ".join(f"--{m}" for m in missing))
+        settings = {"host": args.host, "port": args.port or 22, "user": args.user}
+        settings["root"] = args.root
+        if args.key_file:
+            settings["key_file"] = str(Path(args.key_file).expanduser().resolve())
+    if args.password_stdin:
+        secret = sys.stdin.readline().rstrip("\n")
     options = {
         "host_policy": args.host_policy,
         "content_usage": not args.no_content_usage,
@@ -82,9 +112,16 @@ def run_add(args: argparse.Namespace) -> int:
             options=options,
             sample_image=args.sample_image,
         )
+        if secret:
+            from creatorapp.core import secrets
+
+            kind = "sftp-key" if settings.get("key_file") else record.transport
+            secrets.put(kind, record.name, secret)
     finally:
         sites.store.close()
     print(f"Added site {record.name} ({record.url}, {record.transport}, policy {record.policy})")
+    if record.transport == "sftp":
+        print(f"Next: check the server's key with 'creatorapp site trust {record.name}'")
     return EXIT_OK
 
 
@@ -180,6 +217,30 @@ def run_verify(args: argparse.Namespace) -> int:
         sys.stdout.write(diff)
     print(f"{args.name}: {'verified' if report.ok else 'problems found'}")
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def run_trust(args: argparse.Namespace) -> int:
+    from creatorapp.core.publish import sftp
+
+    sites = _sites(args)
+    try:
+        record = sites.get(args.name)
+    finally:
+        sites.store.close()
+    if record.transport != "sftp":
+        raise UsageError(f"{args.name} is not an sftp site; only sftp has host keys")
+    host, port = record.settings["host"], int(record.settings.get("port", 22))
+    if not args.fingerprint:
+        key = sftp.server_key(host, port)
+        print(f"{host}:{port} presents {key.get_name()} key {sftp.fingerprint(key)}")
+        print(
+            "Compare it with the fingerprint your hosting provider shows, then run: "
+            f"creatorapp site trust {args.name} --fingerprint {sftp.fingerprint(key)}"
+        )
+        return EXIT_OK
+    sftp.trust(host, port, args.fingerprint)
+    print(f"Trusted {host}:{port} ({args.fingerprint})")
+    return EXIT_OK
 
 
 def run_remove(args: argparse.Namespace) -> int:

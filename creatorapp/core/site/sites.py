@@ -75,6 +75,10 @@ class Sites:
         with self.store.transaction():
             self.store.remove_site(record.id)
             self.store.append("site.removed", name, {"url": record.url})
+        from creatorapp.core import secrets
+
+        for kind in (record.transport, f"{record.transport}-key"):
+            secrets.forget(kind, name)
 
     @staticmethod
     def config(record: SiteRecord) -> SiteConfig:
@@ -90,8 +94,6 @@ class Sites:
 
     @staticmethod
     def transport(record: SiteRecord) -> transports.Transport:
-        from creatorapp.core.publish import local  # noqa: F401  (registers the kinds)
-
         cls = transports.transport_class(record.transport)
         return cls.from_settings(record.name, record.settings)
 
