@@ -4,10 +4,11 @@ output, and the progress display used by every command that tags files."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,16 @@ def open_store(args: argparse.Namespace) -> Store:
     from creatorapp.core.catalogue import open_catalogue
 
     return open_catalogue(Path(args.catalogue).expanduser() if args.catalogue else None)
+
+
+@contextlib.contextmanager
+def catalogue(args: argparse.Namespace) -> Iterator[Store]:
+    """The catalogue for one command, closed however the command ends."""
+    store = open_store(args)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def emit_json(doc: dict) -> None:

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from creatorapp.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     UsageError,
+    catalogue,
     emit_json,
     interactive,
-    open_store,
     print_counts,
     show_outcomes,
 )
+
+if TYPE_CHECKING:
+    from creatorapp.core.portfolio import Portfolio
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -52,17 +58,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     setter.set_defaults(run=run_set)
 
 
-def _portfolio(args: argparse.Namespace):
+@contextlib.contextmanager
+def _portfolio(args: argparse.Namespace) -> Iterator[Portfolio]:
     from creatorapp.core.portfolio import Portfolio
 
-    return Portfolio(open_store(args))
+    with catalogue(args) as store:
+        yield Portfolio(store)
 
 
 def run_add(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
-    portfolio = _portfolio(args)
-    try:
+    with _portfolio(args) as portfolio:
         folder = portfolio.add_folder(args.path, args.policy, watching=not args.no_watch)
         report = scan_with_progress(portfolio, [folder], as_json=args.json)
         counts = None
@@ -87,8 +94,6 @@ def run_add(args: argparse.Namespace) -> int:
                 print_counts(counts)
             elif report.due:
                 print(f"{len(report.due)} works to tag: run 'creatorapp watch --once'")
-    finally:
-        portfolio.store.close()
     return EXIT_FAILED if counts and counts["failed"] else EXIT_OK
 
 
@@ -104,15 +109,11 @@ def scan_with_progress(portfolio, folders, *, as_json: bool):
 
 
 def run_list(args: argparse.Namespace) -> int:
-    portfolio = _portfolio(args)
-    store = portfolio.store
-    try:
+    with catalogue(args) as store:
         rows = []
         for folder in store.folders():
             counts = {state.value: n for state, n in store.count_by_state(folder.id).items()}
             rows.append((folder, counts))
-    finally:
-        store.close()
     if args.json:
         for folder, counts in rows:
             emit_json({**folder.as_json(), "works": counts})
@@ -138,11 +139,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    portfolio = _portfolio(args)
-    try:
+    with _portfolio(args) as portfolio:
         forgotten = portfolio.remove_folder(args.path)
-    finally:
-        portfolio.store.close()
     print(
         f"Removed {args.path}: {forgotten} works no longer catalogued "
         "(the files and the ledger are kept)"
@@ -153,11 +151,8 @@ def run_remove(args: argparse.Namespace) -> int:
 def run_set(args: argparse.Namespace) -> int:
     if args.policy is None and args.watching is None:
         raise UsageError("say what to change: --policy NAME, --watch or --no-watch")
-    portfolio = _portfolio(args)
-    try:
+    with _portfolio(args) as portfolio:
         folder = portfolio.set_folder(args.path, policy=args.policy, watching=args.watching)
-    finally:
-        portfolio.store.close()
     print(
         f"{folder.path}: policy {folder.policy}, {'watched' if folder.watching else 'not watched'}"
     )

@@ -4,10 +4,16 @@ sites."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from creatorapp.cli.common import EXIT_FAILED, EXIT_OK, UsageError, emit_json, open_store
+from creatorapp.cli.common import EXIT_FAILED, EXIT_OK, UsageError, catalogue, emit_json
+
+if TYPE_CHECKING:
+    from creatorapp.core.site.sites import Sites
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -70,10 +76,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     remove.set_defaults(run=run_remove)
 
 
-def _sites(args: argparse.Namespace):
+@contextlib.contextmanager
+def _sites(args: argparse.Namespace) -> Iterator[Sites]:
     from creatorapp.core.site.sites import Sites
 
-    return Sites(open_store(args))
+    with catalogue(args) as store:
+        yield Sites(store)
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -101,8 +109,7 @@ def run_add(args: argparse.Namespace) -> int:
         "content_usage": not args.no_content_usage,
         "content_signal": not args.no_content_signal,
     }
-    sites = _sites(args)
-    try:
+    with _sites(args) as sites:
         record = sites.add(
             args.name,
             args.url,
@@ -117,8 +124,6 @@ def run_add(args: argparse.Namespace) -> int:
 
             kind = "sftp-key" if settings.get("key_file") else record.transport
             secrets.put(kind, record.name, secret)
-    finally:
-        sites.store.close()
     print(f"Added site {record.name} ({record.url}, {record.transport}, policy {record.policy})")
     if record.transport == "sftp":
         print(f"Next: check the server's key with 'creatorapp site trust {record.name}'")
@@ -126,11 +131,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    sites = _sites(args)
-    try:
+    with _sites(args) as sites:
         records = sites.store.sites()
-    finally:
-        sites.store.close()
     if args.json:
         for record in records:
             emit_json(record.as_json())
@@ -152,11 +154,8 @@ def run_list(args: argparse.Namespace) -> int:
 def run_render(args: argparse.Namespace) -> int:
     from creatorapp.core.site import publisher
 
-    sites = _sites(args)
-    try:
+    with _sites(args) as sites:
         site = sites.config(sites.get(args.name))
-    finally:
-        sites.store.close()
     out = Path(args.out).expanduser()
     try:
         for path, text in publisher.render_all(site).items():
@@ -170,11 +169,8 @@ def run_render(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    sites = _sites(args)
-    try:
+    with _sites(args) as sites:
         report = sites.publish(args.name, dry_run=args.dry_run)
-    finally:
-        sites.store.close()
     if args.json:
         emit_json(
             {
@@ -201,11 +197,8 @@ def run_publish(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    sites = _sites(args)
-    try:
+    with _sites(args) as sites:
         report = sites.verify(args.name)
-    finally:
-        sites.store.close()
     if args.json:
         emit_json({"site": args.name, **report.as_json()})
         return EXIT_OK if report.ok else EXIT_FAILED
@@ -222,11 +215,8 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_trust(args: argparse.Namespace) -> int:
     from creatorapp.core.publish import sftp
 
-    sites = _sites(args)
-    try:
+    with _sites(args) as sites:
         record = sites.get(args.name)
-    finally:
-        sites.store.close()
     if record.transport != "sftp":
         raise UsageError(f"{args.name} is not an sftp site; only sftp has host keys")
     host, port = record.settings["host"], int(record.settings.get("port", 22))
@@ -244,10 +234,7 @@ def run_trust(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    sites = _sites(args)
-    try:
+    with _sites(args) as sites:
         sites.remove(args.name)
-    finally:
-        sites.store.close()
     print(f"Removed site {args.name} (nothing on the server was touched)")
     return EXIT_OK
