@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
-from pyftpdlib.servers import ThreadedFTPServer
+from pyftpdlib.servers import FTPServer
 
 USER, PASSWORD = "jane", "s3cret-ftp"
 READER, READER_PASSWORD = "reader", "read-only"
@@ -59,7 +59,8 @@ class FtpServer:
             handler.tls_control_required = True
             handler.tls_data_required = True
         handler.banner = "test ftpd"
-        self.server = ThreadedFTPServer(("127.0.0.1", 0), handler)
+        handler.auth_failed_timeout = 0.05
+        self.server = FTPServer(("127.0.0.1", 0), handler)
         self.port = self.server.socket.getsockname()[1]
         self._thread = threading.Thread(
             target=self.server.serve_forever, daemon=True, kwargs={"timeout": 0.2}
