@@ -23,14 +23,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add = ssub.add_parser("add", help="add a site and how to reach its files")
     add.add_argument("name")
     add.add_argument("--url", required=True, help="the site's address, e.g. https://jane.example")
-    add.add_argument("--transport", required=True, help="how files get there: local, sftp")
+    add.add_argument("--transport", required=True, help="how files get there: local, sftp, ftp")
     add.add_argument(
         "--root",
         help="the document root: a local folder, or the folder on the server (sftp)",
     )
-    add.add_argument("--host", help="sftp: the server")
-    add.add_argument("--port", type=int, help="sftp: the port (default 22)")
-    add.add_argument("--user", help="sftp: the user name")
+    add.add_argument("--host", help="sftp, ftp: the server")
+    add.add_argument("--port", type=int, help="sftp, ftp: the port (default 22, 21)")
+    add.add_argument("--user", help="sftp, ftp: the user name")
+    add.add_argument("--no-tls", action="store_true", help="ftp: plain FTP (passwords in clear)")
+    add.add_argument("--ca-file", metavar="PEM", help="ftp: trust this CA for the server")
     add.add_argument("--key-file", metavar="PATH", help="sftp: log in with this private key")
     add.add_argument(
         "--password-stdin",
@@ -94,14 +96,21 @@ def run_add(args: argparse.Namespace) -> int:
         if not root.is_dir():
             raise UsageError(f"not a folder: {args.root}")
         settings["root"] = str(root)
-    elif args.transport == "sftp":
+    elif args.transport in ("sftp", "ftp"):
         missing = [o for o in ("host", "user", "root") if not getattr(args, o)]
         if missing:
-            raise UsageError("an sftp site needs " + ", ".join(f"--{m}" for m in missing))
-        settings = {"host": args.host, "port": args.port or 22, "user": args.user}
+            raise UsageError(
+                f"an {args.transport} site needs " + ", ".join(f"--{m}" for m in missing)
+            )
+        default_port = 22 if args.transport == "sftp" else 21
+        settings = {"host": args.host, "port": args.port or default_port, "user": args.user}
         settings["root"] = args.root
         if args.key_file:
             settings["key_file"] = str(Path(args.key_file).expanduser().resolve())
+        if args.transport == "ftp":
+            settings["tls"] = not args.no_tls
+            if args.ca_file:
+                settings["ca_file"] = str(Path(args.ca_file).expanduser().resolve())
     if args.password_stdin:
         secret = sys.stdin.readline().rstrip("\n")
     options = {

@@ -100,3 +100,46 @@ def test_plain_ftp_when_the_server_has_no_tls(docroot, tmp_path):
     finally:
         plain.stop()
     assert (docroot / "ai.txt").exists()
+
+
+def test_the_cli_flow_over_ftps(server, docroot):
+    import json
+    import subprocess
+    import sys
+
+    from tests.integration.test_cli import cli
+
+    add = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "creatorapp",
+            "site",
+            "add",
+            "ftpsite",
+            "--url",
+            "https://jane.example",
+            "--transport",
+            "ftp",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(server.port),
+            "--user",
+            ftpd.USER,
+            "--root",
+            "/",
+            "--ca-file",
+            str(server.cert),
+            "--password-stdin",
+        ],
+        input=ftpd.PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert add.returncode == 0, add.stderr
+    run = cli("site", "publish", "ftpsite", "--json")
+    assert run.returncode == 0, run.stderr
+    assert "robots.txt" in json.loads(run.stdout)["changed"]
+    assert (docroot / "robots.txt").exists()
