@@ -23,7 +23,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add = ssub.add_parser("add", help="add a site and how to reach its files")
     add.add_argument("name")
     add.add_argument("--url", required=True, help="the site's address, e.g. https://jane.example")
-    add.add_argument("--transport", required=True, help="how files get there: local, sftp, ftp")
+    add.add_argument(
+        "--transport", required=True, help="how files get there: local, sftp, ftp, webdav"
+    )
     add.add_argument(
         "--root",
         help="the document root: a local folder, or the folder on the server (sftp)",
@@ -32,7 +34,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--port", type=int, help="sftp, ftp: the port (default 22, 21)")
     add.add_argument("--user", help="sftp, ftp: the user name")
     add.add_argument("--no-tls", action="store_true", help="ftp: plain FTP (passwords in clear)")
-    add.add_argument("--ca-file", metavar="PEM", help="ftp: trust this CA for the server")
+    add.add_argument("--ca-file", metavar="PEM", help="ftp, webdav: trust this CA")
+    add.add_argument("--endpoint", metavar="URL", help="webdav: the share's address")
     add.add_argument("--key-file", metavar="PATH", help="sftp: log in with this private key")
     add.add_argument(
         "--password-stdin",
@@ -111,6 +114,12 @@ def run_add(args: argparse.Namespace) -> int:
             settings["tls"] = not args.no_tls
             if args.ca_file:
                 settings["ca_file"] = str(Path(args.ca_file).expanduser().resolve())
+    elif args.transport == "webdav":
+        if not args.endpoint:
+            raise UsageError("a webdav site needs --endpoint URL")
+        settings = {"endpoint": args.endpoint, "user": args.user}
+        if args.ca_file:
+            settings["ca_file"] = str(Path(args.ca_file).expanduser().resolve())
     if args.password_stdin:
         secret = sys.stdin.readline().rstrip("\n")
     options = {

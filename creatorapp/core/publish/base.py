@@ -57,7 +57,7 @@ def register(cls: type[Transport]) -> type[Transport]:
 
 
 def kinds() -> tuple[str, ...]:
-    from creatorapp.core.publish import ftp, local, sftp  # noqa: F401  (registers the kinds)
+    from creatorapp.core.publish import ftp, local, sftp, webdav  # noqa: F401  (registers kinds)
 
     return tuple(_KINDS)
 

@@ -1,0 +1,123 @@
+"""WebDAV (RFC 4918) over requests: GET, PUT to a temporary name, MOVE with Overwrite, MKCOL."""
+
+from __future__ import annotations
+
+import posixpath
+import secrets as random
+from typing import ClassVar
+from urllib.parse import quote
+
+from creatorapp.core import secrets
+from creatorapp.core.publish.base import Transport, TransportError, clean_path, register
+
+TIMEOUT = 30
+
+
+@register
+class WebDav(Transport):
+    kind: ClassVar[str] = "webdav"
+
+    @classmethod
+    def from_settings(cls, site: str, settings: dict) -> WebDav:
+        if not settings.get("endpoint"):
+            raise TransportError(f"site {site!r} has no WebDAV address (--endpoint)")
+        return cls(
+            endpoint=settings["endpoint"],
+            user=settings.get("user"),
+            password=secrets.get("webdav", site),
+            ca_file=settings.get("ca_file"),
+        )
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        user: str | None = None,
+        password: str | None = None,
+        ca_file: str | None = None,
+    ) -> None:
+        import requests
+
+        self.endpoint = endpoint.rstrip("/") + "/"
+        self._session = requests.Session()
+        if user:
+            self._session.auth = (user, password or "")
+        if ca_file:
+            self._session.verify = ca_file
+        # a first request: wrong address, refused connection and wrong password show up here
+        response = self._request("OPTIONS", "", what="connecting to")
+        if response.status_code in (401, 403):
+            raise TransportError(f"{self.endpoint} refused the login: wrong user name or password")
+
+    def _url(self, path: str) -> str:
+        return self.endpoint + quote(path)
+
+    def _request(self, method: str, path: str, *, what: str, **kw):
+        import requests
+
+        try:
+            return self._session.request(method, self._url(path), timeout=TIMEOUT, **kw)
+        except requests.exceptions.SSLError as exc:
+            raise TransportError(
+                f"the TLS certificate of {self.endpoint} cannot be trusted ({exc}); "
+                "nothing was sent"
+            ) from None
+        except requests.ConnectionError as exc:
+            reason = "the connection dropped" if "Aborted" in str(exc) else "cannot connect"
+            raise TransportError(f"{what} {self.endpoint}: {reason} ({exc})") from None
+        except requests.RequestException as exc:
+            raise TransportError(f"{what} {self.endpoint} failed ({exc})") from None
+
+    def _check(self, response, action: str, path: str) -> None:
+        if response.status_code in (401, 403):
+            raise TransportError(
+                f"the server does not allow {action} /{path} (permission denied, "
+                f"{response.status_code})"
+            )
+        if response.status_code >= 400:
+            raise TransportError(
+                f"{action} /{path} failed: the server answered {response.status_code} "
+                f"{response.reason}"
+            )
+
+    def read(self, path: str) -> bytes | None:
+        response = self._request("GET", clean_path(path), what="reading from")
+        if response.status_code == 404:
+            return None
+        self._check(response, "reading", path)
+        return response.content
+
+    def _makedirs(self, folder: str) -> None:
+        current = ""
+        for part in folder.split("/"):
+            if not part:
+                continue
+            current = f"{current}{part}/"
+            response = self._request("MKCOL", current, what="writing to")
+            if response.status_code not in (201, 405):  # 405: it exists already
+                self._check(response, "creating the folder", current)
+
+    def write_atomic(self, path: str, data: bytes) -> None:
+        target = clean_path(path)
+        folder, name = posixpath.split(target)
+        tmp = posixpath.join(folder, f".{name}.creatorapp-{random.token_hex(4)}.tmp")
+        self._makedirs(folder)
+        response = self._request("PUT", tmp, what="writing to", data=data)
+        self._check(response, "writing", path)
+        moved = self._request(
+            "MOVE",
+            tmp,
+            what="writing to",
+            headers={"Destination": self._url(target), "Overwrite": "T"},
+        )
+        if moved.status_code >= 400:
+            self._request("DELETE", tmp, what="cleaning up on")
+            self._check(moved, "writing", path)
+
+    def delete(self, path: str) -> None:
+        response = self._request("DELETE", clean_path(path), what="deleting on")
+        if response.status_code != 404:
+            self._check(response, "deleting", path)
+
+    def close(self) -> None:
+        self._session.close()

@@ -1,0 +1,74 @@
+"""Publishing over WebDAV to a real wsgidav server on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from creatorapp.core.policy import PRESETS
+from creatorapp.core.publish.base import TransportError
+from creatorapp.core.publish.webdav import WebDav
+from creatorapp.core.site import managed, publisher
+from creatorapp.core.site.config import SiteConfig
+from tests.servers import davd
+
+HAND_WRITTEN = b"# mine\nUser-agent: *\nDisallow: /drafts/\n"
+SITE = SiteConfig("jane", "https://jane.example", PRESETS["no-ai"])
+
+
+@pytest.fixture
+def docroot(tmp_path):
+    root = tmp_path / "www"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def server(docroot):
+    s = davd.DavServer(docroot)
+    yield s
+    s.stop()
+
+
+def connect(server, **kw):
+    args = dict(endpoint=server.url, user=davd.USER, password=davd.PASSWORD)
+    args.update(kw)
+    return WebDav(**args)
+
+
+def test_publish_over_webdav_keeps_lines_and_republishes_nothing(server, docroot):
+    (docroot / "robots.txt").write_bytes(HAND_WRITTEN)
+    with connect(server) as transport:
+        report = publisher.publish(SITE, transport)
+    assert report.written
+    robots = (docroot / "robots.txt").read_bytes()
+    assert managed.outside(robots.decode()).encode() == HAND_WRITTEN + b"\n"
+    assert (docroot / ".well-known" / "tdmrep.json").exists()
+    assert not [p for p in docroot.rglob(".*.tmp")]
+    stamps = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in docroot.rglob("*") if p.is_file()}
+    with connect(server) as transport:
+        assert publisher.publish(SITE, transport).changes == []
+    assert {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in stamps} == stamps
+
+
+def test_wrong_password(server):
+    with pytest.raises(TransportError, match="wrong user name or password"):
+        connect(server, password="nope")
+
+
+def test_refused_connection():
+    from tests.servers.sshd import free_port
+
+    with pytest.raises(TransportError, match="cannot connect"):
+        WebDav(endpoint=f"http://127.0.0.1:{free_port()}/", user="x", password="x")
+
+
+def test_a_read_only_share_leaves_the_site_as_it_was(docroot):
+    (docroot / "robots.txt").write_bytes(HAND_WRITTEN)
+    ro = davd.DavServer(docroot, read_only=True)
+    try:
+        with connect(ro) as transport, pytest.raises(TransportError, match="permission denied"):
+            publisher.publish(SITE, transport)
+    finally:
+        ro.stop()
+    assert (docroot / "robots.txt").read_bytes() == HAND_WRITTEN
+    assert sorted(p.name for p in docroot.iterdir()) == ["robots.txt"]
