@@ -36,11 +36,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--no-tls", action="store_true", help="ftp: plain FTP (passwords in clear)")
     add.add_argument("--ca-file", metavar="PEM", help="ftp, webdav: trust this CA")
     add.add_argument("--endpoint", metavar="URL", help="webdav: the share's address")
+    add.add_argument("--repo", metavar="OWNER/NAME", help="github: the Pages repository")
+    add.add_argument("--branch", help="github: the branch Pages publishes from")
+    add.add_argument("--folder", default="", help="github: the folder Pages publishes (docs)")
+    add.add_argument("--api", metavar="URL", help="github: the API address (GitHub Enterprise)")
     add.add_argument("--key-file", metavar="PATH", help="sftp: log in with this private key")
     add.add_argument(
         "--password-stdin",
         action="store_true",
-        help="read the password (or the key's passphrase) from standard input into the keyring",
+        help="read the password, token or key passphrase from standard input into the keyring",
     )
     add.add_argument("--policy", default="no-ai", metavar="NAME|FILE")
     add.add_argument("--sample-image", metavar="PATH", help="an image on the site to check")
@@ -120,6 +124,18 @@ def run_add(args: argparse.Namespace) -> int:
         settings = {"endpoint": args.endpoint, "user": args.user}
         if args.ca_file:
             settings["ca_file"] = str(Path(args.ca_file).expanduser().resolve())
+    elif args.transport == "github":
+        if not args.repo or "/" not in args.repo:
+            raise UsageError("a github site needs --repo OWNER/NAME")
+        settings = {"repo": args.repo, "folder": args.folder}
+        if args.branch:
+            settings["branch"] = args.branch
+        if args.api:
+            settings["api"] = args.api
+        if not args.password_stdin:
+            raise UsageError(
+                "a github site needs its token: pass it on stdin with --password-stdin"
+            )
     if args.password_stdin:
         secret = sys.stdin.readline().rstrip("\n")
     options = {

@@ -29,6 +29,11 @@ class Transport(ABC):
     def read(self, path: str) -> bytes | None:
         """The file's bytes, or None when it does not exist."""
 
+    def required_files(self) -> dict[str, bytes]:
+        """Files the host itself needs for the declarations to be served (GitHub Pages:
+        ``.nojekyll``); published only when missing."""
+        return {}
+
     def exists(self, path: str) -> bool:
         return self.read(path) is not None
 
@@ -57,7 +62,13 @@ def register(cls: type[Transport]) -> type[Transport]:
 
 
 def kinds() -> tuple[str, ...]:
-    from creatorapp.core.publish import ftp, local, sftp, webdav  # noqa: F401  (registers kinds)
+    from creatorapp.core.publish import (  # noqa: F401  (registers the kinds)
+        ftp,
+        github,
+        local,
+        sftp,
+        webdav,
+    )
 
     return tuple(_KINDS)
 

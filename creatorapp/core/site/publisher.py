@@ -98,6 +98,9 @@ def plan(site: SiteConfig, transport: Transport) -> PublishReport:
             report.changes.append(Change(path, before, after))
         if path == robots.PATH:
             report.warnings += robots.warnings(_text(after), site)
+    for path, content in transport.required_files().items():
+        if not transport.exists(path):
+            report.changes.append(Change(path, None, content))
     return report
 
 
