@@ -79,6 +79,13 @@ def transport_class(kind: str) -> type[Transport]:
     return _KINDS[kind]
 
 
+def dropped(exc: Exception) -> bool:
+    """True when an HTTP client error means the server hung up mid-request (rather than that
+    nothing was listening)."""
+    text = str(exc)
+    return "Connection aborted" in text or "RemoteDisconnected" in text or "reset" in text
+
+
 def clean_path(path: str) -> str:
     """Refuse paths that would leave the document root."""
     parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]

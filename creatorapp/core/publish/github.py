@@ -12,7 +12,13 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from creatorapp.core import secrets
-from creatorapp.core.publish.base import Transport, TransportError, clean_path, register
+from creatorapp.core.publish.base import (
+    Transport,
+    TransportError,
+    clean_path,
+    dropped,
+    register,
+)
 
 API = "https://api.github.com"
 TIMEOUT = 30
@@ -77,6 +83,11 @@ class GitHubPages(Transport):
         try:
             return self._session.request(method, self.api + path, timeout=TIMEOUT, **kw)
         except requests.ConnectionError as exc:
+            if dropped(exc):
+                raise TransportError(
+                    f"the connection to {self.api} dropped during {method} {path}; GitHub "
+                    "applies a write whole or not at all, publish again"
+                ) from None
             raise TransportError(f"cannot connect to {self.api} ({exc})") from None
         except requests.RequestException as exc:
             raise TransportError(f"talking to {self.api} failed ({exc})") from None

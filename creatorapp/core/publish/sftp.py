@@ -164,6 +164,13 @@ class Sftp(Transport):
         return posixpath.join(self.root, clean_path(path))
 
     def _fail(self, action: str, path: str, exc: Exception) -> TransportError:
+        import paramiko
+
+        if isinstance(exc, (EOFError, ConnectionError, paramiko.SSHException, socket.timeout)):
+            return TransportError(
+                f"the connection to {self.host} dropped while {action} /{path}; "
+                "the file on the site was left as it was"
+            )
         if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EACCES:
             return TransportError(f"the server does not allow {action} /{path} (permission denied)")
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
@@ -204,7 +211,7 @@ class Sftp(Transport):
                 with contextlib.suppress(OSError):
                     self._sftp.remove(target)
                 self._sftp.rename(tmp, target)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, Exception) as exc:  # paramiko raises its own on a drop
             with contextlib.suppress(Exception):
                 self._sftp.remove(tmp)
             raise self._fail("writing", path, exc) from None

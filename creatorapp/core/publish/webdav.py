@@ -8,7 +8,13 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from creatorapp.core import secrets
-from creatorapp.core.publish.base import Transport, TransportError, clean_path, register
+from creatorapp.core.publish.base import (
+    Transport,
+    TransportError,
+    clean_path,
+    dropped,
+    register,
+)
 
 TIMEOUT = 30
 
@@ -45,7 +51,7 @@ class WebDav(Transport):
         if ca_file:
             self._session.verify = ca_file
         # a first request: wrong address, refused connection and wrong password show up here
-        response = self._request("OPTIONS", "", what="connecting to")
+        response = self._request("OPTIONS", "", what="connecting")
         if response.status_code in (401, 403):
             raise TransportError(f"{self.endpoint} refused the login: wrong user name or password")
 
@@ -63,10 +69,14 @@ class WebDav(Transport):
                 "nothing was sent"
             ) from None
         except requests.ConnectionError as exc:
-            reason = "the connection dropped" if "Aborted" in str(exc) else "cannot connect"
-            raise TransportError(f"{what} {self.endpoint}: {reason} ({exc})") from None
+            if dropped(exc):
+                raise TransportError(
+                    f"the connection to {self.endpoint} dropped while {what} /{path}; the file "
+                    "on the site was left as it was"
+                ) from None
+            raise TransportError(f"cannot connect to {self.endpoint} ({exc})") from None
         except requests.RequestException as exc:
-            raise TransportError(f"{what} {self.endpoint} failed ({exc})") from None
+            raise TransportError(f"{what} /{path} on {self.endpoint} failed ({exc})") from None
 
     def _check(self, response, action: str, path: str) -> None:
         if response.status_code in (401, 403):
@@ -81,7 +91,7 @@ class WebDav(Transport):
             )
 
     def read(self, path: str) -> bytes | None:
-        response = self._request("GET", clean_path(path), what="reading from")
+        response = self._request("GET", clean_path(path), what="reading")
         if response.status_code == 404:
             return None
         self._check(response, "reading", path)
@@ -93,7 +103,7 @@ class WebDav(Transport):
             if not part:
                 continue
             current = f"{current}{part}/"
-            response = self._request("MKCOL", current, what="writing to")
+            response = self._request("MKCOL", current, what="writing")
             if response.status_code not in (201, 405):  # 405: it exists already
                 self._check(response, "creating the folder", current)
 
@@ -102,20 +112,20 @@ class WebDav(Transport):
         folder, name = posixpath.split(target)
         tmp = posixpath.join(folder, f".{name}.creatorapp-{random.token_hex(4)}.tmp")
         self._makedirs(folder)
-        response = self._request("PUT", tmp, what="writing to", data=data)
+        response = self._request("PUT", tmp, what="writing", data=data)
         self._check(response, "writing", path)
         moved = self._request(
             "MOVE",
             tmp,
-            what="writing to",
+            what="writing",
             headers={"Destination": self._url(target), "Overwrite": "T"},
         )
         if moved.status_code >= 400:
-            self._request("DELETE", tmp, what="cleaning up on")
+            self._request("DELETE", tmp, what="cleaning up")
             self._check(moved, "writing", path)
 
     def delete(self, path: str) -> None:
-        response = self._request("DELETE", clean_path(path), what="deleting on")
+        response = self._request("DELETE", clean_path(path), what="deleting")
         if response.status_code != 404:
             self._check(response, "deleting", path)
 
