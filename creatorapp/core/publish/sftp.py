@@ -166,7 +166,11 @@ class Sftp(Transport):
     def _fail(self, action: str, path: str, exc: Exception) -> TransportError:
         import paramiko
 
-        if isinstance(exc, (EOFError, ConnectionError, paramiko.SSHException, socket.timeout)):
+        link = self._client.get_transport()
+        gone = link is None or not link.is_active()
+        if gone or isinstance(
+            exc, (EOFError, ConnectionError, paramiko.SSHException, socket.timeout)
+        ):
             return TransportError(
                 f"the connection to {self.host} dropped while {action} /{path}; "
                 "the file on the site was left as it was"
