@@ -101,3 +101,13 @@ def test_the_cli_flow_to_github_pages(api):
     assert run.returncode == 0, run.stderr
     assert ".nojekyll" in json.loads(run.stdout)["changed"]
     assert "ai.txt" in api.files
+
+
+def test_a_read_only_token_leaves_the_site_as_it_was(api):
+    api.files["robots.txt"] = HAND_WRITTEN
+    with (
+        connect(api, token=github_api.READ_ONLY_TOKEN) as transport,
+        pytest.raises(TransportError, match="does not allow"),
+    ):
+        publisher.publish(SITE, transport)
+    assert api.files == {"robots.txt": HAND_WRITTEN}

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 TOKEN = "ghp_test_token_0123456789"
+READ_ONLY_TOKEN = "ghp_read_only_token_98765"
 REPO = "jane/jane.github.io"
 
 
@@ -39,8 +40,14 @@ class GitHubStandIn:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def _authorised(self) -> bool:
-                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            def _authorised(self, write: bool = False) -> bool:
+                given = self.headers.get("Authorization")
+                if given == f"Bearer {READ_ONLY_TOKEN}":
+                    if write:
+                        self._send(403, {"message": "Resource not accessible by integration"})
+                        return False
+                    return True
+                if given != f"Bearer {TOKEN}":
                     self._send(401, {"message": "Bad credentials"})
                     return False
                 return True
@@ -76,7 +83,7 @@ class GitHubStandIn:
                 )
 
             def do_PUT(self):
-                if not self._authorised():
+                if not self._authorised(write=True):
                     return
                 path, body = self._path(), self._body()
                 with outer.lock:
@@ -94,7 +101,7 @@ class GitHubStandIn:
                 )
 
             def do_DELETE(self):
-                if not self._authorised():
+                if not self._authorised(write=True):
                     return
                 path, body = self._path(), self._body()
                 with outer.lock:
@@ -110,6 +117,30 @@ class GitHubStandIn:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
+    def serve_pages(self):
+        """The Pages site built from the repository: its files over plain HTTP."""
+        files, lock = self.files, self.lock
+
+        class Pages(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                with lock:
+                    data = files.get(unquote(urlsplit(self.path).path).lstrip("/"))
+                self.send_response(200 if data is not None else 404)
+                self.send_header("Content-Length", str(len(data or b"")))
+                self.end_headers()
+                self.wfile.write(data or b"")
+
+        pages = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+        threading.Thread(target=pages.serve_forever, daemon=True).start()
+        self._pages = pages
+        return f"http://127.0.0.1:{pages.server_address[1]}"
+
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        if getattr(self, "_pages", None):
+            self._pages.shutdown()
+            self._pages.server_close()
