@@ -186,3 +186,14 @@ def test_live_verify_of_an_unreachable_site_says_so(docroot):
     s = SiteConfig("jane", f"http://127.0.0.1:{port}", PRESETS["no-ai"])
     result = verify(s, {"robots.txt": b"x"})
     assert not result.ok and "cannot fetch" in result.checks[0].detail
+
+
+def test_a_failure_midway_puts_back_what_was_already_written(docroot):
+    """The third file cannot be written (its folder is a file): the first two are undone."""
+    (docroot / "robots.txt").write_bytes(HAND_WRITTEN)
+    (docroot / ".well-known").write_text("not a folder")
+    with pytest.raises(TransportError, match="put back as they were"):
+        publisher.publish(site(), LocalFolder(docroot))
+    assert (docroot / "robots.txt").read_bytes() == HAND_WRITTEN
+    assert not (docroot / "ai.txt").exists()
+    assert sorted(p.name for p in docroot.iterdir()) == [".well-known", "robots.txt"]

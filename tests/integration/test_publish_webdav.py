@@ -72,3 +72,10 @@ def test_a_read_only_share_leaves_the_site_as_it_was(docroot):
         ro.stop()
     assert (docroot / "robots.txt").read_bytes() == HAND_WRITTEN
     assert sorted(p.name for p in docroot.iterdir()) == ["robots.txt"]
+
+
+def test_publish_to_an_empty_share(server, docroot):
+    with connect(server) as transport:
+        report = publisher.publish(SITE, transport)
+    assert {c.path for c in report.changes} == {"robots.txt", "ai.txt", ".well-known/tdmrep.json"}
+    assert (docroot / "ai.txt").read_text().startswith("# BEGIN Creator Reserve")

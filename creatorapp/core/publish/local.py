@@ -32,7 +32,7 @@ class LocalFolder(Transport):
     def read(self, path: str) -> bytes | None:
         try:
             return self._path(path).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
             raise TransportError(f"cannot read {path} ({exc.strerror or exc})") from None

@@ -105,19 +105,51 @@ def plan(site: SiteConfig, transport: Transport) -> PublishReport:
 
 
 def publish(site: SiteConfig, transport: Transport, *, dry_run: bool = False) -> PublishReport:
-    """Write what changed and read each file back; nothing is written for an unchanged policy."""
+    """Write what changed and read each file back; nothing is written for an unchanged policy.
+
+    If a write fails, the files already written in this run are put back as they were, so the
+    site is not left half-published (as far as the server still answers).
+    """
     report = plan(site, transport)
     if dry_run:
         return report
-    for change in report.changes:
-        transport.write_atomic(change.path, change.after)
-        back = transport.read(change.path)
-        if back != change.after:
-            raise TransportError(
-                f"/{change.path} did not read back as written; the server may rewrite files"
+    done: list[Change] = []
+    try:
+        for change in report.changes:
+            transport.write_atomic(change.path, change.after)
+            done.append(change)
+            back = transport.read(change.path)
+            if back != change.after:
+                raise TransportError(
+                    f"/{change.path} did not read back as written; the server may rewrite files"
+                )
+    except TransportError as exc:
+        if not done:
+            raise
+        restored = _roll_back(transport, done)
+        raise TransportError(
+            f"{exc}; "
+            + (
+                "the files already written were put back as they were"
+                if restored
+                else "the files already written could not all be put back: "
+                + ", ".join("/" + c.path for c in done)
             )
+        ) from None
     report.written = bool(report.changes)
     return report
+
+
+def _roll_back(transport: Transport, done: list[Change]) -> bool:
+    try:
+        for change in reversed(done):
+            if change.before is None:
+                transport.delete(change.path)
+            else:
+                transport.write_atomic(change.path, change.before)
+    except TransportError:
+        return False
+    return True
 
 
 def render_all(site: SiteConfig) -> dict[str, str]:
