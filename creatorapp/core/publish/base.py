@@ -79,6 +79,13 @@ def transport_class(kind: str) -> type[Transport]:
     return _KINDS[kind]
 
 
+def require(site: str, settings: dict, kind: str, *keys: str) -> None:
+    """Stored settings must name everything the transport needs."""
+    missing = [k for k in keys if not settings.get(k)]
+    if missing:
+        raise TransportError(f"site {site!r} lacks {kind} settings: {', '.join(missing)}")
+
+
 def dropped(exc: Exception) -> bool:
     """True when an HTTP client error means the server hung up mid-request (rather than that
     nothing was listening)."""

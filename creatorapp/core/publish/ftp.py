@@ -16,7 +16,13 @@ import ssl
 from typing import ClassVar
 
 from creatorapp.core import secrets
-from creatorapp.core.publish.base import Transport, TransportError, clean_path, register
+from creatorapp.core.publish.base import (
+    Transport,
+    TransportError,
+    clean_path,
+    register,
+    require,
+)
 
 TIMEOUT = 20
 
@@ -27,9 +33,7 @@ class Ftp(Transport):
 
     @classmethod
     def from_settings(cls, site: str, settings: dict) -> Ftp:
-        missing = [k for k in ("host", "user", "root") if not settings.get(k)]
-        if missing:
-            raise TransportError(f"site {site!r} lacks FTP settings: {', '.join(missing)}")
+        require(site, settings, "FTP", "host", "user", "root")
         return cls(
             host=settings["host"],
             port=int(settings.get("port", 21)),

@@ -18,7 +18,13 @@ from typing import ClassVar
 
 from creatorapp.core import secrets
 from creatorapp.core.catalogue.location import data_dir
-from creatorapp.core.publish.base import Transport, TransportError, clean_path, register
+from creatorapp.core.publish.base import (
+    Transport,
+    TransportError,
+    clean_path,
+    register,
+    require,
+)
 
 TIMEOUT = 20
 
@@ -82,9 +88,7 @@ class Sftp(Transport):
 
     @classmethod
     def from_settings(cls, site: str, settings: dict) -> Sftp:
-        missing = [k for k in ("host", "user", "root") if not settings.get(k)]
-        if missing:
-            raise TransportError(f"site {site!r} lacks SFTP settings: {', '.join(missing)}")
+        require(site, settings, "SFTP", "host", "user", "root")
         password = None
         if settings.get("key_file") is None:
             password = secrets.get("sftp", site)
