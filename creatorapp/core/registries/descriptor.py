@@ -1,0 +1,138 @@
+"""What each destination needs and how it confirms, shipped as data in
+``resources/registries/*.toml`` (registries.md §16.1) so it can be updated on its own."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from creatorapp.core.resources import resource_dir
+from creatorapp.errors import UserError
+
+
+class SubmitMode(StrEnum):
+    API = "api"
+    GITHUB_ISSUE = "github_issue"
+    HF_DISCUSSION = "hf_discussion"
+    EMAIL = "email"
+    BROWSER_FORM = "browser_form"
+    SELF_PUBLISH = "self_publish"
+
+
+class StatusMode(StrEnum):
+    POLL_API = "poll_api"
+    POLL_ISSUE = "poll_issue"
+    POLL_DISCUSSION = "poll_discussion"
+    IMAP_THREAD = "imap_thread"
+    MANUAL = "manual"
+    VERIFY_SIGNAL = "verify_signal"
+    NONE = "none"
+
+
+class Unit(StrEnum):
+    URL = "url"
+    DOMAIN = "domain"
+    FILE_HASH = "file_hash"
+    ACCOUNT = "account"
+    DATASET_SAMPLE = "dataset_sample"
+
+
+class DescriptorError(UserError):
+    """A destination file that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    per_second: float | None = None
+    per_minute: float | None = None
+    per_hour: float | None = None
+
+    def min_interval(self) -> float:
+        """Seconds between requests that keeps within every limit."""
+        gaps = [1 / self.per_second if self.per_second else 0.0]
+        if self.per_minute:
+            gaps.append(60 / self.per_minute)
+        if self.per_hour:
+            gaps.append(3600 / self.per_hour)
+        return max(gaps)
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    id: str
+    name: str
+    version: int
+    submit_mode: SubmitMode
+    status_mode: StatusMode
+    unit: Unit
+    min_batch: int
+    max_batch: int
+    auth_kind: str
+    identity_proof: str
+    legal_basis: str
+    expected_turnaround_days: int
+    auth_header: str | None = None
+    auth_scheme: str | None = None
+    without_key: str | None = None
+    letter: str | None = None
+    rate_limit: RateLimit = field(default_factory=RateLimit)
+    endpoints: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+
+_ENUMS = {"submit_mode": SubmitMode, "status_mode": StatusMode, "unit": Unit}
+_REQUIRED = (
+    "id",
+    "name",
+    "version",
+    "submit_mode",
+    "status_mode",
+    "unit",
+    "min_batch",
+    "max_batch",
+    "auth_kind",
+    "identity_proof",
+    "legal_basis",
+    "expected_turnaround_days",
+)
+
+
+def parse(text: str, source: str) -> Descriptor:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DescriptorError(f"{source}: not valid TOML ({exc})") from None
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise DescriptorError(f"{source}: missing {', '.join(missing)}")
+    known = set(Descriptor.__dataclass_fields__) - {"source"}
+    unknown = set(raw) - known
+    if unknown:
+        raise DescriptorError(f"{source}: unknown fields {', '.join(sorted(unknown))}")
+    values = dict(raw)
+    for key, enum in _ENUMS.items():
+        try:
+            values[key] = enum(raw[key])
+        except ValueError:
+            allowed = ", ".join(e.value for e in enum)
+            raise DescriptorError(f"{source}: {key} must be one of {allowed}") from None
+    try:
+        values["rate_limit"] = RateLimit(**raw.get("rate_limit", {}))
+    except TypeError as exc:
+        raise DescriptorError(f"{source}: rate_limit: {exc}") from None
+    if not 1 <= values["min_batch"] <= values["max_batch"]:
+        raise DescriptorError(f"{source}: need 1 <= min_batch <= max_batch")
+    return Descriptor(**values, source=source)
+
+
+def load_all(folder: Path | None = None) -> dict[str, Descriptor]:
+    folder = folder or resource_dir() / "registries"
+    found: dict[str, Descriptor] = {}
+    for path in sorted(folder.glob("*.toml")):
+        descriptor = parse(path.read_text(encoding="utf-8"), path.name)
+        if descriptor.id in found:
+            raise DescriptorError(f"{path.name}: id {descriptor.id!r} is used twice")
+        found[descriptor.id] = descriptor
+    return found

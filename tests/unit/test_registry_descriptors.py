@@ -1,0 +1,60 @@
+"""Destination descriptors: every shipped file loads, and bad ones are refused by name."""
+
+from __future__ import annotations
+
+import pytest
+
+from creatorapp.core.registries.descriptor import (
+    DescriptorError,
+    StatusMode,
+    SubmitMode,
+    load_all,
+    parse,
+)
+
+
+def test_every_shipped_descriptor_loads_and_is_consistent():
+    found = load_all()
+    assert {"spawning", "bigcode-stack", "huggingface", "laion", "openai", "meta"} <= set(found)
+    spawning = found["spawning"]
+    assert spawning.min_batch == 2 and spawning.max_batch == 10000
+    assert spawning.auth_scheme == "API" and spawning.without_key == "unverifiable"
+    assert spawning.rate_limit.min_interval() == pytest.approx(0.1)
+    assert found["bigcode-stack"].submit_mode is SubmitMode.GITHUB_ISSUE
+    assert found["bigcode-stack"].rate_limit.min_interval() == pytest.approx(7.2)
+    for d in found.values():
+        if d.submit_mode is SubmitMode.BROWSER_FORM:
+            assert "form" in d.endpoints, d.id
+        if d.status_mode is StatusMode.MANUAL:
+            assert d.expected_turnaround_days > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("id = 'x'", "missing"),
+        ("not toml [", "not valid TOML"),
+        (
+            "id='x'\nname='x'\nversion=1\nsubmit_mode='fax'\nstatus_mode='manual'\nunit='url'\n"
+            "min_batch=1\nmax_batch=1\nauth_kind='none'\nidentity_proof='none'\n"
+            "legal_basis='x'\nexpected_turnaround_days=1",
+            "submit_mode must be one of",
+        ),
+        (
+            "id='x'\nname='x'\nversion=1\nsubmit_mode='email'\nstatus_mode='manual'\nunit='url'\n"
+            "min_batch=5\nmax_batch=1\nauth_kind='none'\nidentity_proof='none'\n"
+            "legal_basis='x'\nexpected_turnaround_days=1",
+            "min_batch <= max_batch",
+        ),
+        (
+            "id='x'\nname='x'\nversion=1\nsubmit_mode='email'\nstatus_mode='manual'\nunit='url'\n"
+            "min_batch=1\nmax_batch=1\nauth_kind='none'\nidentity_proof='none'\n"
+            "legal_basis='x'\nexpected_turnaround_days=1\ncolour='blue'",
+            "unknown fields colour",
+        ),
+    ],
+)
+def test_bad_descriptors_are_refused_with_the_file_named(text, words):
+    with pytest.raises(DescriptorError, match=words) as caught:
+        parse(text, "x.toml")
+    assert str(caught.value).startswith("x.toml")
