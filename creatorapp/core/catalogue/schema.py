@@ -82,6 +82,44 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (site_id, path)
     );
     """,
+    # 3: the opt-out outbox: submissions (one issue, discussion, email or form) and the items
+    # (URLs, accounts) each destination is asked to leave out, tracked one by one
+    """
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        destination TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        part_no INTEGER NOT NULL DEFAULT 1,
+        part_count INTEGER NOT NULL DEFAULT 1,
+        state TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        remote_ref TEXT,
+        remote_url TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        next_poll_at TEXT,
+        polls INTEGER NOT NULL DEFAULT 0,
+        etag TEXT,
+        last_error TEXT
+    );
+    CREATE INDEX submissions_destination ON submissions(destination, state);
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        destination TEXT NOT NULL,
+        target TEXT NOT NULL,
+        work_id INTEGER REFERENCES works(id) ON DELETE SET NULL,
+        submission_id INTEGER REFERENCES submissions(id) ON DELETE SET NULL,
+        state TEXT NOT NULL,
+        detail TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (destination, target)
+    );
+    CREATE INDEX items_submission ON items(submission_id);
+    CREATE INDEX items_state ON items(destination, state);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
