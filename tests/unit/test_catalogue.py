@@ -165,3 +165,27 @@ def test_a_version_1_catalogue_is_upgraded_and_keeps_its_data(tmp_path):
     assert store.published_files(site.id) == {"robots.txt": b"x"}
     store.close()
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_outbox_items_are_tracked_once_per_destination_and_target(store):
+    assert store.add_items("spawning", ["https://a/1", "https://a/2"], "pending") == 2
+    assert store.add_items("spawning", ["https://a/2", "https://a/3"], "pending") == 1
+    assert store.add_items("huggingface", ["https://a/1"], "pending") == 1
+    items = store.items("spawning")
+    assert [i["target"] for i in items] == ["https://a/1", "https://a/2", "https://a/3"]
+    sub = store.add_submission(
+        destination="spawning", idempotency_key="cr-1", state="queued", payload="{}"
+    )
+    store.set_items([items[0]["id"], items[1]["id"]], state="submitted", submission_id=sub["id"])
+    assert [i["target"] for i in store.items(submission_id=sub["id"])] == [
+        "https://a/1",
+        "https://a/2",
+    ]
+    assert len(store.items("spawning", state="pending")) == 1
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_submission(
+            destination="spawning", idempotency_key="cr-1", state="queued", payload="{}"
+        )
+    assert store.submission(key="cr-1")["id"] == sub["id"]
+    store.update_submission(sub["id"], state="sent", remote_ref="42")
+    assert store.submissions("spawning", "sent")[0]["remote_ref"] == "42"

@@ -382,6 +382,127 @@ class SqliteStore(Store):
                 (site_id, path, content, hashlib.sha256(content).hexdigest(), utc_now()),
             )
 
+    # --- opt-out outbox ---------------------------------------------------------------------
+    _ITEM_COLUMNS = (
+        "id",
+        "destination",
+        "target",
+        "work_id",
+        "submission_id",
+        "state",
+        "detail",
+        "created_at",
+        "updated_at",
+    )
+    _SUBMISSION_COLUMNS = (
+        "id",
+        "destination",
+        "idempotency_key",
+        "part_no",
+        "part_count",
+        "state",
+        "payload",
+        "created_at",
+        "sent_at",
+        "remote_ref",
+        "remote_url",
+        "attempts",
+        "next_attempt_at",
+        "next_poll_at",
+        "polls",
+        "etag",
+        "last_error",
+    )
+
+    def add_items(self, destination: str, targets: list[str], state: str) -> int:
+        now = utc_now()
+        with self.transaction():
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO items(destination, target, state, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(destination, t, state, now, now) for t in targets],
+            )
+            return self._db.total_changes - before
+
+    def items(
+        self,
+        destination: str | None = None,
+        *,
+        state: str | None = None,
+        submission_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        where, params = [], []
+        for column, value in (
+            ("destination", destination),
+            ("state", state),
+            ("submission_id", submission_id),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = f"SELECT {', '.join(self._ITEM_COLUMNS)} FROM items"
+        sql += (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id LIMIT ?"
+        rows = self._query(sql, [*params, -1 if limit is None else limit])
+        return [dict(zip(self._ITEM_COLUMNS, r, strict=True)) for r in rows]
+
+    def set_items(self, ids: list[int], **changes: object) -> None:
+        unknown = set(changes) - set(self._ITEM_COLUMNS[1:])
+        if unknown:
+            raise ValueError(f"unknown items columns: {sorted(unknown)}")
+        changes["updated_at"] = utc_now()
+        assignments = ", ".join(f"{k} = ?" for k in changes)
+        with self.transaction():
+            for i in range(0, len(ids), _BATCH):
+                part = ids[i : i + _BATCH]
+                self._db.execute(
+                    f"UPDATE items SET {assignments} WHERE id IN ({', '.join('?' * len(part))})",
+                    [*changes.values(), *part],
+                )
+
+    def add_submission(self, **fields: object) -> dict:
+        fields.setdefault("created_at", utc_now())
+        names = list(fields)
+        unknown = set(names) - set(self._SUBMISSION_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown submissions columns: {sorted(unknown)}")
+        with self.transaction():
+            cur = self._db.execute(
+                f"INSERT INTO submissions({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))})",
+                list(fields.values()),
+            )
+            new_id = cur.lastrowid
+        found = self.submission(id=new_id)
+        assert found is not None
+        return found
+
+    def submission(self, *, id: int | None = None, key: str | None = None) -> dict | None:
+        column, value = ("id", id) if id is not None else ("idempotency_key", key)
+        rows = self._query(
+            f"SELECT {', '.join(self._SUBMISSION_COLUMNS)} FROM submissions WHERE {column} = ?",
+            (value,),
+        )
+        return dict(zip(self._SUBMISSION_COLUMNS, rows[0], strict=True)) if rows else None
+
+    def submissions(self, destination: str | None = None, state: str | None = None) -> list[dict]:
+        where, params = [], []
+        if destination is not None:
+            where.append("destination = ?")
+            params.append(destination)
+        if state is not None:
+            where.append("state = ?")
+            params.append(state)
+        sql = f"SELECT {', '.join(self._SUBMISSION_COLUMNS)} FROM submissions"
+        sql += (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id"
+        return [
+            dict(zip(self._SUBMISSION_COLUMNS, r, strict=True)) for r in self._query(sql, params)
+        ]
+
+    def update_submission(self, submission_id: int, **changes: object) -> None:
+        self._update("submissions", self._SUBMISSION_COLUMNS, submission_id, changes)
+
     # --- ledger ---------------------------------------------------------------------------
     def append(self, kind: str, subject: str, data: dict) -> LedgerEvent:
         with self.transaction():

@@ -124,6 +124,39 @@ class Store(ABC):
     @abstractmethod
     def set_published_file(self, site_id: int, path: str, content: bytes) -> None: ...
 
+    # --- opt-out outbox ---------------------------------------------------------------------
+    @abstractmethod
+    def add_items(self, destination: str, targets: list[str], state: str) -> int:
+        """Track targets at a destination; ones already tracked are left as they are.
+        Returns how many were new."""
+
+    @abstractmethod
+    def items(
+        self,
+        destination: str | None = None,
+        *,
+        state: str | None = None,
+        submission_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[dict]: ...
+
+    @abstractmethod
+    def set_items(self, ids: list[int], **changes: object) -> None: ...
+
+    @abstractmethod
+    def add_submission(self, **fields: object) -> dict: ...
+
+    @abstractmethod
+    def submission(self, *, id: int | None = None, key: str | None = None) -> dict | None: ...
+
+    @abstractmethod
+    def submissions(
+        self, destination: str | None = None, state: str | None = None
+    ) -> list[dict]: ...
+
+    @abstractmethod
+    def update_submission(self, submission_id: int, **changes: object) -> None: ...
+
     # --- ledger ---------------------------------------------------------------------------
     @abstractmethod
     def append(self, kind: str, subject: str, data: dict) -> LedgerEvent:
