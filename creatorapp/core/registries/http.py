@@ -1,0 +1,100 @@
+"""HTTP for destinations: a rate limiter per destination and retries that honour Retry-After."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+
+from creatorapp.errors import UserError
+
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+
+
+class RegistryError(UserError):
+    """A destination refused or could not be reached; ``retryable`` says whether trying again
+    later can help (the items stay queued either way)."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class RateLimiter:
+    """At most one request per ``interval`` seconds (a token bucket of one)."""
+
+    def __init__(
+        self,
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        pause: Callable[[float], None] | None = None,
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._pause = pause or (lambda s: threading.Event().wait(s))
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            self._pause(start - now)
+
+    def hold(self, seconds: float) -> None:
+        """The destination asked us to wait (Retry-After)."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + seconds)
+
+
+def retry_after(value: str | None, default: float) -> float:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
+
+
+def send(
+    session,
+    method: str,
+    url: str,
+    *,
+    limiter: RateLimiter,
+    what: str,
+    attempts: int = 6,
+    backoff: float = 0.5,
+    **kw,
+):
+    """One request with the destination's rate limit and up to ``attempts`` tries; returns the
+    response of the last try.  Connection failures raise RegistryError (retryable)."""
+    import requests
+
+    delay = backoff
+    for attempt in range(1, attempts + 1):
+        limiter.wait()
+        try:
+            response = session.request(method, url, timeout=60, **kw)
+        except requests.RequestException as exc:
+            if attempt == attempts:
+                raise RegistryError(f"{what}: cannot reach {url} ({exc})") from None
+            limiter.hold(delay)
+            delay *= 2
+            continue
+        if response.status_code in RETRYABLE and attempt < attempts:
+            limiter.hold(retry_after(response.headers.get("Retry-After"), delay))
+            delay *= 2
+            continue
+        return response
+    raise AssertionError("unreachable")

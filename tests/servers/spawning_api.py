@@ -1,0 +1,76 @@
+"""A loopback stand-in for the Spawning query API, following registries.md §1b: API-key header,
+text/plain newline-joined URLs (more than one, at most 10,000), positional ``urls`` answers,
+429 with Retry-After above its rate limit, and opt-outs that appear over successive polls."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+KEY = "spawning-test-key"
+
+
+class SpawningStandIn:
+    def __init__(self, *, per_second: float = 1000.0, max_urls: int = 10000) -> None:
+        self.opted_out: set[str] = set()
+        self.requests: list[list[str]] = []
+        self.fail_next: list[int] = []  # status codes to answer with, next requests first
+        self.malformed_next = 0
+        self.per_second = per_second
+        self.max_urls = max_urls
+        self.throttled = 0
+        self._last = 0.0
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, code, doc=None, headers=None):
+                body = json.dumps(doc if doc is not None else {}).encode()
+                self.send_response(code)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length)
+                if self.path.rstrip("/") != "/api/v2/query/urls":
+                    return self._send(404, {"detail": "Not Found"})
+                if self.headers.get("Authorization") != f"API {KEY}":
+                    return self._send(401, {"detail": "Invalid API key"})
+                with outer.lock:
+                    now = time.monotonic()
+                    if now - outer._last < 1 / outer.per_second:
+                        outer.throttled += 1
+                        return self._send(429, {"detail": "slow down"}, {"Retry-After": "0.1"})
+                    outer._last = now
+                    if outer.fail_next:
+                        return self._send(outer.fail_next.pop(0), {"detail": "trouble"})
+                    if outer.malformed_next:
+                        outer.malformed_next -= 1
+                        return self._send(200, {"unexpected": True})
+                urls = raw.decode("utf-8").split("\n")
+                if len(urls) < 2 or len(urls) > outer.max_urls:
+                    return self._send(400, {"detail": "between 2 and 10000 urls"})
+                with outer.lock:
+                    outer.requests.append(urls)
+                    answers = [
+                        {"url": u, "optOut": u in outer.opted_out, "optIn": False} for u in urls
+                    ]
+                self._send(200, {"urls": answers})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api/v2/query/urls/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
