@@ -44,7 +44,13 @@ TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
         {ItemState.USER_ATTESTED, ItemState.CONFIRMED, ItemState.STALE}
     ),
     ItemState.USER_ATTESTED: frozenset(
-        {ItemState.ACKNOWLEDGED, ItemState.CONFIRMED, ItemState.REJECTED, ItemState.STALE}
+        {
+            ItemState.ACKNOWLEDGED,
+            ItemState.CONFIRMED,
+            ItemState.REJECTED,
+            ItemState.STALE,
+            ItemState.UNVERIFIABLE,
+        }
     ),
     ItemState.STALE: frozenset(
         {ItemState.ACKNOWLEDGED, ItemState.CONFIRMED, ItemState.REJECTED, ItemState.SUBMITTED}

@@ -1,0 +1,56 @@
+"""The adapter interface: render what would be sent, send it, find an earlier submission by its
+idempotency key, and read back what became of each item."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from creatorapp.core.registries.descriptor import Descriptor
+from creatorapp.core.registries.model import ItemState
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a destination gave back for a submission: the evidence for the ledger."""
+
+    state: ItemState  # what the submitted items become
+    remote_ref: str | None = None  # issue number, discussion number, Message-ID, hand-off id
+    remote_url: str | None = None
+    evidence: dict = field(default_factory=dict)
+    next_step: str | None = None  # what the user must do now, in plain words
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item_id: int
+    state: ItemState
+    detail: str = ""
+
+
+class Adapter(ABC):
+    submit_mode: ClassVar[str]
+
+    def __init__(self, descriptor: Descriptor, secret: str | None, **options: object) -> None:
+        self.descriptor = descriptor
+        self.secret = secret
+        self.options = options
+
+    @abstractmethod
+    def render(self, targets: list[str], key: str, part: tuple[int, int]) -> dict:
+        """Exactly what would be sent (shown by --dry-run and kept as evidence)."""
+
+    @abstractmethod
+    def send(self, payload: dict, key: str) -> Sent: ...
+
+    def find(self, key: str) -> Sent | None:
+        """An earlier submission carrying ``key``, if the destination can be searched."""
+        return None
+
+    @abstractmethod
+    def poll(self, submission: dict, items: list[dict]) -> list[Outcome]:
+        """New states for items (only those that changed)."""
+
+    def close(self) -> None:
+        """Release connections (most adapters hold none)."""

@@ -1,0 +1,76 @@
+"""Spawning: the opt-out is made by the user in HaveIBeenTrained (a browser hand-off); the query
+API then confirms each URL.  Without an API key items are ``unverifiable``, never failed."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from creatorapp.core.registries.adapters.base import Adapter, Outcome, Sent
+from creatorapp.core.registries.model import ItemState
+from creatorapp.core.registries.spawning import SpawningQuery
+
+WAITING = {
+    ItemState.AWAITING_USER_ACTION.value,
+    ItemState.USER_ATTESTED.value,
+    ItemState.SUBMITTED.value,
+    ItemState.ACKNOWLEDGED.value,
+    ItemState.UNVERIFIABLE.value,
+    ItemState.STALE.value,
+}
+
+
+class SpawningHandoff(Adapter):
+    submit_mode: ClassVar[str] = "browser_form"
+
+    def render(self, targets: list[str], key: str, part: tuple[int, int]) -> dict:
+        return {
+            "open": self.descriptor.endpoints["form"],
+            "urls": targets,
+            "reference": key,
+            "instructions": (
+                "Sign in to HaveIBeenTrained, add these URLs to your Do Not Train list, then "
+                f"run 'creatorapp optout attest {key}'. Confirmation comes from Spawning's "
+                "query API."
+            ),
+        }
+
+    def send(self, payload: dict, key: str) -> Sent:
+        return Sent(
+            state=ItemState.AWAITING_USER_ACTION,
+            remote_ref=key,
+            remote_url=payload["open"],
+            evidence={"handoff": payload["open"], "urls": len(payload["urls"])},
+            next_step=payload["instructions"],
+        )
+
+    def _query(self) -> SpawningQuery:
+        return SpawningQuery(
+            self.descriptor,
+            self.secret or "",
+            endpoint=self.options.get("endpoint"),
+            backoff=float(self.options.get("backoff", 0.5)),
+        )
+
+    def poll(self, submission: dict, items: list[dict]) -> list[Outcome]:
+        waiting = [i for i in items if i["state"] in WAITING]
+        if not waiting:
+            return []
+        if not self.secret:
+            return [
+                Outcome(i["id"], ItemState.UNVERIFIABLE, "no Spawning API key to confirm with")
+                for i in waiting
+                if i["state"] in (ItemState.USER_ATTESTED.value, ItemState.SUBMITTED.value)
+            ]
+        query = self._query()
+        try:
+            outcomes = []
+            for chunk in query.chunks(waiting):
+                answers = query.query([i["target"] for i in chunk])
+                outcomes += [
+                    Outcome(i["id"], ItemState.CONFIRMED, "optOut true in Spawning's registry")
+                    for i, opted in zip(chunk, answers, strict=True)
+                    if opted
+                ]
+            return outcomes
+        finally:
+            query.close()

@@ -1,0 +1,121 @@
+"""Spawning opt-outs end to end: hand-off, attestation, confirmations over successive polls,
+restarts, duplicates, missing and bad keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from creatorapp.core import secrets
+from creatorapp.core.catalogue import open_catalogue
+from creatorapp.core.catalogue.ledger import verify_chain
+from creatorapp.core.registries.http import RegistryError
+from creatorapp.core.registries.outbox import OptOuts
+from tests.servers import spawning_api
+
+URLS = [f"https://jane.example/art/{i}.jpg" for i in range(5)]
+
+
+@pytest.fixture
+def api():
+    s = spawning_api.SpawningStandIn()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "cat.sqlite3"
+
+
+def optouts(path, api):
+    return OptOuts(
+        open_catalogue(path), options={"spawning": {"endpoint": api.url, "backoff": 0.01}}
+    )
+
+
+def states(o):
+    return o.status().get("spawning", {})
+
+
+def test_submit_restart_attest_and_confirm_over_successive_polls(path, api):
+    secrets.put("registry", "spawning", spawning_api.KEY)
+    o = optouts(path, api)
+    same_as_first = "HTTPS://Jane.Example/art/0.jpg#detail"  # normalises to URLS[0]
+    report = o.submit("spawning", [*URLS, same_as_first])
+    assert len(report.queued) == 1 and report.new_items == 5
+    assert report.next_steps and "HaveIBeenTrained" in report.next_steps[0]
+    assert states(o) == {"awaiting_user_action": 5}
+    key = report.queued[0]["idempotency_key"]
+    o.store.close()
+
+    o = optouts(path, api)  # the app restarted before anything was confirmed
+    assert o.attest(key) == 5
+    api.opted_out = set(URLS[:2])
+    assert o.poll("spawning") == {"spawning": {"confirmed": 2}}
+    api.opted_out = set(URLS)
+    assert o.poll("spawning") == {"spawning": {"confirmed": 3}}
+    assert states(o) == {"confirmed": 5}
+    assert o.store.submission(key=key)["state"] == "closed"
+    kinds = [e.kind for e in o.store.events()]
+    assert kinds.count("optout.item") == 5 and "optout.attested" in kinds
+    assert verify_chain(o.store.events(), expected_count=o.store.events_written()).ok
+    o.store.close()
+
+
+def test_a_duplicate_submit_is_found_not_filed_twice(path, api):
+    o = optouts(path, api)
+    first = o.submit("spawning", URLS)
+    again = o.submit("spawning", list(reversed(URLS)))
+    assert again.queued == [] and [s["id"] for s in again.found] == [first.queued[0]["id"]]
+    assert len(o.store.submissions("spawning")) == 1
+    o.store.close()
+
+
+def test_dry_run_shows_the_payload_and_records_nothing(path, api):
+    o = optouts(path, api)
+    report = o.submit("spawning", URLS, dry_run=True)
+    assert report.payloads[0]["urls"] == sorted(URLS)
+    assert o.store.submissions() == [] and o.status() == {}
+    assert o.store.events_written() == 0
+    o.store.close()
+
+
+def test_without_a_key_attested_items_are_unverifiable_not_failed(path, api):
+    o = optouts(path, api)
+    key = o.submit("spawning", URLS).queued[0]["idempotency_key"]
+    o.attest(key)
+    o.poll("spawning")
+    assert states(o) == {"unverifiable": 5}
+    assert api.requests == []
+    o.store.close()
+
+
+def test_a_bad_key_or_a_malformed_reply_loses_nothing(path, api):
+    secrets.put("registry", "spawning", "wrong-key")
+    o = optouts(path, api)
+    key = o.submit("spawning", URLS).queued[0]["idempotency_key"]
+    o.attest(key)
+    with pytest.raises(RegistryError, match="refused the API key"):
+        o.poll("spawning")
+    assert states(o) == {"user_attested": 5}
+    secrets.put("registry", "spawning", spawning_api.KEY)
+    o = optouts(path, api)
+    api.malformed_next = 1
+    with pytest.raises(RegistryError, match="unexpected shape"):
+        o.poll("spawning")
+    assert states(o) == {"user_attested": 5}
+    api.opted_out = set(URLS)
+    o.poll("spawning")
+    assert states(o) == {"confirmed": 5}
+    o.store.close()
+
+
+def test_large_lists_are_split_by_the_destinations_batch_limit(path, api):
+    o = optouts(path, api)
+    o.descriptors["spawning"] = type(o.descriptors["spawning"])(
+        **{**o.descriptors["spawning"].__dict__, "max_batch": 2}
+    )
+    report = o.submit("spawning", URLS)
+    assert [(s["part_no"], s["part_count"]) for s in report.queued] == [(1, 3), (2, 3), (3, 3)]
+    assert len({s["idempotency_key"] for s in report.queued}) == 3
+    o.store.close()
