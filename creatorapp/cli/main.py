@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from creatorapp import APP_TITLE, __version__
 from creatorapp.cli import (
     folders_cmd,
+    optout_cmd,
     policy_cmd,
     site_cmd,
     status_cmd,
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch_cmd.add_commands(sub)
     status_cmd.add_commands(sub)
     site_cmd.add_commands(sub)
+    optout_cmd.add_commands(sub)
     policy_cmd.add_commands(sub)
     return parser
 

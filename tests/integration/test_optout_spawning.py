@@ -119,3 +119,29 @@ def test_large_lists_are_split_by_the_destinations_batch_limit(path, api):
     assert [(s["part_no"], s["part_count"]) for s in report.queued] == [(1, 3), (2, 3), (3, 3)]
     assert len({s["idempotency_key"] for s in report.queued}) == 3
     o.store.close()
+
+
+def test_the_cli_flow(tmp_path):
+    import json
+
+    from tests.integration.test_cli import cli
+
+    urls = tmp_path / "urls.txt"
+    urls.write_text("# my works\n" + "\n".join(URLS) + "\n")
+    listing = [
+        json.loads(line) for line in cli("optout", "destinations", "--json").stdout.splitlines()
+    ]
+    assert {"spawning", "bigcode-stack"} <= {d["id"] for d in listing}
+    dry = cli("optout", "submit", "spawning", "--urls", str(urls), "--dry-run", "--json")
+    assert dry.returncode == 0 and json.loads(dry.stdout)["payloads"][0]["urls"] == sorted(URLS)
+    assert json.loads(cli("optout", "status", "--json").stdout)["items"] == {}
+    run = cli("optout", "submit", "spawning", "--urls", str(urls))
+    assert run.returncode == 0 and "Next:" in run.stdout
+    again = cli("optout", "submit", "spawning", "--urls", str(urls))
+    assert "already submitted" in again.stdout
+    key = json.loads(cli("optout", "status", "--json").stdout)["submissions"][0]["idempotency_key"]
+    assert cli("optout", "attest", key).returncode == 0
+    status = json.loads(cli("optout", "status", "--json").stdout)
+    assert status["items"] == {"spawning": {"user_attested": 5}}
+    bad = cli("optout", "submit", "nowhere", "--urls", str(urls))
+    assert bad.returncode == 2 and "unknown destination" in bad.stderr
