@@ -431,8 +431,20 @@ class SqliteStore(Store):
         *,
         state: str | None = None,
         submission_id: int | None = None,
+        targets: list[str] | None = None,
         limit: int | None = None,
     ) -> list[dict]:
+        if targets is not None:
+            found: list[dict] = []
+            for i in range(0, len(targets), _BATCH):
+                part = targets[i : i + _BATCH]
+                rows = self._query(
+                    f"SELECT {', '.join(self._ITEM_COLUMNS)} FROM items WHERE destination = ? "
+                    f"AND target IN ({', '.join('?' * len(part))})",
+                    [destination, *part],
+                )
+                found += [dict(zip(self._ITEM_COLUMNS, r, strict=True)) for r in rows]
+            return found
         where, params = [], []
         for column, value in (
             ("destination", destination),

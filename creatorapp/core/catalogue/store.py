@@ -137,6 +137,7 @@ class Store(ABC):
         *,
         state: str | None = None,
         submission_id: int | None = None,
+        targets: list[str] | None = None,
         limit: int | None = None,
     ) -> list[dict]: ...
 

@@ -123,8 +123,7 @@ class OptOuts:
         return report
 
     def _items_for(self, destination: str, targets: list[str]) -> list[dict]:
-        wanted = set(targets)
-        return [i for i in self.store.items(destination) if i["target"] in wanted]
+        return self.store.items(destination, targets=targets)
 
     def send_queued(self, destination: str | None = None) -> list[SubmitReport]:
         """Send whatever is queued (after a crash, or a failure earlier)."""
@@ -253,24 +252,27 @@ class OptOuts:
         items = self.store.items(submission_id=submission["id"])
         outcomes = adapter.poll(submission, items)
         by_id = {i["id"]: i for i in items}
+        moves: dict[tuple[ItemState, ItemState, str], list[int]] = {}
+        for outcome in outcomes:
+            old = ItemState(by_id[outcome.item_id]["state"])
+            if old is not outcome.state and can_move(old, outcome.state):
+                moves.setdefault((old, outcome.state, outcome.detail), []).append(outcome.item_id)
         counts: dict[str, int] = {}
         with self.store.transaction():
-            for outcome in outcomes:
-                old = ItemState(by_id[outcome.item_id]["state"])
-                if old is outcome.state or not can_move(old, outcome.state):
-                    continue
-                self.store.set_items([outcome.item_id], state=outcome.state.value)
-                by_id[outcome.item_id]["state"] = outcome.state.value
-                counts[outcome.state.value] = counts.get(outcome.state.value, 0) + 1
+            for (old, new, detail), ids in moves.items():
+                self.store.set_items(ids, state=new.value)
+                for i in ids:
+                    by_id[i]["state"] = new.value
+                counts[new.value] = counts.get(new.value, 0) + len(ids)
                 self.store.append(
-                    "optout.item",
-                    by_id[outcome.item_id]["target"],
+                    "optout.items",
+                    submission["destination"],
                     {
-                        "destination": submission["destination"],
-                        "from": old.value,
-                        "to": outcome.state.value,
-                        "detail": outcome.detail,
                         "key": submission["idempotency_key"],
+                        "from": old.value,
+                        "to": new.value,
+                        "detail": detail,
+                        "targets": sorted(by_id[i]["target"] for i in ids),
                     },
                 )
             counts |= self._stale(submission, by_id)
