@@ -228,29 +228,44 @@ class OptOuts:
 
     # --- polling ------------------------------------------------------------------------
     def poll(self, destination: str | None = None) -> dict[str, dict[str, int]]:
-        """Ask each destination what became of its open items; returns counts of new states."""
+        """Ask each destination what became of its open items; returns counts of new states.
+
+        The next submission's question is asked while the last answer is recorded, so the
+        destination's rate limit, not our bookkeeping, sets the pace.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
         summary: dict[str, dict[str, int]] = {}
         for dest in [destination] if destination else sorted(ADAPTERS):
             adapter = self.adapter(dest)
             counts: dict[str, int] = {}
+            open_ = [
+                s
+                for s in self.store.submissions(dest)
+                if s["state"] not in (SubmissionState.QUEUED.value, SubmissionState.CLOSED.value)
+            ]
+
+            def ask(submission: dict, adapter: Adapter = adapter) -> tuple[list[dict], list]:
+                items = self.store.items(submission_id=submission["id"])
+                return items, adapter.poll(submission, items)
+
             try:
-                for submission in self.store.submissions(dest):
-                    if submission["state"] in (
-                        SubmissionState.QUEUED.value,
-                        SubmissionState.CLOSED.value,
-                    ):
-                        continue
-                    counts_here = self._poll_one(adapter, submission)
-                    for k, v in counts_here.items():
-                        counts[k] = counts.get(k, 0) + v
+                with ThreadPoolExecutor(max_workers=1) as pool:  # one request at a time
+                    futures = [pool.submit(ask, s) for s in open_]
+                    try:
+                        for submission, future in zip(open_, futures, strict=True):
+                            items, outcomes = future.result()
+                            for k, v in self._record_poll(submission, items, outcomes).items():
+                                counts[k] = counts.get(k, 0) + v
+                    finally:
+                        for future in futures:
+                            future.cancel()
             finally:
                 adapter.close()
             summary[dest] = counts
         return summary
 
-    def _poll_one(self, adapter: Adapter, submission: dict) -> dict[str, int]:
-        items = self.store.items(submission_id=submission["id"])
-        outcomes = adapter.poll(submission, items)
+    def _record_poll(self, submission: dict, items: list[dict], outcomes: list) -> dict[str, int]:
         by_id = {i["id"]: i for i in items}
         moves: dict[tuple[ItemState, ItemState, str], list[int]] = {}
         for outcome in outcomes:

@@ -34,7 +34,8 @@ class SpawningQuery:
                 "User-Agent": "creator-reserve",
             }
         )
-        self.limiter = RateLimiter(descriptor.rate_limit.min_interval())
+        # a little under the published rate: requests arrive with jitter, and a 429 costs more
+        self.limiter = RateLimiter(descriptor.rate_limit.min_interval() * 1.02)
         self.backoff = backoff
 
     def chunks(self, urls: list[str]) -> Iterator[list[str]]:

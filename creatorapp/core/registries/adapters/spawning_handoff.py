@@ -43,13 +43,23 @@ class SpawningHandoff(Adapter):
             next_step=payload["instructions"],
         )
 
+    _client: SpawningQuery | None = None
+
     def _query(self) -> SpawningQuery:
-        return SpawningQuery(
-            self.descriptor,
-            self.secret or "",
-            endpoint=self.options.get("endpoint"),
-            backoff=float(self.options.get("backoff", 0.5)),
-        )
+        """One client for every poll of this run, so that they share the rate limit."""
+        if self._client is None:
+            self._client = SpawningQuery(
+                self.descriptor,
+                self.secret or "",
+                endpoint=self.options.get("endpoint"),
+                backoff=float(self.options.get("backoff", 0.5)),
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def poll(self, submission: dict, items: list[dict]) -> list[Outcome]:
         waiting = [i for i in items if i["state"] in WAITING]
@@ -62,15 +72,12 @@ class SpawningHandoff(Adapter):
                 if i["state"] in (ItemState.USER_ATTESTED.value, ItemState.SUBMITTED.value)
             ]
         query = self._query()
-        try:
-            outcomes = []
-            for chunk in query.chunks(waiting):
-                answers = query.query([i["target"] for i in chunk])
-                outcomes += [
-                    Outcome(i["id"], ItemState.CONFIRMED, "optOut true in Spawning's registry")
-                    for i, opted in zip(chunk, answers, strict=True)
-                    if opted
-                ]
-            return outcomes
-        finally:
-            query.close()
+        outcomes = []
+        for chunk in query.chunks(waiting):
+            answers = query.query([i["target"] for i in chunk])
+            outcomes += [
+                Outcome(i["id"], ItemState.CONFIRMED, "optOut true in Spawning's registry")
+                for i, opted in zip(chunk, answers, strict=True)
+                if opted
+            ]
+        return outcomes
