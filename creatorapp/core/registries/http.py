@@ -92,7 +92,8 @@ def send(
             limiter.hold(delay)
             delay *= 2
             continue
-        if response.status_code in RETRYABLE and attempt < attempts:
+        secondary_limit = response.status_code == 403 and "Retry-After" in response.headers
+        if (response.status_code in RETRYABLE or secondary_limit) and attempt < attempts:
             limiter.hold(retry_after(response.headers.get("Retry-After"), delay))
             delay *= 2
             continue

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import Store, utc_now
 from creatorapp.core.registries.adapters.base import Adapter
+from creatorapp.core.registries.adapters.github_issue import GitHubIssue
 from creatorapp.core.registries.adapters.spawning_handoff import SpawningHandoff
-from creatorapp.core.registries.descriptor import Descriptor, load_all
+from creatorapp.core.registries.descriptor import Descriptor, Unit, load_all
 from creatorapp.core.registries.http import RegistryError
 from creatorapp.core.registries.model import (
     ItemState,
@@ -24,7 +25,21 @@ from creatorapp.core.registries.model import (
 from creatorapp.errors import UserError
 
 # destination id -> adapter class (a new destination kind is a new module and a line here)
-ADAPTERS: dict[str, type[Adapter]] = {"spawning": SpawningHandoff}
+ADAPTERS: dict[str, type[Adapter]] = {
+    "spawning": SpawningHandoff,
+    "bigcode-stack": GitHubIssue,
+}
+
+
+def normalise_target(unit: Unit, target: str) -> str:
+    """URLs as registries compare them; account names without an @ and in lower case (GitHub
+    and Hugging Face names are not case-sensitive)."""
+    target = target.strip()
+    if unit is Unit.URL:
+        return normalise_url(target)
+    if unit is Unit.ACCOUNT:
+        return target.removeprefix("@").rstrip("/").rsplit("/", 1)[-1].lower()
+    return target
 
 
 class OptOutError(UserError):
@@ -80,9 +95,9 @@ class OptOuts:
         self, destination: str, targets: list[str], *, dry_run: bool = False
     ) -> SubmitReport:
         descriptor = self.descriptor(destination)
-        normal = sorted({normalise_url(t) for t in targets if t.strip()})
+        normal = sorted({normalise_target(descriptor.unit, t) for t in targets if t.strip()})
         if not normal:
-            raise OptOutError("nothing to submit: no URLs given")
+            raise OptOutError(f"nothing to submit: no {descriptor.unit.value}s given")
         report = SubmitReport(destination)
         adapter = self.adapter(destination)
         parts = [
@@ -245,16 +260,19 @@ class OptOuts:
                 if s["state"] not in (SubmissionState.QUEUED.value, SubmissionState.CLOSED.value)
             ]
 
-            def ask(submission: dict, adapter: Adapter = adapter) -> tuple[list[dict], list]:
+            def ask(submission: dict, adapter: Adapter = adapter) -> tuple:
                 items = self.store.items(submission_id=submission["id"])
-                return items, adapter.poll(submission, items)
+                outcomes = adapter.poll(submission, items)
+                return items, outcomes, getattr(adapter, "last_etag", None)
 
             try:
                 with ThreadPoolExecutor(max_workers=1) as pool:  # one request at a time
                     futures = [pool.submit(ask, s) for s in open_]
                     try:
                         for submission, future in zip(open_, futures, strict=True):
-                            items, outcomes = future.result()
+                            items, outcomes, etag = future.result()
+                            if etag:
+                                self.store.update_submission(submission["id"], etag=etag)
                             for k, v in self._record_poll(submission, items, outcomes).items():
                                 counts[k] = counts.get(k, 0) + v
                     finally:

@@ -1,0 +1,103 @@
+"""The Stack opt-out through GitHub issues, against a loopback stand-in of GitHub's REST API."""
+
+from __future__ import annotations
+
+import pytest
+
+from creatorapp.core import secrets
+from creatorapp.core.catalogue import open_catalogue
+from creatorapp.core.registries.http import RegistryError
+from creatorapp.core.registries.outbox import OptOuts
+from tests.servers import github_issues
+
+OWNERS = ["Jane-Art", "@jane-studio"]
+
+
+@pytest.fixture
+def gh():
+    s = github_issues.IssuesStandIn()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "cat.sqlite3"
+
+
+def optouts(path, gh):
+    options = {"api": gh.url, "repo": github_issues.REPO, "backoff": 0.01, "min_interval": 0}
+    return OptOuts(open_catalogue(path), options={"bigcode-stack": options})
+
+
+def states(o):
+    return o.status().get("bigcode-stack", {})
+
+
+def test_file_restart_and_follow_the_issue_to_its_end(path, gh):
+    secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
+    o = optouts(path, gh)
+    report = o.submit("bigcode-stack", OWNERS)
+    assert len(report.sent) == 1 and gh.created == 1
+    issue = gh.issues[1001]
+    assert issue["body"].startswith(
+        "### Accounts and organizations to remove ENTIRELY\n\njane-art\njane-studio\n"
+    )
+    assert report.queued[0]["idempotency_key"] in issue["title"]
+    assert states(o) == {"submitted": 2}
+    o.store.close()
+
+    o = optouts(path, gh)  # restarted
+    assert o.poll("bigcode-stack") == {"bigcode-stack": {}}
+    assert o.poll("bigcode-stack") == {"bigcode-stack": {}}
+    assert gh.not_modified >= 1  # an unchanged issue cost a 304
+    gh.comment(1001, "Thanks, we will process this with the next release.")
+    assert o.poll("bigcode-stack") == {"bigcode-stack": {"acknowledged": 2}}
+    gh.comment(
+        1001,
+        "Your opt-out request has been automatically processed. The following owners were "
+        "removed:\n- `jane-art`\n",
+        close="completed",
+    )
+    assert o.poll("bigcode-stack") == {"bigcode-stack": {"confirmed": 1}}
+    assert states(o) == {"acknowledged": 1, "confirmed": 1}
+    o.store.close()
+
+
+def test_a_crash_between_filing_and_recording_finds_the_issue_instead_of_filing_again(path, gh):
+    secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
+    o = optouts(path, gh)
+    key = o.submit("bigcode-stack", OWNERS, dry_run=True).payloads[0]["title"]
+    # the app filed the issue, then died before recording it: simulate with the queued state
+    gh.throttle_next = 0
+    report = o.submit("bigcode-stack", OWNERS)
+    submission = report.sent[0]
+    o.store.update_submission(submission["id"], state="queued", remote_ref=None)
+    o.send_queued("bigcode-stack")
+    assert gh.created == 1  # found by its key among the user's issues, not filed twice
+    assert o.store.submission(id=submission["id"])["remote_ref"] == "1001"
+    assert key.endswith(f"[{submission['idempotency_key']}]")
+    again = o.submit("bigcode-stack", list(reversed(OWNERS)))
+    assert again.found and gh.created == 1
+    o.store.close()
+
+
+def test_bad_token_rate_limit_and_down_keep_everything_retryable(path, gh):
+    secrets.put("registry", "bigcode-stack", "ghp_wrong")
+    o = optouts(path, gh)
+    report = o.submit("bigcode-stack", OWNERS)
+    assert report.failed and "refused the token" in report.failed[0][1]
+    assert states(o) == {"pending": 2} and gh.created == 0
+    sub = o.store.submissions("bigcode-stack")[0]
+    assert sub["state"] == "failed" and sub["next_attempt_at"]
+
+    secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
+    o.store.update_submission(sub["id"], next_attempt_at=None)  # the retry is due
+    gh.throttle_next = 2  # secondary rate limit twice, then through
+    o.send_queued("bigcode-stack")
+    assert gh.created == 1 and states(o) == {"submitted": 2}
+    gh.stop()
+    with pytest.raises(RegistryError, match="cannot reach"):
+        o.poll("bigcode-stack")
+    assert states(o) == {"submitted": 2}
+    o.store.close()
