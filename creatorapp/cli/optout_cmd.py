@@ -40,6 +40,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     poll.add_argument("destination", nargs="?")
     poll.set_defaults(run=run_poll)
 
+    token = osub.add_parser(
+        "token", help="store a destination's API key or token (read from stdin) in the keyring"
+    )
+    token.add_argument("destination")
+    token.add_argument("--forget", action="store_true", help="remove it instead")
+    token.set_defaults(run=run_token)
+
     attest = osub.add_parser("attest", help="say you finished a browser hand-off")
     attest.add_argument("submission", metavar="REFERENCE", help="the cr-... reference")
     attest.add_argument("--evidence", metavar="FILE", help="a confirmation to keep with it")
@@ -186,4 +193,22 @@ def run_attest(args: argparse.Namespace) -> int:
     with _optouts(args) as optouts:
         moved = optouts.attest(args.submission, evidence)
     print(f"Recorded: {moved} items are now waiting for the destination to confirm")
+    return EXIT_OK
+
+
+def run_token(args: argparse.Namespace) -> int:
+    from creatorapp.core import secrets
+    from creatorapp.core.registries.descriptor import load_all
+
+    if args.destination not in load_all():
+        raise UsageError(f"unknown destination {args.destination!r}")
+    if args.forget:
+        secrets.forget("registry", args.destination)
+        print(f"Forgot the token for {args.destination}")
+        return EXIT_OK
+    secret = sys.stdin.readline().strip()
+    if not secret:
+        raise UsageError("no token on standard input")
+    secrets.put("registry", args.destination, secret)
+    print(f"Stored the token for {args.destination} in the system keyring")
     return EXIT_OK

@@ -101,3 +101,28 @@ def test_bad_token_rate_limit_and_down_keep_everything_retryable(path, gh):
         o.poll("bigcode-stack")
     assert states(o) == {"submitted": 2}
     o.store.close()
+
+
+def test_the_token_command_keeps_the_token_in_the_keyring_only(gh):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run = subprocess.run(
+        [sys.executable, "-m", "creatorapp", "optout", "token", "bigcode-stack"],
+        input=github_issues.TOKEN + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert github_issues.TOKEN in Path(os.environ["CREATORAPP_TEST_KEYRING"]).read_text()
+    forget = subprocess.run(
+        [sys.executable, "-m", "creatorapp", "optout", "token", "bigcode-stack", "--forget"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert forget.returncode == 0
+    assert github_issues.TOKEN not in Path(os.environ["CREATORAPP_TEST_KEYRING"]).read_text()
