@@ -67,16 +67,15 @@ def test_file_restart_and_follow_the_issue_to_its_end(path, gh):
 def test_a_crash_between_filing_and_recording_finds_the_issue_instead_of_filing_again(path, gh):
     secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
     o = optouts(path, gh)
-    key = o.submit("bigcode-stack", OWNERS, dry_run=True).payloads[0]["title"]
+    title = o.submit("bigcode-stack", OWNERS, dry_run=True).payloads[0]["title"]
     # the app filed the issue, then died before recording it: simulate with the queued state
-    gh.throttle_next = 0
     report = o.submit("bigcode-stack", OWNERS)
     submission = report.sent[0]
     o.store.update_submission(submission["id"], state="queued", remote_ref=None)
     o.send_queued("bigcode-stack")
     assert gh.created == 1  # found by its key among the user's issues, not filed twice
     assert o.store.submission(id=submission["id"])["remote_ref"] == "1001"
-    assert key.endswith(f"[{submission['idempotency_key']}]")
+    assert title.endswith(f"[{submission['idempotency_key']}]")
     again = o.submit("bigcode-stack", list(reversed(OWNERS)))
     assert again.found and gh.created == 1
     o.store.close()
