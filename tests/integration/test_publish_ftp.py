@@ -68,7 +68,7 @@ def test_wrong_password(server, docroot):
 
 
 def test_refused_connection(docroot):
-    from tests.servers.sshd import free_port
+    from tests.servers.common import free_port
 
     with pytest.raises(TransportError, match="cannot connect"):
         Ftp(host="127.0.0.1", port=free_port(), user="x", password="x", root="/", tls=False)

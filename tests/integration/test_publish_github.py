@@ -60,7 +60,7 @@ def test_a_file_changed_meanwhile_is_not_overwritten(api):
 def test_an_unknown_repository_and_a_refused_connection(api):
     with pytest.raises(TransportError, match="no repository"):
         connect(api, repo="jane/nope")
-    from tests.servers.sshd import free_port
+    from tests.servers.common import free_port
 
     with pytest.raises(TransportError, match="cannot connect"):
         GitHubPages(repo="a/b", token="x", api=f"http://127.0.0.1:{free_port()}")

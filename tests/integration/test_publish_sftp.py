@@ -13,6 +13,7 @@ from creatorapp.core.publish.base import TransportError
 from creatorapp.core.site import managed, publisher
 from creatorapp.core.site.config import SiteConfig
 from tests.servers import sshd
+from tests.servers.common import free_port
 
 pytestmark = pytest.mark.skipif(
     not sshd.available() and not os.environ.get("CI"), reason="OpenSSH server not installed"
@@ -101,7 +102,7 @@ def test_a_wrong_password_is_a_clear_message(trusted, docroot):
 
 
 def test_a_refused_connection_is_a_clear_message(docroot):
-    port = sshd.free_port()
+    port = free_port()
     with pytest.raises(TransportError, match="cannot connect"):
         sftp.Sftp(host="127.0.0.1", port=port, user="x", root=str(docroot), password="x")
 

@@ -56,7 +56,7 @@ def test_wrong_password(server):
 
 
 def test_refused_connection():
-    from tests.servers.sshd import free_port
+    from tests.servers.common import free_port
 
     with pytest.raises(TransportError, match="cannot connect"):
         WebDav(endpoint=f"http://127.0.0.1:{free_port()}/", user="x", password="x")

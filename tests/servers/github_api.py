@@ -12,6 +12,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+from tests.servers.common import JsonHandler
+
 TOKEN = "ghp_test_token_0123456789"
 READ_ONLY_TOKEN = "ghp_read_only_token_98765"
 REPO = "jane/jane.github.io"
@@ -28,18 +30,7 @@ class GitHubStandIn:
         self.lock = threading.Lock()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, code: int, doc: dict) -> None:
-                body = json.dumps(doc).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
+        class Handler(JsonHandler):
             def _authorised(self, write: bool = False) -> bool:
                 given = self.headers.get("Authorization")
                 if given == f"Bearer {READ_ONLY_TOKEN}":

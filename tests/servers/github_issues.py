@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.servers.common import JsonHandler
 
 TOKEN = "ghp_issue_token_123"
 REPO = "bigcode-project/opt-out-v2"
@@ -25,20 +27,7 @@ class IssuesStandIn:
         self.lock = threading.Lock()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, code, doc=None, headers=None):
-                body = json.dumps(doc if doc is not None else {}).encode() if code != 304 else b""
-                self.send_response(code)
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
+        class Handler(JsonHandler):
             def _gate(self) -> bool:
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     self._send(401, {"message": "Bad credentials"})

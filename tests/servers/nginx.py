@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.servers.sshd import free_port
+from tests.servers.common import free_port
 from tests.waiting import wait_until
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

@@ -9,6 +9,7 @@ import socket
 import subprocess
 from pathlib import Path
 
+from tests.servers.common import free_port
 from tests.waiting import wait_until
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
@@ -16,12 +17,6 @@ SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
 def available() -> bool:
     return os.path.exists(SSHD) and shutil.which("ssh-keygen") is not None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _listening(port: int) -> bool:
