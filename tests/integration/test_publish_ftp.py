@@ -7,8 +7,9 @@ import pytest
 from creatorapp.core.policy import PRESETS
 from creatorapp.core.publish.base import TransportError
 from creatorapp.core.publish.ftp import Ftp
-from creatorapp.core.site import managed, publisher
+from creatorapp.core.site import publisher
 from creatorapp.core.site.config import SiteConfig
+from tests.integration.publish_contract import check_merge_and_silent_republish
 from tests.servers import ftpd
 
 HAND_WRITTEN = b"# mine\nUser-agent: *\nDisallow: /drafts/\n"
@@ -43,18 +44,7 @@ def connect(server, **kw):
 
 
 def test_publish_over_ftps_keeps_hand_written_lines_and_republishes_nothing(server, docroot):
-    (docroot / "robots.txt").write_bytes(HAND_WRITTEN)
-    with connect(server) as transport:
-        report = publisher.publish(SITE, transport)
-    assert report.written
-    robots = (docroot / "robots.txt").read_bytes()
-    assert managed.outside(robots.decode()).encode() == HAND_WRITTEN + b"\n"
-    assert (docroot / ".well-known" / "tdmrep.json").exists()
-    assert not [p for p in docroot.rglob(".*.tmp")]
-    stamps = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in docroot.rglob("*") if p.is_file()}
-    with connect(server) as transport:
-        assert publisher.publish(SITE, transport).changes == []
-    assert {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in stamps} == stamps
+    check_merge_and_silent_republish(docroot, lambda: connect(server))
 
 
 def test_an_untrusted_certificate_stops_before_anything_is_sent(server, docroot):

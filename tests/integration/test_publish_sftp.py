@@ -10,8 +10,9 @@ import pytest
 from creatorapp.core.policy import PRESETS
 from creatorapp.core.publish import sftp
 from creatorapp.core.publish.base import TransportError
-from creatorapp.core.site import managed, publisher
+from creatorapp.core.site import publisher
 from creatorapp.core.site.config import SiteConfig
+from tests.integration.publish_contract import check_merge_and_silent_republish
 from tests.servers import sshd
 from tests.servers.common import free_port
 
@@ -65,21 +66,7 @@ def trusted(server):
 
 
 def test_publish_merge_and_republish_without_writing(trusted, docroot):
-    (docroot / "robots.txt").write_bytes(HAND_WRITTEN)
-    site = SiteConfig("jane", "https://jane.example", PRESETS["no-ai"])
-    with connect(trusted, docroot) as transport:
-        report = publisher.publish(site, transport)
-    assert report.written
-    robots = (docroot / "robots.txt").read_bytes()
-    assert robots.startswith(HAND_WRITTEN)
-    assert managed.outside(robots.decode()).encode() == HAND_WRITTEN + b"\n"
-    assert (docroot / ".well-known" / "tdmrep.json").exists()
-    assert not [p for p in docroot.rglob(".*.tmp")]
-    stamps = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in docroot.rglob("*") if p.is_file()}
-    with connect(trusted, docroot) as transport:
-        again = publisher.publish(site, transport)
-    assert again.changes == []
-    assert {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in stamps} == stamps
+    check_merge_and_silent_republish(docroot, lambda: connect(trusted, docroot))
 
 
 def test_a_changed_host_key_is_refused(trusted, docroot, tmp_path):
