@@ -473,6 +473,14 @@ class SqliteStore(Store):
                     [*changes.values(), *part],
                 )
 
+    def item_counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for destination, state, count in self._query(
+            "SELECT destination, state, COUNT(*) FROM items GROUP BY destination, state"
+        ):
+            out.setdefault(destination, {})[state] = count
+        return out
+
     def add_submission(self, **fields: object) -> dict:
         fields.setdefault("created_at", utc_now())
         names = list(fields)

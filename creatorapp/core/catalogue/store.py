@@ -145,6 +145,10 @@ class Store(ABC):
     def set_items(self, ids: list[int], **changes: object) -> None: ...
 
     @abstractmethod
+    def item_counts(self) -> dict[str, dict[str, int]]:
+        """Destination -> state -> how many items."""
+
+    @abstractmethod
     def add_submission(self, **fields: object) -> dict: ...
 
     @abstractmethod

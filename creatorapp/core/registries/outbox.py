@@ -339,8 +339,5 @@ class OptOuts:
 
     # --- status ---------------------------------------------------------------------------
     def status(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for item in self.store.items():
-            counts = out.setdefault(item["destination"], {})
-            counts[item["state"]] = counts.get(item["state"], 0) + 1
-        return out
+        """Destination -> state -> how many items."""
+        return self.store.item_counts()
