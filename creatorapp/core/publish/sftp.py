@@ -219,7 +219,7 @@ class Sftp(Transport):
                 with contextlib.suppress(OSError):
                     self._sftp.remove(target)
                 self._sftp.rename(tmp, target)
-        except (OSError, EOFError, Exception) as exc:  # paramiko raises its own on a drop
+        except Exception as exc:  # OSError, EOFError, or paramiko's own on a drop
             with contextlib.suppress(Exception):
                 self._sftp.remove(tmp)
             raise self._fail("writing", path, exc) from None
