@@ -25,9 +25,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     dest.add_argument("--json", action="store_true")
     dest.set_defaults(run=run_destinations)
 
-    submit = osub.add_parser("submit", help="ask a destination to leave URLs out")
+    submit = osub.add_parser("submit", help="ask a destination to leave works out")
     submit.add_argument("destination")
-    submit.add_argument("--urls", metavar="FILE", required=True, help="one URL per line")
+    source = submit.add_mutually_exclusive_group(required=True)
+    source.add_argument("--urls", metavar="FILE", help="one URL (or account) per line")
+    source.add_argument("--site", metavar="NAME", help="a site's pages and images (sitemaps)")
+    source.add_argument("--folder", metavar="PATH", help="the works of a portfolio folder")
+    source.add_argument(
+        "--account", metavar="NAME", action="append", help="an account name (repeatable)"
+    )
+    submit.add_argument("--base-url", help="with --folder: where the folder is published")
+    submit.add_argument("--dataset", help="the dataset asked (OWNER/NAME), where one is needed")
+    submit.add_argument("--to", metavar="ADDRESS", help="the recipient, where one is needed")
+    submit.add_argument(
+        "--swear",
+        action="store_true",
+        help="confirm the letter's sworn statements (DMCA); read them with --dry-run first",
+    )
+    submit.add_argument("--no-browser", action="store_true", help="print the form link only")
     submit.add_argument("--dry-run", action="store_true", help="show what would be sent")
     submit.add_argument("--json", action="store_true")
     submit.set_defaults(run=run_submit)
@@ -36,8 +51,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=run_status)
 
-    poll = osub.add_parser("poll", help="ask destinations what became of open requests")
+    poll = osub.add_parser(
+        "poll", help="send what is queued, then ask destinations what became of open requests"
+    )
     poll.add_argument("destination", nargs="?")
+    poll.add_argument("--now", action="store_true", help="ask even where it is not due yet")
+    poll.add_argument("--json", action="store_true")
     poll.set_defaults(run=run_poll)
 
     token = osub.add_parser(
@@ -50,15 +69,47 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     attest = osub.add_parser("attest", help="say you finished a browser hand-off")
     attest.add_argument("submission", metavar="REFERENCE", help="the cr-... reference")
     attest.add_argument("--evidence", metavar="FILE", help="a confirmation to keep with it")
+    attest.add_argument("--note", help="a confirmation number or anything worth keeping")
     attest.set_defaults(run=run_attest)
+
+    resolve = osub.add_parser("resolve", help="record what a destination decided")
+    resolve.add_argument("submission", metavar="REFERENCE", help="the cr-... reference")
+    resolve.add_argument("outcome", choices=["confirmed", "rejected"])
+    resolve.add_argument("--evidence", metavar="FILE", help="the answer, to keep with it")
+    resolve.add_argument("--note", help="what they said, in short")
+    resolve.set_defaults(run=run_resolve)
+
+    contact = osub.add_parser("contact", help="who letters and forms come from")
+    contact.add_argument("--name")
+    contact.add_argument("--email")
+    contact.add_argument("--address", help="postal address (DMCA notices need one)")
+    contact.set_defaults(run=run_contact)
+
+    mail = osub.add_parser("mail", help="the mail account letters are sent from")
+    mail.add_argument("--smtp", metavar="HOST:PORT", help="submission server (STARTTLS)")
+    mail.add_argument("--imap", metavar="HOST:PORT", help="where replies arrive (STARTTLS)")
+    mail.add_argument("--user", help="the login name for both")
+    mail.add_argument("--from", dest="from_address", metavar="ADDRESS")
+    mail.add_argument(
+        "--password-stdin", action="store_true", help="read the password (kept in the keyring)"
+    )
+    mail.add_argument("--forget", action="store_true", help="remove the account and password")
+    mail.set_defaults(run=run_mail)
 
 
 @contextlib.contextmanager
-def _optouts(args: argparse.Namespace) -> Iterator[OptOuts]:
+def _optouts(args: argparse.Namespace, *, open_browser: bool = True) -> Iterator[OptOuts]:
+    from creatorapp.core.registries.descriptor import load_all
     from creatorapp.core.registries.outbox import OptOuts
 
     with catalogue(args) as store:
-        yield OptOuts(store)
+        descriptors = load_all()
+        options = {
+            d: {"open_browser": open_browser}
+            for d, desc in descriptors.items()
+            if desc.kind == "browser_form"
+        }
+        yield OptOuts(store, descriptors, options=options)
 
 
 def run_destinations(args: argparse.Namespace) -> int:
@@ -74,11 +125,14 @@ def run_destinations(args: argparse.Namespace) -> int:
                 "submit": d.submit_mode.value,
                 "confirms_by": d.status_mode.value,
                 "unit": d.unit.value,
+                "asks_for": {"dataset": "--dataset OWNER/NAME", "recipient": "--to ADDRESS"}.get(
+                    d.scope or "", ""
+                ),
                 "max_batch": d.max_batch,
                 "needs": d.auth_kind,
                 "legal_basis": d.legal_basis,
                 "expected_days": d.expected_turnaround_days,
-                "available": d.id in ADAPTERS,
+                "available": d.kind in ADAPTERS,
             }
         )
     if args.json:
@@ -88,13 +142,14 @@ def run_destinations(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("destination", "how you ask", "how it confirms", "needs", "basis", "days")
+    table = Table("destination", "how you ask", "how it confirms", "unit", "needs", "basis", "days")
     for r in rows:
         name = r["id"] + ("" if r["available"] else " (soon)")
         table.add_row(
-            name,
+            name + (f"\n{r['asks_for']}" if r["asks_for"] else ""),
             r["submit"],
             r["confirms_by"],
+            r["unit"],
             r["needs"],
             r["legal_basis"],
             str(r["expected_days"]),
@@ -103,63 +158,92 @@ def run_destinations(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _targets(args: argparse.Namespace, optouts: OptOuts, destination: str):
+    from creatorapp.core.registries import targets
+
+    unit = optouts.descriptor(destination).unit
+    if args.urls:
+        return targets.from_file(Path(args.urls))
+    if args.account:
+        return targets.from_accounts(args.account, unit)
+    if args.folder:
+        return targets.from_folder(optouts.store, Path(args.folder), unit, args.base_url)
+    return targets.from_site(optouts.store, args.site, unit)
+
+
 def run_submit(args: argparse.Namespace) -> int:
-    try:
-        urls = Path(args.urls).expanduser().read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.urls} ({exc.strerror or exc})") from None
-    urls = [u.strip() for u in urls if u.strip() and not u.lstrip().startswith("#")]
-    with _optouts(args) as optouts:
-        report = optouts.submit(args.destination, urls, dry_run=args.dry_run)
+    with _optouts(args, open_browser=not args.no_browser) as optouts:
+        destination = optouts.destination(args.destination, args.dataset or args.to)
+        found = _targets(args, optouts, destination)
+        report = optouts.submit(
+            destination,
+            found.values,
+            dry_run=args.dry_run,
+            sworn=args.swear,
+            works=found.works,
+        )
     if args.json:
         emit_json(
             {
-                "destination": args.destination,
+                "destination": destination,
                 "dry_run": args.dry_run,
                 "payloads": report.payloads,
                 "queued": [s["idempotency_key"] for s in report.queued],
                 "already_submitted": [s["idempotency_key"] for s in report.found],
+                "sent": [s["idempotency_key"] for s in report.sent],
                 "failed": [(s["idempotency_key"], e) for s, e in report.failed],
                 "next_steps": report.next_steps,
             }
         )
-    else:
-        if args.dry_run:
-            for payload in report.payloads:
-                print(json.dumps(payload, indent=2, ensure_ascii=False))
-            print("Dry run: nothing was sent or recorded")
-        for s in report.found:
-            print(f"already submitted as {s['idempotency_key']} ({s['state']}); not filed again")
-        for s in report.sent:
-            print(f"submitted {s['idempotency_key']}: {s['state']}")
-        for s, error in report.failed:
-            print(f"not sent yet {s['idempotency_key']}: {error} (it stays queued)")
-        for step in report.next_steps:
-            print(f"Next: {step}")
+        return EXIT_FAILED if report.failed else EXIT_OK
+    if args.dry_run:
+        for payload in report.payloads:
+            _show_payload(payload)
+        print(f"Dry run: nothing was sent or recorded ({len(found.values)} from {found.source})")
+    for s in report.found:
+        print(f"already submitted as {s['idempotency_key']} ({s['state']}); not filed again")
+    for s in report.sent:
+        where = f" {s['remote_url']}" if s["remote_url"] else ""
+        print(f"submitted {s['idempotency_key']}: {s['state']}{where}")
+    for s, error in report.failed:
+        print(f"not sent yet {s['idempotency_key']}: {error} (it stays queued)")
+    for step in report.next_steps:
+        print(f"Next: {step}")
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _show_payload(payload: dict) -> None:
+    """A letter is shown as a letter, everything else as the JSON that would be sent."""
+    if "text" in payload:
+        for name in ("to", "from", "subject", "message_id"):
+            print(f"{name.replace('_', '-').title()}: {payload[name]}")
+        print()
+        print(payload["text"])
+        return
+    if "fields" in payload:
+        print(f"Form: {payload['open']}")
+        for label, value in payload["fields"].items():
+            print(f"--- {label} ---")
+            print(value)
+        print()
+        return
+    print(json.dumps(payload, indent=2, ensure_ascii=False))
 
 
 def run_status(args: argparse.Namespace) -> int:
     with _optouts(args) as optouts:
         summary = optouts.status()
         submissions = optouts.store.submissions()
+        attention = optouts.needs_attention()
+    keys = ("destination", "idempotency_key", "state", "sent_at", "remote_url", "last_error")
     if args.json:
         emit_json(
             {
                 "items": summary,
-                "submissions": [
-                    {
-                        k: s[k]
-                        for k in (
-                            "destination",
-                            "idempotency_key",
-                            "state",
-                            "sent_at",
-                            "remote_url",
-                            "last_error",
-                        )
-                    }
-                    for s in submissions
+                "submissions": [{k: s[k] for k in (*keys, "next_poll_at")} for s in submissions],
+                "needs_attention": [
+                    {"idempotency_key": a["idempotency_key"], "reason": a["reason"]}
+                    for a in attention
                 ],
             }
         )
@@ -169,30 +253,139 @@ def run_status(args: argparse.Namespace) -> int:
     for dest, counts in summary.items():
         parts = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
         print(f"{dest}: {parts}")
+    if attention:
+        print("\nNeeds you:")
+        for a in attention:
+            print(f"  {a['idempotency_key']} ({a['destination']}): {a['reason']}")
     return EXIT_OK
 
 
 def run_poll(args: argparse.Namespace) -> int:
     with _optouts(args) as optouts:
-        result = optouts.poll(args.destination)
-    for dest, counts in result.items():
+        sent = optouts.send_queued(args.destination)
+        result = optouts.poll(args.destination, force=args.now)
+    failed = [(s["idempotency_key"], e) for r in sent for s, e in r.failed]
+    if args.json:
+        emit_json(
+            {
+                "sent": [s["idempotency_key"] for r in sent for s in r.sent],
+                "send_failed": failed,
+                "changes": result.changes,
+                "errors": result.errors,
+                "not_due": result.not_due,
+                "next_due": result.next_due,
+            }
+        )
+        return EXIT_FAILED if failed or result.errors else EXIT_OK
+    for r in sent:
+        for s in r.sent:
+            print(f"sent {s['idempotency_key']} ({s['destination']}): {s['state']}")
+        for s, error in r.failed:
+            print(f"not sent yet {s['idempotency_key']}: {error}")
+    for dest, counts in result.changes.items():
         changes = ", ".join(f"{n} now {s}" for s, n in sorted(counts.items())) or "no change"
         print(f"{dest}: {changes}")
-    return EXIT_OK
+    for dest, error in result.errors.items():
+        print(f"{dest}: not checked: {error}")
+    if result.not_due:
+        print(f"{result.not_due} not due yet (next at {result.next_due}); --now asks anyway")
+    if not result.changes and not result.errors and not result.not_due and not sent:
+        print("Nothing open to check.")
+    return EXIT_FAILED if failed or result.errors else EXIT_OK
 
 
 def run_attest(args: argparse.Namespace) -> int:
-    evidence = None
-    if args.evidence:
-        try:
-            evidence = (
-                Path(args.evidence).expanduser().read_text(encoding="utf-8", errors="replace")
-            )
-        except OSError as exc:
-            raise UsageError(f"cannot read {args.evidence} ({exc.strerror or exc})") from None
     with _optouts(args) as optouts:
-        moved = optouts.attest(args.submission, evidence)
+        moved = optouts.attest(
+            args.submission,
+            evidence_file=Path(args.evidence).expanduser() if args.evidence else None,
+            note=args.note,
+        )
     print(f"Recorded: {moved} items are now waiting for the destination to confirm")
+    return EXIT_OK
+
+
+def run_resolve(args: argparse.Namespace) -> int:
+    from creatorapp.core.registries.model import ItemState
+
+    with _optouts(args) as optouts:
+        moved = optouts.resolve(
+            args.submission,
+            ItemState(args.outcome),
+            evidence_file=Path(args.evidence).expanduser() if args.evidence else None,
+            note=args.note,
+        )
+    print(f"Recorded: {moved} items {args.outcome}")
+    return EXIT_OK
+
+
+def run_contact(args: argparse.Namespace) -> int:
+    given = {k: getattr(args, k) for k in ("name", "email", "address") if getattr(args, k)}
+    with catalogue(args) as store:
+        current = store.setting("contact") or {}
+        if given:
+            if "email" in given and "@" not in given["email"]:
+                raise UsageError(f"{given['email']!r} is not an email address")
+            current = {**current, **given}
+            store.set_setting("contact", current)
+    for key in ("name", "email", "address"):
+        print(f"{key}: {current.get(key) or '(not set)'}")
+    return EXIT_OK
+
+
+def _host_port(value: str, default: int) -> tuple[str, int]:
+    host, _, port = value.rpartition(":") if ":" in value else (value, "", str(default))
+    try:
+        return host, int(port)
+    except ValueError:
+        raise UsageError(f"{value!r}: expected HOST:PORT") from None
+
+
+def run_mail(args: argparse.Namespace) -> int:
+    from creatorapp.core import secrets
+
+    with catalogue(args) as store:
+        current = store.setting("mail")
+        if args.forget:
+            if current:
+                secrets.forget("mail", current["username"])
+            store.set_setting("mail", None)
+            print("Forgot the mail account and its password")
+            return EXIT_OK
+        changes: dict[str, object] = {}
+        if args.smtp:
+            changes["smtp_host"], changes["smtp_port"] = _host_port(args.smtp, 587)
+        if args.imap:
+            changes["imap_host"], changes["imap_port"] = _host_port(args.imap, 143)
+        if args.user:
+            changes["username"] = args.user
+        if args.from_address:
+            if "@" not in args.from_address:
+                raise UsageError(f"{args.from_address!r} is not an email address")
+            changes["from_address"] = args.from_address
+        account = {**(current or {}), **changes}
+        needed = ("smtp_host", "imap_host", "username", "from_address")
+        missing = [k for k in needed if k not in account]
+        if missing:
+            flags = {"smtp_host": "--smtp", "imap_host": "--imap", "username": "--user"}
+            raise UsageError(
+                "the mail account needs " + ", ".join(flags.get(k, "--from") for k in missing)
+            )
+        if changes:
+            store.set_setting("mail", account)
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+            if not password:
+                raise UsageError("no password on standard input")
+            secrets.put("mail", account["username"], password)
+        has_password = secrets.get("mail", account["username"]) is not None
+    print(f"sending:  {account['smtp_host']}:{account['smtp_port']} (STARTTLS)")
+    print(f"replies:  {account['imap_host']}:{account['imap_port']} (STARTTLS)")
+    print(
+        f"login:    {account['username']} (password {'in' if has_password else 'NOT in'} "
+        "the keyring)"
+    )
+    print(f"from:     {account['from_address']}")
     return EXIT_OK
 
 

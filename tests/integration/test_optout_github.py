@@ -6,7 +6,6 @@ import pytest
 
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.registries.http import RegistryError
 from creatorapp.core.registries.outbox import OptOuts
 from tests.servers import github_issues
 
@@ -48,18 +47,18 @@ def test_file_restart_and_follow_the_issue_to_its_end(path, gh):
     o.store.close()
 
     o = optouts(path, gh)  # restarted
-    assert o.poll("bigcode-stack") == {"bigcode-stack": {}}
-    assert o.poll("bigcode-stack") == {"bigcode-stack": {}}
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {}}
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {}}
     assert gh.not_modified >= 1  # an unchanged issue cost a 304
     gh.comment(1001, "Thanks, we will process this with the next release.")
-    assert o.poll("bigcode-stack") == {"bigcode-stack": {"acknowledged": 2}}
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"acknowledged": 2}}
     gh.comment(
         1001,
         "Your opt-out request has been automatically processed. The following owners were "
         "removed:\n- `jane-art`\n",
         close="completed",
     )
-    assert o.poll("bigcode-stack") == {"bigcode-stack": {"confirmed": 1}}
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"confirmed": 1}}
     assert states(o) == {"acknowledged": 1, "confirmed": 1}
     o.store.close()
 
@@ -88,7 +87,9 @@ def test_bad_token_rate_limit_and_down_keep_everything_retryable(path, gh):
     assert report.failed and "refused the token" in report.failed[0][1]
     assert states(o) == {"pending": 2} and gh.created == 0
     sub = o.store.submissions("bigcode-stack")[0]
-    assert sub["state"] == "failed" and sub["next_attempt_at"]
+    # a refused token cannot get better by waiting: it is tried again once the user fixes it
+    assert sub["state"] == "failed" and "refused the token" in sub["last_error"]
+    assert sub["next_attempt_at"] is None
 
     secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
     o.store.update_submission(sub["id"], next_attempt_at=None)  # the retry is due
@@ -96,9 +97,12 @@ def test_bad_token_rate_limit_and_down_keep_everything_retryable(path, gh):
     o.send_queued("bigcode-stack")
     assert gh.created == 1 and states(o) == {"submitted": 2}
     gh.stop()
-    with pytest.raises(RegistryError, match="cannot reach"):
-        o.poll("bigcode-stack")
+    report = o.poll("bigcode-stack", force=True)
+    assert "cannot reach" in report.errors["bigcode-stack"]
     assert states(o) == {"submitted": 2}
+    sub = o.store.submissions("bigcode-stack")[0]
+    assert "cannot reach" in sub["last_error"] and sub["next_poll_at"]
+    assert o.poll("bigcode-stack").not_due == 1  # asked again later, not in a loop
     o.store.close()
 
 

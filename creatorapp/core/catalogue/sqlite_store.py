@@ -564,6 +564,21 @@ class SqliteStore(Store):
                 return
             last = rows[-1][0]
 
+    def setting(self, key: str) -> dict | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", ("setting." + key,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def set_setting(self, key: str, value: dict | None) -> None:
+        with self.transaction():
+            if value is None:
+                self._db.execute("DELETE FROM meta WHERE key = ?", ("setting." + key,))
+            else:
+                self._db.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    ("setting." + key, json.dumps(value, sort_keys=True)),
+                )
+
     def events_written(self) -> int:
         rows = self._query("SELECT value FROM meta WHERE key = 'ledger_events'")
         return int(rows[0][0]) if rows else 0

@@ -172,6 +172,14 @@ class Store(ABC):
         self, *, after: int = 0, kind: str | None = None, subject: str | None = None
     ) -> Iterator[LedgerEvent]: ...
 
+    # --- settings that are not secrets (contact details, mail servers) ---------------------
+    @abstractmethod
+    def setting(self, key: str) -> dict | None: ...
+
+    @abstractmethod
+    def set_setting(self, key: str, value: dict | None) -> None:
+        """``None`` removes the setting."""
+
     @abstractmethod
     def events_written(self) -> int:
         """How many events the store has appended, recorded apart from the events."""

@@ -77,9 +77,48 @@ class Descriptor:
     auth_scheme: str | None = None
     without_key: str | None = None
     letter: str | None = None
+    adapter: str = ""  # the adapter module's kind; defaults to submit_mode
+    scope: str | None = None  # "dataset" or "recipient": asked for once per submission
+    recipient: str | None = None  # the address an email destination writes to
+    poll_schedule: tuple[str, ...] = ()  # waits between polls, e.g. ("1h", "1d", "7d")
+    fields: dict[str, str] = field(default_factory=dict)  # a web form's fields, as templates
     rate_limit: RateLimit = field(default_factory=RateLimit)
     endpoints: dict[str, str] = field(default_factory=dict)
     source: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.adapter or self.submit_mode.value
+
+    def poll_wait(self, polls_done: int) -> float:
+        """Seconds to wait before the next poll: the schedule's step, then its last step."""
+        schedule = self.poll_schedule or _DEFAULT_SCHEDULES.get(self.status_mode, ("1d",))
+        return parse_duration(schedule[min(polls_done, len(schedule) - 1)])
+
+
+# registries.md §16.5: Spawning after submit +1h, +1d, weekly; issues and discussions daily then
+# weekly; a mailbox hourly; manual destinations are asked again rarely (only to go stale)
+_DEFAULT_SCHEDULES: dict[StatusMode, tuple[str, ...]] = {
+    StatusMode.POLL_API: ("1h", "1d", "7d"),
+    StatusMode.POLL_ISSUE: ("1d", "1d", "7d"),
+    StatusMode.POLL_DISCUSSION: ("1d", "1d", "7d"),
+    StatusMode.IMAP_THREAD: ("1h",),
+    StatusMode.MANUAL: ("7d",),
+}
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> float:
+    """``"90s"``, ``"15m"``, ``"1h"``, ``"2d"``, ``"1w"``."""
+    text = text.strip()
+    try:
+        value = float(text[:-1])
+        unit = _UNITS[text[-1]]
+    except (ValueError, KeyError, IndexError):
+        raise DescriptorError(f"not a duration: {text!r} (use e.g. 90s, 15m, 1h, 2d, 1w)") from None
+    if value < 0:
+        raise DescriptorError(f"not a duration: {text!r} (negative)")
+    return value * unit
 
 
 _ENUMS = {"submit_mode": SubmitMode, "status_mode": StatusMode, "unit": Unit}
@@ -122,6 +161,14 @@ def parse(text: str, source: str) -> Descriptor:
         values["rate_limit"] = RateLimit(**raw.get("rate_limit", {}))
     except TypeError as exc:
         raise DescriptorError(f"{source}: rate_limit: {exc}") from None
+    values["poll_schedule"] = tuple(raw.get("poll_schedule", ()))
+    for step in values["poll_schedule"]:
+        try:
+            parse_duration(step)
+        except DescriptorError as exc:
+            raise DescriptorError(f"{source}: poll_schedule: {exc}") from None
+    if values.get("scope") not in (None, "dataset", "recipient"):
+        raise DescriptorError(f"{source}: scope must be dataset or recipient")
     if not 1 <= values["min_batch"] <= values["max_batch"]:
         raise DescriptorError(f"{source}: need 1 <= min_batch <= max_batch")
     return Descriptor(**values, source=source)

@@ -16,9 +16,12 @@ class RegistryError(UserError):
     """A destination refused or could not be reached; ``retryable`` says whether trying again
     later can help (the items stay queued either way)."""
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = True, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the destination asked us to wait, if it did
 
 
 class RateLimiter:
@@ -75,10 +78,13 @@ def send(
     what: str,
     attempts: int = 6,
     backoff: float = 0.5,
+    max_wait: float = 30.0,
     **kw,
 ):
     """One request with the destination's rate limit and up to ``attempts`` tries; returns the
-    response of the last try.  Connection failures raise RegistryError (retryable)."""
+    response of the last try.  Connection failures raise RegistryError (retryable); so does a
+    Retry-After longer than ``max_wait``, carrying the wait, so the outbox can come back later
+    instead of holding the app for an hour."""
     import requests
 
     delay = backoff
@@ -94,7 +100,14 @@ def send(
             continue
         secondary_limit = response.status_code == 403 and "Retry-After" in response.headers
         if (response.status_code in RETRYABLE or secondary_limit) and attempt < attempts:
-            limiter.hold(retry_after(response.headers.get("Retry-After"), delay))
+            wait = retry_after(response.headers.get("Retry-After"), delay)
+            if wait > max_wait:
+                raise RegistryError(
+                    f"{what} asked us to wait {wait:.0f} s ({response.status_code}); "
+                    "it will be asked again then",
+                    retry_after=wait,
+                )
+            limiter.hold(wait)
             delay *= 2
             continue
         return response

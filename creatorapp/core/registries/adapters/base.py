@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from creatorapp.core.registries.descriptor import Descriptor
+from creatorapp.core.registries.letters import Contact
 from creatorapp.core.registries.model import ItemState
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a submission is about beyond its targets."""
+
+    scope: str | None = None  # the dataset (owner/name) or the recipient's address
+    contact: Contact = field(default_factory=Contact)
+    sworn: bool = False  # the creator confirmed the letter's sworn statements
 
 
 @dataclass(frozen=True)
@@ -32,10 +42,18 @@ class Outcome:
 class Adapter(ABC):
     submit_mode: ClassVar[str]
 
-    def __init__(self, descriptor: Descriptor, secret: str | None, **options: object) -> None:
+    def __init__(
+        self,
+        descriptor: Descriptor,
+        secret: str | None,
+        context: Context | None = None,
+        **options: object,
+    ) -> None:
         self.descriptor = descriptor
         self.secret = secret
+        self.context = context or Context()
         self.options = options
+        self.received: list[dict] = []  # replies found while polling, for the ledger
 
     @abstractmethod
     def render(self, targets: list[str], key: str, part: tuple[int, int]) -> dict:
@@ -54,3 +72,10 @@ class Adapter(ABC):
 
     def close(self) -> None:
         """Release connections (most adapters hold none)."""
+
+    def endpoint(self, name: str) -> str:
+        """An endpoint from the descriptor, or from the options (tests point them at loopback)."""
+        value = self.options.get(name) or self.descriptor.endpoints.get(name)
+        if not value:
+            raise ValueError(f"{self.descriptor.id}: no {name!r} endpoint")
+        return str(value).rstrip("/")

@@ -1,0 +1,43 @@
+"""Evidence kept beside the catalogue: the exact bytes of what was sent and what came back
+(emails as raw ``.eml``, confirmations the user attaches).  Files are named by their SHA-256,
+which the ledger records, so the hash chain vouches for each file and a changed file is
+detectable."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from creatorapp.core.catalogue.location import data_dir
+from creatorapp.core.media.safe_write import FileProblem, safe_write
+from creatorapp.errors import UserError
+
+
+class EvidenceError(UserError):
+    """Evidence could not be kept (a full or read-only disk); nothing is recorded without it."""
+
+
+def folder() -> Path:
+    return data_dir() / "evidence"
+
+
+def keep(data: bytes, suffix: str) -> dict:
+    """Store ``data`` once (by content) and return what the ledger records about it."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = folder() / f"{digest}{suffix}"
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            safe_write(path, data, keep_mtime=False)
+        except (OSError, FileProblem) as exc:
+            raise EvidenceError(f"cannot keep evidence in {path.parent}: {exc}") from None
+    return {"sha256": digest, "file": path.name, "bytes": len(data)}
+
+
+def check(record: dict) -> bool:
+    """The kept file still has the bytes the ledger recorded."""
+    path = folder() / record["file"]
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == record["sha256"]
+    except OSError:
+        return False
