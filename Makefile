@@ -3,9 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages: exiftool is the tests' independent metadata oracle, sshd and nginx are real
-# servers the publishing tests talk to on loopback; the rest are the
+# servers the publishing tests talk to on loopback, Dovecot is the IMAP server the opt-out
+# letters' replies are found on; the rest are the
 # libraries Qt needs even when it draws offscreen.
-TEST_DEBS := libimage-exiftool-perl openssh-server nginx
+TEST_DEBS := libimage-exiftool-perl openssh-server nginx dovecot-imapd
 QT_DEBS   := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
 
 .PHONY: run test lint format bench sysdeps-test sysdeps-qt clean

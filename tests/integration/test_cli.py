@@ -14,12 +14,15 @@ import pytest
 from tests.conftest import SAMPLES, data_mining_code, make_jpeg, make_png, make_webp
 
 
-def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def cli(
+    *args: str, env: dict | None = None, input: str | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "creatorapp", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
+        input=input,
         timeout=120,
     )
 

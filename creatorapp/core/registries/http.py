@@ -10,6 +10,23 @@ from email.utils import parsedate_to_datetime
 from creatorapp.errors import UserError
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+def _may_have_arrived(exc: Exception) -> bool:
+    """Only a refused or unresolvable connection proves the request never reached the
+    destination; a reset or a timeout after sending proves nothing."""
+    import requests
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        return not any(
+            s in text
+            for s in ("Connection refused", "Name or service not known", "NewConnectionError")
+        )
+    return True
 
 
 class RegistryError(UserError):
@@ -93,7 +110,9 @@ def send(
         try:
             response = session.request(method, url, timeout=60, **kw)
         except requests.RequestException as exc:
-            if attempt == attempts:
+            # a POST that may have arrived is not sent again blindly: the outbox first looks
+            # for what it created (by the idempotency key), then sends only if nothing is there
+            if attempt == attempts or (method not in _IDEMPOTENT and _may_have_arrived(exc)):
                 raise RegistryError(f"{what}: cannot reach {url} ({exc})") from None
             limiter.hold(delay)
             delay *= 2

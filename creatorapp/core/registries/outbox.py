@@ -11,6 +11,7 @@ datasets.
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -47,6 +48,14 @@ ADAPTERS: dict[str, type[Adapter]] = {
 }
 
 _TS = "%Y-%m-%dT%H:%M:%S.%fZ"
+_SCOPE_FORMS = {
+    "dataset": re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$"),
+    "recipient": re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"),
+}
+_SCOPE_WORDS = {
+    "dataset": "a Hugging Face dataset id (owner/name, e.g. laion/laion2B-en)",
+    "recipient": "an email address",
+}
 _OPEN = frozenset(
     {
         SubmissionState.SENT.value,
@@ -140,6 +149,8 @@ class OptOuts:
             raise OptOutError(f"{base} asks about one {descriptor.scope} at a time: add {flag}")
         if scope and not descriptor.scope:
             raise OptOutError(f"{base} takes no dataset or recipient")
+        if scope and not _SCOPE_FORMS[descriptor.scope].match(scope):
+            raise OptOutError(f"{scope!r} is not {_SCOPE_WORDS[descriptor.scope]}")
         return f"{base}:{scope}" if scope else base
 
     def contact(self) -> Contact:
@@ -280,10 +291,13 @@ class OptOuts:
     def _send_one(self, adapter: Adapter, submission: dict, report: SubmitReport) -> bool:
         key = submission["idempotency_key"]
         payload = json.loads(submission["payload"])
+        # counted before sending: if the app dies after the destination got it, the next try
+        # knows it is not the first and looks for the earlier submission before sending
+        attempts = submission["attempts"] + 1
+        self.store.update_submission(submission["id"], attempts=attempts)
         try:
-            sent = adapter.find(key) or adapter.send(payload, key)
+            sent = (adapter.find(key) if attempts > 1 else None) or adapter.send(payload, key)
         except RegistryError as exc:
-            attempts = submission["attempts"] + 1
             if exc.retry_after is not None:
                 wait = exc.retry_after
             elif exc.retryable:
@@ -319,7 +333,6 @@ class OptOuts:
                 sent_at=utc_now(),
                 remote_ref=sent.remote_ref,
                 remote_url=sent.remote_url,
-                attempts=submission["attempts"] + 1,
                 last_error=None,
                 next_poll_at=_at(descriptor.poll_wait(0)),
             )

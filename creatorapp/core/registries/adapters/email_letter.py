@@ -11,6 +11,7 @@ structured answer.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import json
@@ -153,8 +154,7 @@ class EmailLetter(Adapter):
                 smtp.starttls(context=self._tls())
                 smtp.ehlo()
                 smtp.login(account.username, self.secret)
-                # a copy to the sender: the user's record, and how a retry finds the letter
-                smtp.send_message(msg, to_addrs=[payload["to"], account.from_address])
+                self._transmit(smtp, raw, payload["to"], account.from_address)
         except smtplib.SMTPAuthenticationError:
             raise RegistryError(
                 f"the mail server refused the login for {account.username} (wrong or expired "
@@ -164,6 +164,11 @@ class EmailLetter(Adapter):
         except smtplib.SMTPRecipientsRefused as exc:
             refused = ", ".join(exc.recipients)
             raise RegistryError(f"the mail server refused {refused}", retryable=False) from None
+        except smtplib.SMTPDataError as exc:
+            raise RegistryError(
+                f"the mail server did not take the letter ({exc.smtp_code} "
+                f"{exc.smtp_error.decode(errors='replace')}); will retry later"
+            ) from None
         except ssl.SSLError as exc:
             raise RegistryError(
                 f"the mail server's certificate is not trusted ({exc.reason})", retryable=False
@@ -187,6 +192,25 @@ class EmailLetter(Adapter):
             },
         )
 
+    @staticmethod
+    def _transmit(smtp, raw: bytes, to: str, copy_to: str) -> None:
+        """The recipient first: only if the server takes it does the copy to the sender go too
+        (the copy is how a retry finds the letter, so it must never exist alone)."""
+        import smtplib
+
+        code, reply = smtp.mail(copy_to)
+        if code != 250:
+            smtp.rset()
+            raise smtplib.SMTPSenderRefused(code, reply, copy_to)
+        code, reply = smtp.rcpt(to)
+        if code not in (250, 251):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+        smtp.rcpt(copy_to)  # no copy is no reason to hold the letter back
+        code, reply = smtp.data(raw)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+
     # --- the mailbox ----------------------------------------------------------------------
     def _mailbox(self):
         import imaplib
@@ -204,11 +228,14 @@ class EmailLetter(Adapter):
                 imap.select("INBOX", readonly=True)
             except imaplib.IMAP4.error as exc:
                 text = str(exc)
-                auth = "auth" in text.lower() or "login" in text.lower()
+                if "auth" in text.lower() or "login" in text.lower():
+                    raise RegistryError(
+                        f"the mail server refused the login for {account.username} (wrong or "
+                        "expired password)",
+                        retryable=False,
+                    ) from None
                 raise RegistryError(
-                    f"the mailbox refused us ({text[:120]})"
-                    + ("" if auth else "; will retry later"),
-                    retryable=not auth,
+                    f"the mailbox refused us ({text[:120]}); will retry later"
                 ) from None
             except ssl.SSLError as exc:
                 raise RegistryError(
