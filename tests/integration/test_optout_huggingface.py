@@ -9,6 +9,7 @@ import pytest
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
+from creatorapp.core.registries.model import ItemState
 from creatorapp.core.registries.outbox import OptOutError, OptOuts
 from tests.servers import hf_hub
 
