@@ -161,3 +161,52 @@ def test_refusals_that_waiting_cannot_fix_say_so(path, hub):
         o.submit("huggingface:not a dataset", URLS)
     assert o.store.submissions("huggingface:not a dataset") == []
     o.store.close()
+
+
+def test_polls_follow_the_schedule_and_a_failing_destination_backs_off_whole(path, hub):
+    from datetime import UTC, datetime, timedelta
+
+    secrets.put("registry", "huggingface", hf_hub.TOKEN)
+    o = optouts(path, hub)
+    first = o.submit(DEST, URLS[:1]).sent[0]
+    o.submit(DEST, URLS[1:])
+
+    def due_in(submission_id):
+        raw = o.store.submission(id=submission_id)["next_poll_at"]
+        when = datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return when - datetime.now(UTC)
+
+    assert timedelta(hours=23) < due_in(first["id"]) <= timedelta(days=1)  # daily, then weekly
+    asked = len(hub.requests)
+    result = o.poll()
+    assert result.not_due == 2 and result.changes == {} and len(hub.requests) == asked
+    o.poll(force=True)
+    o.poll(force=True)
+    assert timedelta(days=6) < due_in(first["id"]) <= timedelta(days=7)
+
+    hub.stop()
+    result = o.poll(force=True)
+    assert "cannot reach" in result.errors[DEST]
+    subs = o.store.submissions(DEST)
+    assert all(s["last_error"] and due_in(s["id"]) <= timedelta(hours=1) for s in subs)
+    assert o.poll().not_due == 2  # neither is asked again before the back-off ends
+    [failed] = list(o.store.events(kind="optout.poll_failed"))
+    assert failed.data["submissions_waiting"] == 2
+    o.store.close()
+
+
+def test_requests_without_an_answer_in_the_expected_time_go_stale_and_are_surfaced(path, hub):
+    from datetime import UTC, datetime, timedelta
+
+    secrets.put("registry", "huggingface", hf_hub.TOKEN)
+    o = optouts(path, hub)
+    sub = o.submit(DEST, URLS).sent[0]
+    long_ago = datetime.now(UTC) - timedelta(days=61)  # the descriptor expects 60 days
+    o.store.update_submission(sub["id"], sent_at=long_ago.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    assert o.poll(force=True).changes == {DEST: {"stale": 3}}
+    [attention] = o.needs_attention()
+    assert attention["idempotency_key"] == sub["idempotency_key"]
+    assert "3 stale" in attention["reason"]
+    hub.reply("acme/images", 1, "Sorry for the delay: removed them all.", close=True)
+    assert o.poll(force=True).changes == {DEST: {"confirmed": 3}}  # a late answer still counts
+    o.store.close()

@@ -510,9 +510,10 @@ class OptOuts:
                     try:
                         items, outcomes, etag, received = future.result()
                     except RegistryError as exc:
-                        self._poll_failed(submission, exc)
+                        rest = open_[open_.index(submission) :]
+                        self._poll_failed(rest, exc)
                         report.errors[dest] = str(exc)
-                        break  # the rest of this destination waits for its next turn
+                        break  # the whole destination waits for its next turn
                     for k, v in self._record_poll(
                         submission, items, outcomes, etag, received
                     ).items():
@@ -522,19 +523,28 @@ class OptOuts:
                     future.cancel()
         return counts
 
-    def _poll_failed(self, submission: dict, exc: RegistryError) -> None:
-        wait = exc.retry_after if exc.retry_after is not None else 3600.0
+    def _poll_failed(self, submissions: list[dict], exc: RegistryError) -> None:
+        """Back off the whole destination: what it asked for (Retry-After), else an hour when
+        it may recover by itself, a day when it needs the user (a refused token) - who can
+        always ask at once with ``poll --now``."""
+        if exc.retry_after is not None:
+            wait = exc.retry_after
+        else:
+            wait = 3600.0 if exc.retryable else 86400.0
+        first = submissions[0]
         with self.store.transaction():
-            self.store.update_submission(
-                submission["id"], last_error=str(exc), next_poll_at=_at(wait)
-            )
+            for submission in submissions:
+                self.store.update_submission(
+                    submission["id"], last_error=str(exc), next_poll_at=_at(wait)
+                )
             self.store.append(
                 "optout.poll_failed",
-                submission["destination"],
+                first["destination"],
                 {
-                    "key": submission["idempotency_key"],
+                    "key": first["idempotency_key"],
                     "error": str(exc),
                     "retryable": exc.retryable,
+                    "submissions_waiting": len(submissions),
                 },
             )
 
