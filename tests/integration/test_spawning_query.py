@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from creatorapp.core.registries.descriptor import load_all
@@ -78,3 +80,20 @@ def test_retry_after_forms():
     assert retry_after(None, 1.5) == 1.5
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1) == 0  # in the past
     assert retry_after("soon", 2) == 2
+
+
+def test_a_late_wake_up_never_squeezes_the_next_request_closer():
+    now = [0.0]
+    sent: list[float] = []
+
+    late = [0.03]  # once, the thread wakes 30 ms late (a busy interpreter)
+
+    def pause(s):
+        now[0] += s + (late.pop() if late else 0.0)
+
+    limiter = RateLimiter(0.1, clock=lambda: now[0], pause=pause)
+    for _ in range(4):
+        limiter.wait()
+        sent.append(now[0])
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 0.1

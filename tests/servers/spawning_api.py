@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from http.server import ThreadingHTTPServer
+from itertools import pairwise
 
 from tests.servers.common import JsonHandler
 
@@ -22,11 +23,26 @@ class SpawningStandIn:
         self.per_second = per_second
         self.max_urls = max_urls
         self.throttled = 0
+        self.arrivals: list[float] = []  # when each request was read, accepted or not
         self._last = 0.0
         self.lock = threading.Lock()
         outer = self
 
         class Handler(JsonHandler):
+            def do_GET(self):
+                # for a benchmark running this in its own process
+                with outer.lock:
+                    if self.path == "/_stats":
+                        doc = {
+                            "throttled": outer.throttled,
+                            "count": len(outer.requests),
+                            "gaps": [round(b - a, 4) for a, b in pairwise(outer.arrivals)],
+                        }
+                        return self._send(200, doc)
+                    if self.path == "/_stats/requests":
+                        return self._send(200, outer.requests)
+                return self._send(404, {"detail": "Not Found"})
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
@@ -36,6 +52,7 @@ class SpawningStandIn:
                     return self._send(401, {"detail": "Invalid API key"})
                 with outer.lock:
                     now = time.monotonic()
+                    outer.arrivals.append(now)
                     if now - outer._last < 1 / outer.per_second:
                         outer.throttled += 1
                         return self._send(429, {"detail": "slow down"}, {"Retry-After": "0.1"})
@@ -62,3 +79,24 @@ class SpawningStandIn:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def main() -> None:
+    """Serve in a process of its own (so its timing is not shared with the client's), with
+    ``--opted-out N`` of the benchmark's URLs opted out; prints the endpoint, then serves."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--per-second", type=float, default=1000.0)
+    parser.add_argument("--opted-out", type=int, default=0)
+    args = parser.parse_args()
+    api = SpawningStandIn(per_second=args.per_second)
+    api.opted_out = {f"https://jane.example/works/{i:06d}.jpg" for i in range(args.opted_out)}
+    print(api.url, flush=True)
+    sys.stdin.read()  # until the parent closes our stdin
+    api.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -47,6 +47,8 @@ _WORK_COLUMNS = (
 _WORK_SELECT = f"SELECT {', '.join(_WORK_COLUMNS)} FROM works"
 _EVENT_SELECT = "SELECT seq, at, kind, subject, data, prev_hash, hash FROM ledger"
 _BATCH = 500
+# SQLite's JSON functions are built in from 3.38: a list of ids travels as one parameter
+_JSON_EACH = sqlite3.sqlite_version_info >= (3, 38)
 
 
 def _dumps(data: dict) -> str:
@@ -433,17 +435,22 @@ class SqliteStore(Store):
         submission_id: int | None = None,
         targets: list[str] | None = None,
         limit: int | None = None,
+        fields: tuple[str, ...] | None = None,
     ) -> list[dict]:
+        columns = tuple(fields or self._ITEM_COLUMNS)
+        unknown = set(columns) - set(self._ITEM_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown items columns: {sorted(unknown)}")
         if targets is not None:
             found: list[dict] = []
             for i in range(0, len(targets), _BATCH):
                 part = targets[i : i + _BATCH]
                 rows = self._query(
-                    f"SELECT {', '.join(self._ITEM_COLUMNS)} FROM items WHERE destination = ? "
+                    f"SELECT {', '.join(columns)} FROM items WHERE destination = ? "
                     f"AND target IN ({', '.join('?' * len(part))})",
                     [destination, *part],
                 )
-                found += [dict(zip(self._ITEM_COLUMNS, r, strict=True)) for r in rows]
+                found += [dict(zip(columns, r, strict=True)) for r in rows]
             return found
         where, params = [], []
         for column, value in (
@@ -454,10 +461,10 @@ class SqliteStore(Store):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        sql = f"SELECT {', '.join(self._ITEM_COLUMNS)} FROM items"
+        sql = f"SELECT {', '.join(columns)} FROM items"
         sql += (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id LIMIT ?"
         rows = self._query(sql, [*params, -1 if limit is None else limit])
-        return [dict(zip(self._ITEM_COLUMNS, r, strict=True)) for r in rows]
+        return [dict(zip(columns, r, strict=True)) for r in rows]
 
     def set_items(self, ids: list[int], **changes: object) -> None:
         unknown = set(changes) - set(self._ITEM_COLUMNS[1:])
@@ -466,6 +473,12 @@ class SqliteStore(Store):
         changes["updated_at"] = utc_now()
         assignments = ", ".join(f"{k} = ?" for k in changes)
         with self.transaction():
+            if _JSON_EACH:  # one statement for any number of items
+                self._db.execute(
+                    f"UPDATE items SET {assignments} WHERE id IN (SELECT value FROM json_each(?))",
+                    [*changes.values(), json.dumps(ids)],
+                )
+                return
             for i in range(0, len(ids), _BATCH):
                 part = ids[i : i + _BATCH]
                 self._db.execute(
@@ -506,7 +519,10 @@ class SqliteStore(Store):
         )
         return dict(zip(self._SUBMISSION_COLUMNS, rows[0], strict=True)) if rows else None
 
-    def submissions(self, destination: str | None = None, state: str | None = None) -> list[dict]:
+    def submissions(
+        self, destination: str | None = None, state: str | None = None, *, payload: bool = True
+    ) -> list[dict]:
+        columns = [c for c in self._SUBMISSION_COLUMNS if payload or c != "payload"]
         where, params = [], []
         if destination is not None:
             where.append("destination = ?")
@@ -514,11 +530,9 @@ class SqliteStore(Store):
         if state is not None:
             where.append("state = ?")
             params.append(state)
-        sql = f"SELECT {', '.join(self._SUBMISSION_COLUMNS)} FROM submissions"
+        sql = f"SELECT {', '.join(columns)} FROM submissions"
         sql += (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id"
-        return [
-            dict(zip(self._SUBMISSION_COLUMNS, r, strict=True)) for r in self._query(sql, params)
-        ]
+        return [dict(zip(columns, r, strict=True)) for r in self._query(sql, params)]
 
     def update_submission(self, submission_id: int, **changes: object) -> None:
         self._update("submissions", self._SUBMISSION_COLUMNS, submission_id, changes)

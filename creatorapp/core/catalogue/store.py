@@ -139,7 +139,10 @@ class Store(ABC):
         submission_id: int | None = None,
         targets: list[str] | None = None,
         limit: int | None = None,
-    ) -> list[dict]: ...
+        fields: tuple[str, ...] | None = None,
+    ) -> list[dict]:
+        """``fields`` picks the columns (all by default): reading fewer is faster for the
+        tens of thousands of items one poll handles."""
 
     @abstractmethod
     def set_items(self, ids: list[int], **changes: object) -> None: ...
@@ -156,8 +159,9 @@ class Store(ABC):
 
     @abstractmethod
     def submissions(
-        self, destination: str | None = None, state: str | None = None
-    ) -> list[dict]: ...
+        self, destination: str | None = None, state: str | None = None, *, payload: bool = True
+    ) -> list[dict]:
+        """``payload=False`` leaves out what was sent (it can be large) for listings."""
 
     @abstractmethod
     def update_submission(self, submission_id: int, **changes: object) -> None: ...

@@ -58,12 +58,17 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def wait(self) -> None:
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            self._pause(start - now)
+        """Returns when a request may go.  The next slot is counted from when this one really
+        went (after the pause, which may overrun), so a late wake-up never squeezes the next
+        request closer than ``interval`` to this one."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                if now >= self._next:
+                    self._next = now + self.interval
+                    return
+                delay = self._next - now
+            self._pause(delay)
 
     def hold(self, seconds: float) -> None:
         """The destination asked us to wait (Retry-After)."""

@@ -10,8 +10,11 @@ datasets.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import re
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +33,7 @@ from creatorapp.core.registries.descriptor import Descriptor, Unit, load_all
 from creatorapp.core.registries.http import RegistryError
 from creatorapp.core.registries.letters import Contact
 from creatorapp.core.registries.model import (
+    TRANSITIONS,
     ItemState,
     SubmissionState,
     can_move,
@@ -48,6 +52,9 @@ ADAPTERS: dict[str, type[Adapter]] = {
 }
 
 _TS = "%Y-%m-%dT%H:%M:%S.%fZ"
+_MOVES = frozenset((old.value, new.value) for old, news in TRANSITIONS.items() for new in news)
+_POLL_FIELDS = ("id", "target", "state", "work_id")  # what adapters and the ledger need
+_FINAL = frozenset(s.value for s in ItemState if s.final)
 _SCOPE_FORMS = {
     "dataset": re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$"),
     "recipient": re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"),
@@ -77,6 +84,20 @@ def normalise_target(unit: Unit, target: str) -> str:
         host = target.split("://", 1)[-1].split("/", 1)[0]
         return host.lower().removeprefix("www.")
     return target
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A poll builds tens of thousands of small dicts; the cycle collector's full passes over
+    them stall the request thread for tens of milliseconds, which a rate-limited destination
+    turns into missed slots.  Nothing here makes cycles, so collection waits until the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def split_destination(destination: str) -> tuple[str, str | None]:
@@ -256,7 +277,7 @@ class OptOuts:
         waiting = {
             s["destination"]
             for state in (SubmissionState.QUEUED, SubmissionState.FAILED)
-            for s in self.store.submissions(state=state.value)
+            for s in self.store.submissions(state=state.value, payload=False)
         }
         reports = []
         for dest in sorted(waiting):
@@ -465,7 +486,7 @@ class OptOuts:
         report = PollReport()
         now = datetime.now(UTC)
         groups: dict[str, list[dict]] = {}
-        for s in self.store.submissions():
+        for s in self.store.submissions(payload=False):
             if s["state"] not in _OPEN:
                 continue
             if destination and destination not in (
@@ -496,15 +517,24 @@ class OptOuts:
         self, adapter: Adapter, open_: list[dict], report: PollReport, dest: str
     ) -> dict[str, int]:
         counts: dict[str, int] = {}
+        prefetched: dict[int, list[dict]] = {}  # touched by the worker thread only
 
-        def ask(submission: dict) -> tuple:
-            items = self.store.items(submission_id=submission["id"])
-            outcomes = adapter.poll(submission, items)
+        def load(index: int) -> list[dict]:
+            return self.store.items(submission_id=open_[index]["id"], fields=_POLL_FIELDS)
+
+        def ask(index: int) -> tuple:
+            items = prefetched.pop(index, None) or load(index)
+            outcomes = adapter.poll(open_[index], items)
             received, adapter.received = adapter.received, []
+            if index + 1 < len(open_):
+                # the next items are read now, before this answer is handed over and recorded,
+                # so the next request never waits for the catalogue while it is being written
+                prefetched[index + 1] = load(index + 1)
             return items, outcomes, getattr(adapter, "last_etag", None), received
 
-        with ThreadPoolExecutor(max_workers=1) as pool:  # one request at a time
-            futures = [pool.submit(ask, s) for s in open_]
+        pool = ThreadPoolExecutor(max_workers=1)  # one request at a time
+        with _no_cycle_collection():
+            futures = [pool.submit(ask, i) for i in range(len(open_))]
             try:
                 for submission, future in zip(open_, futures, strict=True):
                     try:
@@ -519,8 +549,7 @@ class OptOuts:
                     ).items():
                         counts[k] = counts.get(k, 0) + v
             finally:
-                for future in futures:
-                    future.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)  # the idle worker ends by itself
         return counts
 
     def _poll_failed(self, submissions: list[dict], exc: RegistryError) -> None:
@@ -557,28 +586,29 @@ class OptOuts:
         received: list[dict] | None = None,
     ) -> dict[str, int]:
         by_id = {i["id"]: i for i in items}
-        moves: dict[tuple[ItemState, ItemState, str], list[int]] = {}
-        for outcome in outcomes:
-            old = ItemState(by_id[outcome.item_id]["state"])
-            if old is not outcome.state and can_move(old, outcome.state):
-                moves.setdefault((old, outcome.state, outcome.detail), []).append(outcome.item_id)
+        moves: dict[tuple[str, str, str], list[int]] = {}
+        for outcome in outcomes:  # strings, not enums: this runs for every item of a batch
+            old = by_id[outcome.item_id]["state"]
+            new = outcome.state.value
+            if old != new and (old, new) in _MOVES:
+                moves.setdefault((old, new, outcome.detail), []).append(outcome.item_id)
         counts: dict[str, int] = {}
         dest = submission["destination"]
         with self.store.transaction():
             for reply in received or []:
                 self.store.append("optout.reply", dest, reply)
             for (old, new, detail), ids in moves.items():
-                self.store.set_items(ids, state=new.value)
+                self.store.set_items(ids, state=new)
                 for i in ids:
-                    by_id[i]["state"] = new.value
-                counts[new.value] = counts.get(new.value, 0) + len(ids)
+                    by_id[i]["state"] = new
+                counts[new] = counts.get(new, 0) + len(ids)
                 self.store.append(
                     "optout.items",
                     dest,
                     {
                         "key": submission["idempotency_key"],
-                        "from": old.value,
-                        "to": new.value,
+                        "from": old,
+                        "to": new,
                         "detail": detail,
                         "targets": sorted(by_id[i]["target"] for i in ids),
                     },
@@ -587,7 +617,7 @@ class OptOuts:
             changes: dict[str, object] = {"polls": submission["polls"] + 1, "last_error": None}
             if etag:
                 changes["etag"] = etag
-            if all(ItemState(i["state"]).final for i in by_id.values()):
+            if all(i["state"] in _FINAL for i in by_id.values()):
                 changes |= {"state": SubmissionState.CLOSED.value, "next_poll_at": None}
             else:
                 wait = self.descriptor(dest).poll_wait(submission["polls"] + 1)
@@ -627,7 +657,7 @@ class OptOuts:
         """Submissions the creator should look at: hand-offs waiting for them, answers to
         judge, requests gone stale, and sends that keep failing."""
         found = []
-        for s in self.store.submissions():
+        for s in self.store.submissions(payload=False):
             if s["state"] == SubmissionState.CLOSED.value:
                 continue
             counts: dict[str, int] = {}

@@ -34,8 +34,9 @@ class SpawningQuery:
                 "User-Agent": "creator-reserve",
             }
         )
-        # a little under the published rate: requests arrive with jitter, and a 429 costs more
-        self.limiter = RateLimiter(descriptor.rate_limit.min_interval() * 1.02)
+        # a little under the published rate: requests arrive with a few milliseconds of jitter,
+        # and a 429 costs a whole slot
+        self.limiter = RateLimiter(descriptor.rate_limit.min_interval() * 1.03)
         self.backoff = backoff
 
     def chunks(self, urls: list[str]) -> Iterator[list[str]]:
