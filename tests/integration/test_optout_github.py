@@ -129,3 +129,33 @@ def test_the_token_command_keeps_the_token_in_the_keyring_only(gh):
     )
     assert forget.returncode == 0
     assert github_issues.TOKEN not in Path(os.environ["CREATORAPP_TEST_KEYRING"]).read_text()
+
+
+def test_expired_token_refused_issue_and_malformed_answers_lose_nothing(path, gh):
+    secrets.put("registry", "bigcode-stack", github_issues.EXPIRED)
+    o = optouts(path, gh)
+    report = o.submit("bigcode-stack", OWNERS)
+    assert "bad or expired" in report.failed[0][1] and states(o) == {"pending": 2}
+
+    secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
+    gh.too_long = 10  # GitHub refuses the body (422)
+    [r] = o.send_queued("bigcode-stack")
+    assert "422" in r.failed[0][1] and "body is too long" in r.failed[0][1]
+    assert states(o) == {"pending": 2} and gh.created == 0
+    gh.too_long = 0
+    [r] = o.send_queued("bigcode-stack")
+    assert r.sent and states(o) == {"submitted": 2}
+
+    gh.malformed_next = 1
+    result = o.poll("bigcode-stack", force=True)
+    assert "unexpected shape" in result.errors["bigcode-stack"]
+    assert states(o) == {"submitted": 2}
+    assert o.store.submissions("bigcode-stack")[0]["etag"] is None  # nothing half-recorded
+    number = int(r.sent[0]["remote_ref"])
+    processed = (
+        "Your opt-out request has been automatically processed. The following owners were "
+        "removed:\n- `jane-art`\n- `jane-studio`"
+    )
+    gh.comment(number, processed, close="completed")
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"confirmed": 2}}
+    o.store.close()

@@ -4,11 +4,14 @@ errors the Hub gives (401, expired token, 403, 404, 429 with Retry-After, malfor
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
+from creatorapp.core.registries import evidence
 from creatorapp.core.registries.model import ItemState
 from creatorapp.core.registries.outbox import OptOutError, OptOuts
 from tests.servers import hf_hub
@@ -63,6 +66,10 @@ def test_open_restart_and_follow_the_discussion_to_its_end(path, hub):
     assert states(o) == {"confirmed": 3}
     assert o.store.submission(key=key)["state"] == "closed"
     assert o.poll(force=True).changes == {}  # nothing open is asked again
+    [queued] = [e.data for e in o.store.events(kind="optout.queued")]
+    assert evidence.check(queued["request"])  # the exact request, kept and hashed
+    kept = (evidence.folder() / queued["request"]["file"]).read_text()
+    assert json.loads(kept)["title"] == created["title"]
     assert verify_chain(o.store.events(), expected_count=o.store.events_written()).ok
     o.store.close()
 

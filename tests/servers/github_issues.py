@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.servers.common import JsonHandler
 
 TOKEN = "ghp_issue_token_123"
+EXPIRED = "ghp_expired_token_000"
 REPO = "bigcode-project/opt-out-v2"
 LOGIN = "jane"
 
@@ -24,6 +25,8 @@ class IssuesStandIn:
         self.created = 0
         self.throttle_next = 0
         self.not_modified = 0
+        self.too_long = 0  # bodies longer than this are refused with 422 (0: no limit)
+        self.malformed_next = 0
         self.lock = threading.Lock()
         outer = self
 
@@ -62,6 +65,9 @@ class IssuesStandIn:
                         number = int(rest.split("/")[0])
                         return self._send(200, outer.comments.get(number, []))
                     if rest.isdigit() and int(rest) in outer.issues:
+                        if outer.malformed_next:
+                            outer.malformed_next -= 1
+                            return self._send(200, ["not", "an", "issue"])
                         issue = outer.issues[int(rest)]
                         etag = (
                             '"'
@@ -83,6 +89,15 @@ class IssuesStandIn:
                     return self._send(404, {"message": "Not Found"})
                 if not body.get("title"):
                     return self._send(422, {"message": "Validation Failed"})
+                if outer.too_long and len(body.get("body", "")) > outer.too_long:
+                    return self._send(
+                        422,
+                        {
+                            "message": "Validation Failed",
+                            "errors": [{"field": "body", "code": "custom",
+                                        "message": "body is too long"}],
+                        },
+                    )  # fmt: skip
                 with outer.lock:
                     outer.created += 1
                     number = 1000 + outer.created

@@ -243,6 +243,8 @@ class OptOuts:
 
     def _queue(self, destination, key, part, numbering, payload, sworn, works, given) -> int:
         number, count = numbering
+        text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        request = evidence.keep(text.encode("utf-8"), ".json")  # exactly what will be sent
         with self.store.transaction():
             new = self.store.add_items(destination, part, ItemState.PENDING.value)
             submission = self.store.add_submission(
@@ -251,7 +253,7 @@ class OptOuts:
                 part_no=number,
                 part_count=count,
                 state=SubmissionState.QUEUED.value,
-                payload=json.dumps(payload, ensure_ascii=False),
+                payload=text,
             )
             items = self.store.items(destination, targets=part)
             self.store.set_items([i["id"] for i in items], submission_id=submission["id"])
@@ -267,6 +269,7 @@ class OptOuts:
                     "key": key,
                     "part": [number, count],
                     "items": len(part),
+                    "request": request,
                     "sworn_statements_confirmed": sworn,
                 },
             )

@@ -109,10 +109,20 @@ class GitHubIssue(Adapter):
     def send(self, payload: dict, key: str) -> Sent:
         response = self._call("POST", f"/repos/{self.repo}/issues", json=payload)
         if response.status_code == 422:
-            raise RegistryError(f"GitHub did not accept the issue (422): {_message(response)}")
+            raise RegistryError(
+                f"GitHub did not accept the issue (422): {_message(response)}; the request "
+                "stays queued (a smaller batch may go through)",
+                retryable=False,
+            )
         if response.status_code != 201:
             raise RegistryError(f"GitHub answered {response.status_code}: {_message(response)}")
-        return self._sent(response.json(), found=False)
+        try:
+            return self._sent(response.json(), found=False)
+        except (ValueError, KeyError, TypeError):
+            raise RegistryError(
+                "GitHub's answer had an unexpected shape (no issue number); the issue will be "
+                "looked up before it is filed again"
+            ) from None
 
     @staticmethod
     def _sent(issue: dict, *, found: bool) -> Sent:
@@ -138,30 +148,43 @@ class GitHubIssue(Adapter):
             return []
         if response.status_code != 200:
             raise RegistryError(f"GitHub answered {response.status_code} for issue #{number}")
-        self.last_etag = response.headers.get("ETag")
-        issue = response.json()
+        try:
+            issue = response.json()
+            state, reason = issue["state"], issue.get("state_reason")
+            comment_count = int(issue.get("comments") or 0)
+        except (ValueError, KeyError, TypeError):
+            raise RegistryError(
+                f"GitHub's answer for issue #{number} had an unexpected shape; nothing was "
+                "recorded, will retry"
+            ) from None
         comments = self._call("GET", f"/repos/{self.repo}/issues/{number}/comments")
         if comments.status_code != 200:
             raise RegistryError(f"GitHub answered {comments.status_code} for the comments")
+        try:
+            texts = [str(c.get("body") or "") for c in comments.json()]
+        except (ValueError, AttributeError, TypeError):
+            raise RegistryError(
+                f"GitHub's comments for issue #{number} had an unexpected shape; will retry"
+            ) from None
+        self.last_etag = response.headers.get("ETag")  # only once the answer was usable
         removed: set[str] = set()
         processed = False
-        for comment in comments.json():
-            text = comment.get("body") or ""
+        for text in texts:
             if _PROCESSED.search(text):
                 processed = True
                 removed |= {m.lower() for m in _OWNER.findall(text)}
         outcomes = []
         for item in items:
             owner = item["target"].lower()
-            if owner in removed or (processed and not removed and issue["state"] == "closed"):
+            if owner in removed or (processed and not removed and state == "closed"):
                 outcomes.append(Outcome(item["id"], ItemState.CONFIRMED, f"issue #{number}"))
-            elif issue["state"] == "closed" and issue.get("state_reason") == "not_planned":
+            elif state == "closed" and reason == "not_planned":
                 outcomes.append(
                     Outcome(
                         item["id"], ItemState.REJECTED, f"issue #{number} closed as not planned"
                     )
                 )
-            elif issue.get("comments", 0) and not processed:
+            elif comment_count and not processed:
                 outcomes.append(Outcome(item["id"], ItemState.ACKNOWLEDGED, f"issue #{number}"))
         return outcomes
 
@@ -173,6 +196,10 @@ class GitHubIssue(Adapter):
 
 def _message(response) -> str:
     try:
-        return str(response.json().get("message", ""))[:200]
-    except ValueError:
+        doc = response.json()
+        details = "; ".join(
+            str(e.get("message") or e.get("code")) for e in doc.get("errors", []) if e
+        )
+        return (str(doc.get("message", "")) + (f" ({details})" if details else ""))[:200]
+    except (ValueError, AttributeError, TypeError):
         return response.text[:200]
