@@ -190,6 +190,7 @@ def run_submit(args: argparse.Namespace) -> int:
                 "payloads": report.payloads,
                 "queued": [s["idempotency_key"] for s in report.queued],
                 "already_submitted": [s["idempotency_key"] for s in report.found],
+                "already_tracked": report.already_tracked,
                 "sent": [s["idempotency_key"] for s in report.sent],
                 "failed": [(s["idempotency_key"], e) for s, e in report.failed],
                 "next_steps": report.next_steps,
@@ -202,6 +203,8 @@ def run_submit(args: argparse.Namespace) -> int:
         print(f"Dry run: nothing was sent or recorded ({len(found.values)} from {found.source})")
     for s in report.found:
         print(f"already submitted as {s['idempotency_key']} ({s['state']}); not filed again")
+    if report.already_tracked and report.queued:
+        print(f"{report.already_tracked} were asked for before; only the new ones are sent")
     for s in report.sent:
         where = f" {s['remote_url']}" if s["remote_url"] else ""
         print(f"submitted {s['idempotency_key']}: {s['state']}{where}")

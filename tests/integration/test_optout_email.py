@@ -74,6 +74,8 @@ def test_send_restart_find_the_reply_and_record_the_answer(path, servers):
     sent_event = list(o.store.events(kind="optout.sent"))[-1]
     kept = sent_event.data["evidence"]["eml"]
     assert kept["sha256"] == hashlib.sha256(letter["raw"]).hexdigest() and evidence.check(kept)
+    again = o.submit(NOTICE, list(reversed(URLS)))
+    assert again.found and not again.queued and len(sent_to(servers, key)) == 1
     o.store.close()
 
     o = optouts(path, servers)  # the app restarted; no answer yet

@@ -72,6 +72,18 @@ def test_a_duplicate_submit_is_found_not_filed_twice(path, api):
     o.store.close()
 
 
+def test_an_overlapping_list_asks_only_for_what_is_new(path, api):
+    o = optouts(path, api)
+    first = o.submit("spawning", URLS[:3]).queued[0]
+    report = o.submit("spawning", URLS)
+    assert report.already_tracked == 3 and [s["id"] for s in report.found] == [first["id"]]
+    [new] = report.queued
+    assert report.payloads[0]["urls"] == sorted(URLS[3:])
+    assert len(o.store.items(submission_id=new["id"])) == 2
+    assert len(o.store.items(submission_id=first["id"])) == 3  # not moved to the new request
+    o.store.close()
+
+
 def test_dry_run_shows_the_payload_and_records_nothing(path, api):
     o = optouts(path, api)
     report = o.submit("spawning", URLS, dry_run=True)

@@ -122,7 +122,8 @@ class SubmitReport:
     destination: str
     new_items: int = 0
     queued: list[dict] = field(default_factory=list)  # submissions created now
-    found: list[dict] = field(default_factory=list)  # already submitted earlier (same key)
+    found: list[dict] = field(default_factory=list)  # earlier submissions with these items
+    already_tracked: int = 0  # items this destination was asked for before
     sent: list[dict] = field(default_factory=list)
     failed: list[tuple[dict, str]] = field(default_factory=list)
     payloads: list[dict] = field(default_factory=list)  # what is (or would be) sent
@@ -212,8 +213,17 @@ class OptOuts:
                 normal.setdefault(normalise_target(descriptor.unit, t), t)
         if not normal:
             raise OptOutError(f"nothing to submit: no {descriptor.unit.value}s given")
-        wanted = sorted(normal)
         report = SubmitReport(destination)
+        # what this destination was already asked for is never asked again, whatever batch it
+        # came in: those items are followed through the submissions that carry them
+        tracked = self.store.items(
+            destination, targets=sorted(normal), fields=("target", "submission_id")
+        )
+        known = {i["target"]: i["submission_id"] for i in tracked}
+        wanted = sorted(t for t in normal if t not in known)
+        report.already_tracked = len(known)
+        for submission_id in sorted({s for s in known.values() if s is not None}):
+            report.found.append(self.store.submission(id=submission_id))
         adapter = self.adapter(destination, sworn=sworn, dry_run=dry_run)
         try:
             parts = [
@@ -222,11 +232,6 @@ class OptOuts:
             ]
             for number, part in enumerate(parts, 1):
                 key = idempotency_key(destination, part)
-                existing = self.store.submission(key=key)
-                if existing is not None:
-                    report.found.append(existing)
-                    report.payloads.append(json.loads(existing["payload"]))
-                    continue
                 payload = adapter.render(part, key, (number, len(parts)))
                 report.payloads.append(payload)
                 if dry_run:
