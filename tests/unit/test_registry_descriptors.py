@@ -58,3 +58,31 @@ def test_bad_descriptors_are_refused_with_the_file_named(text, words):
     with pytest.raises(DescriptorError, match=words) as caught:
         parse(text, "x.toml")
     assert str(caught.value).startswith("x.toml")
+
+
+BASE = (
+    "id='x'\nname='x'\nversion=1\nsubmit_mode='email'\nstatus_mode='imap_thread'\nunit='url'\n"
+    "min_batch=1\nmax_batch=1\nauth_kind='smtp'\nidentity_proof='none'\n"
+    "legal_basis='x'\nexpected_turnaround_days=1\n"
+)
+
+
+def test_poll_schedules_step_then_repeat_their_last_step():
+    d = parse(BASE + "poll_schedule = ['90s', '2h', '1w']", "x.toml")
+    assert [d.poll_wait(n) for n in range(5)] == [90, 7200, 604800, 604800, 604800]
+    default = parse(BASE, "x.toml")
+    assert default.poll_wait(0) == 3600  # a mailbox: hourly
+    with pytest.raises(DescriptorError, match="x.toml: poll_schedule: not a duration"):
+        parse(BASE + "poll_schedule = ['soon']", "x.toml")
+    with pytest.raises(DescriptorError, match="scope must be dataset or recipient"):
+        parse(BASE + "scope = 'planet'", "x.toml")
+
+
+def test_every_email_destination_has_a_letter_that_exists_and_someone_to_write_to():
+    from creatorapp.core.registries import letters
+
+    for d in load_all().values():
+        if d.letter:
+            assert letters.load(d.letter).title, d.id
+        if d.submit_mode is SubmitMode.EMAIL:
+            assert d.letter and (d.recipient or d.scope == "recipient"), d.id
