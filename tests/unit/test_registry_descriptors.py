@@ -72,7 +72,7 @@ def test_poll_schedules_step_then_repeat_their_last_step():
     assert [d.poll_wait(n) for n in range(5)] == [90, 7200, 604800, 604800, 604800]
     default = parse(BASE, "x.toml")
     assert default.poll_wait(0) == 3600  # a mailbox: hourly
-    with pytest.raises(DescriptorError, match="x.toml: poll_schedule: not a duration"):
+    with pytest.raises(DescriptorError, match=r"x\.toml: poll_schedule: not a duration"):
         parse(BASE + "poll_schedule = ['soon']", "x.toml")
     with pytest.raises(DescriptorError, match="scope must be dataset or recipient"):
         parse(BASE + "scope = 'planet'", "x.toml")
