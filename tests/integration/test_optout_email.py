@@ -18,7 +18,7 @@ from creatorapp.core.registries import evidence
 from creatorapp.core.registries.http import RegistryError
 from creatorapp.core.registries.letters import LetterError
 from creatorapp.core.registries.model import ItemState
-from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.core.registries.outbox import OptOutError, OptOuts
 from tests.servers import mail
 
 pytestmark = pytest.mark.skipif(not mail.available(), reason="needs Dovecot (dovecot-imapd)")
@@ -88,6 +88,8 @@ def test_send_restart_find_the_reply_and_record_the_answer(path, servers):
     assert len(list(o.store.events(kind="optout.reply"))) == 1
     assert [a["idempotency_key"] for a in o.needs_attention()] == [key]
 
+    with pytest.raises(OptOutError, match="nothing to attest"):
+        o.attest(key)  # a letter is answered by its recipient, not attested
     assert o.resolve(key, ItemState.CONFIRMED, note="they confirmed removal") == 3
     assert states(o) == {"confirmed": 3} and o.store.submission(key=key)["state"] == "closed"
     assert verify_chain(o.store.events(), expected_count=o.store.events_written()).ok

@@ -78,7 +78,8 @@ def test_form_hand_off_attest_with_evidence_and_resolve(tmp_path, browser):
     store.close()
 
 
-def test_one_sample_per_form_shows_the_fields_to_copy(tmp_path):
+def test_one_sample_per_form_shows_the_fields_to_copy(tmp_path, browser):
+    env, opened = browser
     urls = tmp_path / "urls.txt"
     urls.write_text("\n".join(URLS[:2]) + "\n")
     cli("optout", "contact", "--name", "Jane Doe", "--email", "jane@x.example")
@@ -86,9 +87,13 @@ def test_one_sample_per_form_shows_the_fields_to_copy(tmp_path):
     assert dry.returncode == 0 and dry.stdout.count("Form: https://laion.ai/") == 2
     assert "--- sampleID ---" in dry.stdout and "Article 21" in dry.stdout
     assert status()["items"] == {}
-    run = cli("optout", "submit", "laion", "--urls", str(urls), "--no-browser", "--json")
+    run = cli("optout", "submit", "laion", "--urls", str(urls), "--json", env=env)
     doc = json.loads(run.stdout)
     assert len(doc["sent"]) == 2  # one form per sample
+    assert opened.read_text().split() == ["https://laion.ai/dataset-requests/"]  # one tab
+    urls.write_text(URLS[2] + "\n")
+    quiet = cli("optout", "submit", "laion", "--urls", str(urls), "--no-browser", env=env)
+    assert quiet.returncode == 0 and len(opened.read_text().split()) == 1
     fields = doc["payloads"][0]["fields"]
     assert fields["name"] == "Jane Doe" and fields["sampleID"] == URLS[0]
     assert "Jane Doe" in fields["message"] and URLS[0] in fields["message"]

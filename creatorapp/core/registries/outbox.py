@@ -416,12 +416,15 @@ class OptOuts:
             for i in items
             if i["state"] != attested.value and can_move(ItemState(i["state"]), attested)
         ]
+        if not movable and not any(i["state"] == attested.value for i in items):
+            states = ", ".join(sorted({i["state"] for i in items}))
+            raise OptOutError(
+                f"nothing to attest: the items are {states} (the destination answers these "
+                "itself; 'optout resolve' records what it decided)"
+            )
         with self.store.transaction():
             self.store.set_items(movable, state=ItemState.USER_ATTESTED.value)
-            if submission["state"] in (
-                SubmissionState.AWAITING_USER_ACTION.value,
-                SubmissionState.SENT.value,
-            ):
+            if submission["state"] == SubmissionState.AWAITING_USER_ACTION.value:
                 self.store.update_submission(
                     submission["id"], state=SubmissionState.USER_ATTESTED.value
                 )

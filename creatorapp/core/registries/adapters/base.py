@@ -78,4 +78,5 @@ class Adapter(ABC):
         value = self.options.get(name) or self.descriptor.endpoints.get(name)
         if not value:
             raise ValueError(f"{self.descriptor.id}: no {name!r} endpoint")
-        return str(value).rstrip("/")
+        # an API base loses its trailing slash (paths are appended); a page is kept as written
+        return str(value) if name == "form" else str(value).rstrip("/")

@@ -59,9 +59,12 @@ class WebForm(Adapter):
             ),
         }
 
+    _opened = False  # one browser tab per run, not one per form part
+
     def send(self, payload: dict, key: str) -> Sent:
         opened = False
-        if self.options.get("open_browser", True):
+        if self.options.get("open_browser", True) and not self._opened:
+            self._opened = True
             import webbrowser
 
             try:
