@@ -156,3 +156,38 @@ def test_the_cli_flow(tmp_path):
     assert status["items"] == {"spawning": {"user_attested": 5}}
     bad = cli("optout", "submit", "nowhere", "--urls", str(urls))
     assert bad.returncode == 2 and "unknown destination" in bad.stderr
+
+
+def test_the_cli_polls_what_is_due_and_everything_with_now(tmp_path, api):
+    import json
+    import shutil
+
+    from creatorapp.core.resources import resource_dir
+    from tests.integration.test_cli import cli
+
+    # destinations are data: a copy whose Spawning endpoint is the loopback stand-in
+    resources = tmp_path / "resources"
+    shutil.copytree(resource_dir(), resources)
+    toml = resources / "registries" / "spawning.toml"
+    toml.write_text(toml.read_text().replace(
+        "https://opts-api.spawningaiapi.com/api/v2/query/urls/", api.url))  # fmt: skip
+    env = {"CREATORAPP_RESOURCES": str(resources)}
+    urls = tmp_path / "urls.txt"
+    urls.write_text("\n".join(URLS) + "\n")
+    assert (
+        cli("optout", "token", "spawning", input=spawning_api.KEY + "\n", env=env).returncode == 0
+    )
+    cli("optout", "submit", "spawning", "--urls", str(urls), "--no-browser", env=env)
+    key = json.loads(cli("optout", "status", "--json").stdout)["submissions"][0]["idempotency_key"]
+    cli("optout", "attest", key, env=env)
+    api.opted_out = set(URLS)
+    due = json.loads(cli("optout", "poll", "--json", env=env).stdout)
+    assert due["not_due"] == 1 and due["changes"] == {} and api.requests == []
+    now = cli("optout", "poll", "--now", env=env)
+    assert now.returncode == 0 and "spawning: 5 now confirmed" in now.stdout
+    assert json.loads(cli("optout", "status", "--json").stdout)["items"] == {
+        "spawning": {"confirmed": 5}
+    }
+    api.stop()
+    nothing = cli("optout", "poll", "--now", env=env)
+    assert nothing.returncode == 0 and "Nothing open to check." in nothing.stdout
