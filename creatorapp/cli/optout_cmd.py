@@ -192,6 +192,7 @@ def run_submit(args: argparse.Namespace) -> int:
                 "already_submitted": [s["idempotency_key"] for s in report.found],
                 "already_tracked": report.already_tracked,
                 "sent": [s["idempotency_key"] for s in report.sent],
+                "scheduled": [(s["idempotency_key"], t) for s, t in report.scheduled],
                 "failed": [(s["idempotency_key"], e) for s, e in report.failed],
                 "next_steps": report.next_steps,
             }
@@ -210,6 +211,8 @@ def run_submit(args: argparse.Namespace) -> int:
         print(f"submitted {s['idempotency_key']}: {s['state']}{where}")
     for s, error in report.failed:
         print(f"not sent yet {s['idempotency_key']}: {error} (it stays queued)")
+    for s, when in report.scheduled:
+        print(f"queued {s['idempotency_key']}: goes out at {when} ('optout poll' sends it)")
     for step in report.next_steps:
         print(f"Next: {step}")
     return EXIT_FAILED if report.failed else EXIT_OK

@@ -227,3 +227,23 @@ def test_servers_down_keep_the_letter_queued_and_the_items_as_they_were(path):
         o.store.close()
     finally:
         own.stop()
+
+
+def test_letters_keep_to_the_destinations_pace_by_scheduling_not_waiting(path, servers):
+    from datetime import UTC, datetime, timedelta
+
+    o = optouts(path, servers)
+    first = o.submit("reservation-notice:a@ai.example", URLS[:1])
+    assert first.sent and not first.scheduled
+    second = o.submit("reservation-notice:b@ai.example", URLS[1:2])  # 20 an hour: 3 min apart
+    [(held, when)] = second.scheduled
+    assert not second.sent and sent_to(servers, held["idempotency_key"]) == []
+    wait = datetime.strptime(when, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert timedelta(minutes=2) < wait - datetime.now(UTC) <= timedelta(minutes=3)
+    assert o.send_queued()[0].sent == []  # not before its slot
+    earlier = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    o.store.update_submission(first.sent[0]["id"], sent_at=earlier)  # ten minutes later...
+    o.store.update_submission(held["id"], next_attempt_at=None)
+    [report] = o.send_queued()
+    assert report.sent and len(sent_to(servers, held["idempotency_key"])) == 1
+    o.store.close()

@@ -53,6 +53,7 @@ ADAPTERS: dict[str, type[Adapter]] = {
 
 _TS = "%Y-%m-%dT%H:%M:%S.%fZ"
 _MOVES = frozenset((old.value, new.value) for old, news in TRANSITIONS.items() for new in news)
+_WAIT_IN_PLACE = 30.0  # seconds; a destination that wants longer gaps gets scheduled sends
 _POLL_FIELDS = ("id", "target", "state", "work_id")  # what adapters and the ledger need
 _FINAL = frozenset(s.value for s in ItemState if s.final)
 _SCOPE_FORMS = {
@@ -126,6 +127,7 @@ class SubmitReport:
     already_tracked: int = 0  # items this destination was asked for before
     sent: list[dict] = field(default_factory=list)
     failed: list[tuple[dict, str]] = field(default_factory=list)
+    scheduled: list[tuple[dict, str]] = field(default_factory=list)  # kept for a later slot
     payloads: list[dict] = field(default_factory=list)  # what is (or would be) sent
     next_steps: list[str] = field(default_factory=list)
 
@@ -308,14 +310,39 @@ class OptOuts:
         return reports
 
     def _send_queued(self, destination: str, adapter: Adapter, report: SubmitReport) -> None:
+        interval = self.descriptor(destination).rate_limit.min_interval()
+        # a slow limit (letters: a few an hour) is kept by scheduling the rest for later, not
+        # by holding the app; short gaps are waited out by the adapter's own rate limiter
+        slot = self._next_slot(destination, interval) if interval > _WAIT_IN_PLACE else None
         now = datetime.now(UTC)
         for state in (SubmissionState.QUEUED, SubmissionState.FAILED):
             for submission in self.store.submissions(destination, state.value):
                 due = _parse(submission["next_attempt_at"])
                 if due is not None and due > now:
                     continue
+                if slot is not None and slot > now:
+                    self.store.update_submission(
+                        submission["id"], next_attempt_at=slot.strftime(_TS)
+                    )
+                    report.scheduled.append((submission, slot.strftime(_TS)))
+                    slot += timedelta(seconds=interval)
+                    continue
                 if not self._send_one(adapter, submission, report):
                     return  # the destination is down or refuses us: the rest wait too
+                if slot is not None:
+                    slot = datetime.now(UTC) + timedelta(seconds=interval)
+
+    def _next_slot(self, destination: str, interval: float) -> datetime:
+        """When this destination (any of its datasets or recipients) may be sent to next."""
+        base, _ = split_destination(destination)
+        sent = [
+            _parse(s["sent_at"])
+            for s in self.store.submissions(payload=False)
+            if s["sent_at"] and split_destination(s["destination"])[0] == base
+        ]
+        if not sent:
+            return datetime.min.replace(tzinfo=UTC)
+        return max(sent) + timedelta(seconds=interval)
 
     def _send_one(self, adapter: Adapter, submission: dict, report: SubmitReport) -> bool:
         key = submission["idempotency_key"]
