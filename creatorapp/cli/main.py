@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from creatorapp import APP_TITLE, __version__
 from creatorapp.cli import (
     folders_cmd,
+    identity_cmd,
     optout_cmd,
     policy_cmd,
     site_cmd,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     site_cmd.add_commands(sub)
     optout_cmd.add_commands(sub)
     policy_cmd.add_commands(sub)
+    identity_cmd.add_commands(sub)
     return parser
 
 

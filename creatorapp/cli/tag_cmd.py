@@ -46,6 +46,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     tag.add_argument(
         "--jobs", type=int, metavar="N", help="parallel workers (default: twice the CPU count)"
     )
+    tag.add_argument(
+        "--c2pa",
+        action="store_true",
+        help="also sign Content Credentials with the training-and-mining assertion "
+        "('creatorapp identity create' first)",
+    )
     tag.add_argument("--json", action="store_true", help="one JSON object per file per line")
     tag.set_defaults(run=run_tag)
 
@@ -63,7 +69,13 @@ def run_tag(args: argparse.Namespace) -> int:
     paths = existing_paths(args.paths)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
-    options = TagOptions(force=args.force, dry_run=args.dry_run)
+    credentials = None
+    if args.c2pa:
+        from creatorapp.core import identity
+        from creatorapp.core.media.c2pa import SignJob
+
+        credentials = SignJob(identity.load())
+    options = TagOptions(force=args.force, dry_run=args.dry_run, credentials=credentials)
     store = open_store(args)
     try:
         portfolio = Portfolio(store)
@@ -98,7 +110,7 @@ def run_verify(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("file", "reserved", "IPTC data mining", "from")
+    table = Table("file", "reserved", "IPTC data mining", "from", "Content Credentials")
     for r in results:
         code = (r.data_mining or "").removeprefix(signals.VOCAB_PREFIX) or (r.error or "-")
         table.add_row(
@@ -106,6 +118,20 @@ def run_verify(args: argparse.Namespace) -> int:
             "[green]yes[/]" if r.reserved else "[red]no[/]",
             code,
             r.source,
+            _credentials_cell(r),
         )
     Console(file=sys.stdout).print(table)
     return EXIT_OK
+
+
+def _credentials_cell(r) -> str:
+    c = r.credentials
+    if c is None or not c.present:
+        return "-"
+    colour = {"Trusted": "green", "Valid": "yellow"}.get(c.state or "", "red")
+    text = f"[{colour}]{c.state}[/]"
+    if c.failures:
+        text += f" ({', '.join(c.failures)})"
+    if r.agrees is False:
+        text += " [red]disagrees with IPTC[/]"
+    return text

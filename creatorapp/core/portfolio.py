@@ -603,7 +603,9 @@ class Portfolio:
         work: list[tuple[Path, tuple[Field, ...]]] = []
         due_of: dict[str, Due] = {}
         for shown, item in todo:
-            if item is not None and not (options.force or options.dry_run):
+            # with credentials each file is opened: the catalogue does not know what they say
+            quick = not (options.force or options.dry_run or options.credentials)
+            if item is not None and quick:
                 w = known.get(item.path)
                 if w is not None and w.state in DONE_STATES and w.signature == item.rules.signature:
                     try:
@@ -616,9 +618,18 @@ class Portfolio:
             work.append((Path(shown), item.rules.fields if item else default.fields))
             if item is not None:
                 due_of[shown] = item
+        credentials = options.credentials
+        if credentials is not None:
+            used = [default.policy, *(r.policy for r in folder_rules.values())]
+            credentials = credentials.with_policies(used)
         outcomes = tag_files(
             work,
-            options=TagOptions(force=options.force, dry_run=options.dry_run, digest=bool(due_of)),
+            options=TagOptions(
+                force=options.force,
+                dry_run=options.dry_run,
+                digest=bool(due_of),
+                credentials=credentials,
+            ),
             jobs=jobs,
             cancel=cancel,
         )

@@ -116,6 +116,38 @@ def is_reserved(data_mining: str | None) -> bool:
     )
 
 
+# --- Content Credentials training-and-mining (standards.md §3) ------------------------------
+
+# CAWG entry key -> the use it speaks of; the deprecated C2PA label carries the same entries
+# with a "c2pa." prefix, because some readers still look only for it (§3.6)
+TRAINING_MINING_KEYS: Mapping[str, Use] = MappingProxyType(
+    {
+        "data_mining": Use.DATA_MINING,
+        "ai_training": Use.AI_TRAINING,
+        "ai_generative_training": Use.GENAI_TRAINING,
+        "ai_inference": Use.AI_INFERENCE,
+    }
+)
+TRAINING_MINING_LABELS = ("cawg.training-mining", "c2pa.training-mining")
+
+
+def training_mining(policy: Policy, prefix: str = "cawg") -> dict[str, dict[str, str]]:
+    """The ``entries`` map of a training-mining assertion.  A prohibited use is ``notAllowed``,
+    or ``constrained`` with the policy's constraints when it has them (CAWG: constrained
+    without information means notAllowed)."""
+    entries: dict[str, dict[str, str]] = {}
+    constraints = policy.constraints.strip()
+    for key, use in TRAINING_MINING_KEYS.items():
+        if policy.uses[use] is Permission.ALLOWED:
+            entry = {"use": "allowed"}
+        elif constraints:
+            entry = {"use": "constrained", "constraint_info": constraints}
+        else:
+            entry = {"use": "notAllowed"}
+        entries[f"{prefix}.{key}"] = entry
+    return entries
+
+
 # --- Embedded fields -------------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from creatorapp.core.media.base import (
     by_extension,
     detect,
 )
+from creatorapp.core.media.c2pa import Credentials, SignJob
 from creatorapp.core.media.embed import tag_embedded
 from creatorapp.core.media.safe_write import deferred_folder_sync, is_temp_name
 from creatorapp.core.media.sidecar import find_sidecar, read_sidecar, tag_sidecar
@@ -106,6 +107,7 @@ class TagOptions:
     force: bool = False
     dry_run: bool = False
     digest: bool = False  # also report the final file's stat and SHA-256 (for the catalogue)
+    credentials: SignJob | None = None  # sign Content Credentials too (written last)
 
 
 def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOptions()) -> Outcome:
@@ -161,6 +163,7 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
                 force=options.force,
                 dry_run=options.dry_run,
                 digest=options.digest,
+                credentials=options.credentials,
             )
     except FileNotFoundError:
         return Outcome(display, Status.SKIPPED, reason="the file is gone")
@@ -299,6 +302,8 @@ class Reservation:
     data_mining: str | None
     source: str  # "embedded" | "sidecar" | "none"
     error: str | None = None
+    credentials: Credentials | None = None  # Content Credentials, when asked for
+    agrees: bool | None = None  # whether they say what the IPTC field says
 
     def as_json(self) -> dict:
         doc = {
@@ -309,6 +314,8 @@ class Reservation:
         }
         if self.error:
             doc["error"] = self.error
+        if self.credentials is not None:
+            doc["credentials"] = {**self.credentials.as_json(), "agrees_with_iptc": self.agrees}
         return doc
 
 
@@ -345,8 +352,28 @@ def read_reservation(path: Path) -> Reservation:
     return Reservation(display, False, None, "none", embedded_error)
 
 
-def verify_paths(paths: Iterable[Path]) -> Iterator[Reservation]:
+def verify_paths(paths: Iterable[Path], *, credentials: bool = True) -> Iterator[Reservation]:
+    trust = None
+    if credentials:
+        from creatorapp.core.identity import trust_anchor
+
+        trust = trust_anchor()
     for target in iter_targets(paths):
         if target.skip:
             continue
-        yield read_reservation(target.path)
+        found = read_reservation(target.path)
+        if credentials:
+            found = _with_credentials(target.path, found, trust)
+        yield found
+
+
+def _with_credentials(path: Path, found: Reservation, trust: bytes | None) -> Reservation:
+    from creatorapp.core.media import c2pa
+
+    try:
+        with open(path, "rb") as handle:
+            fmt = detect(path, handle.read(HEAD_SIZE))
+        creds = c2pa.read_path(path, getattr(fmt, "name", ""), trust)
+    except (OSError, FileProblem):
+        return found
+    return replace(found, credentials=creds, agrees=c2pa.agrees_with_iptc(creds, found.data_mining))

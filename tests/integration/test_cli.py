@@ -86,6 +86,15 @@ def test_tag_mixed_folder_json(tmp_path, exiftool):
         "reserved": True,
         "data_mining": "http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING",
         "source": "embedded",
+        "credentials": {
+            "present": False,
+            "state": None,
+            "failures": [],
+            "training_mining": {},
+            "manifests": 0,
+            "signer": None,
+            "agrees_with_iptc": None,
+        },
     }
     assert docs[1]["reserved"] is False and docs[1]["source"] == "none" and docs[1]["error"]
 

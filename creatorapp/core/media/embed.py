@@ -12,8 +12,9 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from creatorapp.core.media import exiv2, tiff_ifd
+from creatorapp.core.media import c2pa, exiv2, tiff_ifd
 from creatorapp.core.media.base import Container, ExifTags, FileProblem, Outcome, Status
+from creatorapp.core.media.c2pa import SignJob
 from creatorapp.core.media.changes import Plan, plan, verify
 from creatorapp.core.media.safe_write import safe_write
 from creatorapp.core.signals import Family, Field
@@ -93,6 +94,55 @@ def _same_units(a: list, b: list) -> bool:
     )
 
 
+def _check(container, parsed, meta, result: bytes, wanted: Plan, new_packet: bool) -> None:
+    """The new bytes, checked before they go anywhere near the original: the same image data,
+    a structure the container accepts, and metadata that reads back as planned."""
+    after = container.parse(result)
+    if not _same_units(container.payload(after), container.payload(parsed)):
+        raise FileProblem("check after writing failed: the image data would have changed")
+    container.check_result(parsed, after)
+    try:
+        meta_after = exiv2.read(container.metadata_bytes(after))
+    except exiv2.Exiv2Error as exc:
+        raise FileProblem(
+            f"check after writing failed: exiv2 cannot read the result ({exc})"
+        ) from None
+    verify(meta, meta_after, wanted, ignore=("Exif.Image.XMLPacket",) if new_packet else ())
+
+
+def _credentials(
+    container: Container,
+    original: bytes,
+    result: bytes,
+    job: SignJob,
+    fields: tuple[Field, ...],
+    *,
+    force: bool,
+) -> bytes | None:
+    """Signed bytes, or None when the file's credentials already say what the policy says
+    (and nothing else changed).  Credentials another tool broke are reported, not replaced."""
+    try:
+        manifest = job.manifest_for(fields)
+        wanted = c2pa.wanted_uses(manifest)
+        existing = c2pa.read_bytes(original, container.name)
+        if existing.present and existing.state == "Invalid" and not force:
+            raise FileProblem(
+                "its Content Credentials are invalid (changed after signing, perhaps by "
+                "another tool); they are left as they are (--force signs over them)"
+            )
+        if result is original and existing.present and existing.uses() == wanted and not force:
+            return None
+        signed = c2pa.sign(result, container.name, manifest, job.identity)
+    except c2pa.CredentialError as exc:
+        raise FileProblem(str(exc)) from None
+    check = c2pa.read_bytes(signed, container.name)
+    if check.state not in ("Valid", "Trusted") or check.uses() != wanted:
+        raise FileProblem(
+            f"check after signing failed: the Content Credentials read back as {check.state}"
+        )
+    return signed
+
+
 def tag_embedded(
     path: Path,
     handle: BinaryIO,
@@ -104,6 +154,7 @@ def tag_embedded(
     force: bool,
     dry_run: bool,
     digest: bool = False,
+    credentials: SignJob | None = None,
 ) -> Outcome:
     """``handle`` is the file opened for reading at offset 0; ``stat`` was taken from it.
     With ``digest`` a written file's SHA-256 is taken from the bytes in hand (they were read
@@ -115,7 +166,7 @@ def tag_embedded(
         wanted = plan(
             probe_meta, fields, container.families, force=force, format_name=container.name
         )
-        if not wanted:
+        if not wanted and credentials is None:
             return Outcome(
                 display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
             )
@@ -136,29 +187,30 @@ def tag_embedded(
         except exiv2.Exiv2Error as exc:
             raise FileProblem(f"the metadata cannot be read ({exc})") from None
         wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
-        if not wanted:
+        if not wanted and credentials is None:
             return Outcome(
                 display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
             )
 
-    exif_tags = _exif_tags(container, parsed, meta, wanted)
-    iptc_from = _iptc_source(data, meta, wanted)
-    xmp_changes = wanted.changes.get(Family.XMP)
-    packet = _new_packet(container, parsed, xmp_changes) if xmp_changes else None
-    result = container.splice(parsed, xmp=packet, exif_tags=exif_tags, iptc_from=iptc_from)
-
-    # Check the new bytes before they go anywhere near the original.
-    after = container.parse(result)
-    if not _same_units(container.payload(after), container.payload(parsed)):
-        raise FileProblem("check after writing failed: the image data would have changed")
-    container.check_result(parsed, after)
-    try:
-        meta_after = exiv2.read(container.metadata_bytes(after))
-    except exiv2.Exiv2Error as exc:
-        raise FileProblem(
-            f"check after writing failed: exiv2 cannot read the result ({exc})"
-        ) from None
-    verify(meta, meta_after, wanted, ignore=("Exif.Image.XMLPacket",) if packet else ())
+    result = data
+    if wanted:
+        exif_tags = _exif_tags(container, parsed, meta, wanted)
+        iptc_from = _iptc_source(data, meta, wanted)
+        xmp_changes = wanted.changes.get(Family.XMP)
+        packet = _new_packet(container, parsed, xmp_changes) if xmp_changes else None
+        result = container.splice(parsed, xmp=packet, exif_tags=exif_tags, iptc_from=iptc_from)
+        _check(container, parsed, meta, result, wanted, packet is not None)
+    if credentials is not None:
+        signed = _credentials(container, data, result, credentials, fields, force=force)
+        if signed is None and result is data:
+            return Outcome(
+                display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
+            )
+        if signed is not None:
+            # the credentials are written last (editing after signing would break them), and
+            # the signed bytes pass the same checks as any other write
+            _check(container, parsed, meta, signed, wanted, True)
+            result = signed
 
     if not dry_run:
         safe_write(path, result, expect_stat=stat, original=data)

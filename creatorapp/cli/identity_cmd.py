@@ -1,0 +1,74 @@
+"""``creatorapp identity create|import|show``: who signs the Content Credentials."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from creatorapp.cli.common import EXIT_OK, emit_json
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    identity = sub.add_parser("identity", help="the signing identity for Content Credentials")
+    isub = identity.add_subparsers(dest="identity_command", metavar="ACTION", required=True)
+
+    create = isub.add_parser(
+        "create", help="make a personal, self-issued identity (a local CA and your certificate)"
+    )
+    create.add_argument("--name", required=True, help="your name, as credentials will show it")
+    create.add_argument("--org", help="organisation (default: your name)")
+    create.add_argument("--email")
+    create.set_defaults(run=run_create)
+
+    imp = isub.add_parser("import", help="use your own certificate and key (PEM or PKCS#12)")
+    imp.add_argument("certificate", metavar="CERT", help="PEM chain (leaf first) or .p12/.pfx")
+    imp.add_argument("--key", metavar="FILE", help="the PEM private key (not for .p12)")
+    imp.add_argument(
+        "--passphrase-stdin", action="store_true", help="read the key's passphrase from stdin"
+    )
+    imp.set_defaults(run=run_import)
+
+    show = isub.add_parser("show", help="the identity credentials are signed with")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=run_show)
+
+
+def _print(identity, as_json: bool = False) -> None:
+    info = identity.describe()
+    if as_json:
+        emit_json(info)
+        return
+    print(f"Signer:    {info['subject']}")
+    print(f"Algorithm: {info['algorithm']}")
+    for cert in info["certificates"]:
+        print(f"Issued by: {cert['issuer']} (valid until {cert['not_after']})")
+    if info["self_issued"]:
+        print(
+            "Self-issued: this app trusts it, and files verify as Trusted here; public "
+            "verifiers will show the signer as unrecognised."
+        )
+    print("The private key is kept in the system keyring only.")
+
+
+def run_create(args: argparse.Namespace) -> int:
+    from creatorapp.core import identity
+
+    _print(identity.create(args.name, organisation=args.org, email=args.email))
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from creatorapp.core import identity
+
+    passphrase = sys.stdin.readline().rstrip("\n") if args.passphrase_stdin else None
+    key = Path(args.key) if args.key else None
+    _print(identity.import_files(Path(args.certificate), key, passphrase))
+    return EXIT_OK
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from creatorapp.core import identity
+
+    _print(identity.load(), args.json)
+    return EXIT_OK

@@ -1,0 +1,252 @@
+"""Content Credentials (C2PA) with the training-and-mining assertion, signed and read locally.
+
+The manifest carries ``cawg.training-mining`` and the deprecated ``c2pa.training-mining`` with
+the same choices (readers still look only for the old one, standards.md §3.6), the values come
+from ``core/signals.py``, and no thumbnail is embedded, so a file grows by a few kilobytes.  No
+timestamp server is asked unless the user configured one.
+
+Signing works on bytes in memory: the tagging pipeline writes XMP first, signs the result last
+(editing after signing would invalidate it), checks it, and writes once, atomically.  A file
+that already has credentials is signed as an update, so its earlier manifest is kept as the
+parent ingredient.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from creatorapp.core.signals import TRAINING_MINING_LABELS, training_mining
+
+if TYPE_CHECKING:
+    from creatorapp.core.identity import Identity
+    from creatorapp.core.policy import Policy
+
+GENERATOR = {"name": "Creator Reserve", "version": "0.1"}
+# the formats c2pa-rs signs that the app handles (standards.md §3.4)
+MIME = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "tiff": "image/tiff",
+    "dng": "image/x-adobe-dng",
+    "heic": "image/heic",
+    "heif": "image/heif",
+    "avif": "image/avif",
+    "gif": "image/gif",
+}
+
+
+class CredentialError(Exception):
+    """Signing or reading failed; ``str(exc)`` is the plain-words reason."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a file's Content Credentials say, as our reader sees them."""
+
+    present: bool
+    state: str | None = None  # Valid, Trusted, Invalid
+    failures: tuple[str, ...] = ()  # validation codes that are not only "untrusted"
+    entries: dict[str, dict] = field(default_factory=dict)  # label -> entries map
+    manifests: int = 0
+    signer: str | None = None
+
+    def uses(self) -> dict[str, str]:
+        """Use key (without prefix) -> ``use``, preferring the CAWG label; ``constrained`` is
+        reported as it is written (CAWG says to treat it as notAllowed)."""
+        found: dict[str, str] = {}
+        for label in reversed(TRAINING_MINING_LABELS):
+            for key, entry in (self.entries.get(label) or {}).items():
+                found[key.split(".", 1)[-1]] = str(entry.get("use"))
+        return found
+
+    def as_json(self) -> dict:
+        return {
+            "present": self.present,
+            "state": self.state,
+            "failures": list(self.failures),
+            "training_mining": self.uses(),
+            "manifests": self.manifests,
+            "signer": self.signer,
+        }
+
+
+def manifest(policy: Policy) -> dict:
+    return {
+        "claim_generator_info": [GENERATOR],
+        "assertions": [
+            {"label": label, "data": {"entries": training_mining(policy, label.split(".")[0])}}
+            for label in TRAINING_MINING_LABELS
+        ],
+    }
+
+
+def _context(trust_pem: bytes | None = None):
+    import c2pa
+
+    settings: dict = {"builder": {"thumbnail": {"enabled": False}}}
+    if trust_pem:
+        settings["trust"] = {"trust_anchors": trust_pem.decode("ascii")}
+    return c2pa.Context(c2pa.Settings.from_dict(settings))
+
+
+@dataclass(frozen=True)
+class SignJob:
+    """What the tagging workers need to sign: the identity, and the manifest for each policy
+    by the signature of its embedded fields (the key travels in memory to the worker
+    processes, never to disk or logs)."""
+
+    identity: Identity
+    manifests: dict[str, dict] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never print the key
+        return f"SignJob(signer={self.identity.subject!r}, policies={len(self.manifests)})"
+
+    def with_policies(self, policies: list[Policy]) -> SignJob:
+        from creatorapp.core.signals import embedded_fields, fields_signature
+
+        found = dict(self.manifests)
+        for policy in policies:
+            found[fields_signature(embedded_fields(policy))] = manifest(policy)
+        return SignJob(self.identity, found)
+
+    def manifest_for(self, fields) -> dict:
+        from creatorapp.core.signals import fields_signature
+
+        try:
+            return self.manifests[fields_signature(fields)]
+        except KeyError:
+            raise CredentialError("no Content Credentials manifest for this policy") from None
+
+
+def wanted_uses(manifest_def: dict) -> dict[str, str]:
+    """What the manifest's CAWG assertion says, in the form ``Credentials.uses`` reads."""
+    for assertion in manifest_def["assertions"]:
+        if assertion["label"] == TRAINING_MINING_LABELS[0]:
+            return {k.split(".", 1)[-1]: v["use"] for k, v in assertion["data"]["entries"].items()}
+    return {}
+
+
+def sign(data: bytes, format_name: str, manifest_def: dict, identity: Identity) -> bytes:
+    """``data`` with Content Credentials from ``manifest_def``, signed by ``identity``."""
+    import c2pa
+
+    mime = MIME.get(format_name)
+    if mime is None:
+        raise CredentialError(f"Content Credentials cannot be written into {format_name} files")
+    earlier = read_bytes(data, format_name)
+    try:
+        alg = getattr(c2pa.C2paSigningAlg, identity.algorithm.upper())
+        info = c2pa.C2paSignerInfo(
+            alg=alg, sign_cert=identity.chain_pem, private_key=identity.key_pem, ta_url=None
+        )
+        out = io.BytesIO()
+        with (
+            _context() as context,
+            c2pa.Signer.from_info(info) as signer,
+            c2pa.Builder(manifest_def, context) as builder,
+        ):
+            if earlier.present:
+                builder.set_intent(c2pa.C2paBuilderIntent.UPDATE)
+            else:
+                builder.set_intent(
+                    c2pa.C2paBuilderIntent.CREATE, c2pa.C2paDigitalSourceType.DIGITAL_CREATION
+                )
+            builder.sign(signer, mime, io.BytesIO(data), out)
+    except c2pa.C2paError as exc:
+        raise CredentialError(f"signing the Content Credentials failed ({exc})") from None
+    return out.getvalue()
+
+
+def read_bytes(data: bytes, format_name: str, trust_pem: bytes | None = None) -> Credentials:
+    import c2pa
+
+    mime = MIME.get(format_name)
+    if mime is None:
+        return Credentials(present=False)
+    try:
+        with _context(trust_pem) as context:
+            reader = c2pa.Reader(mime, io.BytesIO(data), context=context)
+            with reader:
+                store = json.loads(reader.json())
+    except c2pa.C2paError as exc:
+        text = str(exc)
+        if "ManifestNotFound" in text or "JumbfNotFound" in text or "no JUMBF" in text:
+            return Credentials(present=False)
+        return Credentials(present=True, state="Invalid", failures=(text[:200],))
+    return _summarise(store)
+
+
+def _summarise(store: dict) -> Credentials:
+    manifests = store.get("manifests") or {}
+    active = manifests.get(store.get("active_manifest") or "", {})
+    entries = {
+        a["label"]: (a.get("data") or {}).get("entries") or {}
+        for a in active.get("assertions") or []
+        if a.get("label") in TRAINING_MINING_LABELS
+    }
+    results = store.get("validation_results") or {}
+    failures = [
+        f.get("code", "")
+        for f in (results.get("activeManifest") or {}).get("failure", [])
+        if f.get("code") != "signingCredential.untrusted"
+    ]
+    signature = active.get("signature_info") or {}
+    return Credentials(
+        present=True,
+        state=store.get("validation_state"),
+        failures=tuple(failures),
+        entries=entries,
+        manifests=len(manifests),
+        signer=signature.get("common_name") or signature.get("issuer"),
+    )
+
+
+# IPTC Data Mining code -> the training-mining uses it reserves ("reserved": notAllowed or
+# constrained) or grants; uses a code does not speak of are not compared
+_IPTC_MEANS: dict[str, dict[str, str]] = {
+    "DMI-ALLOWED": dict.fromkeys(
+        ("data_mining", "ai_training", "ai_generative_training", "ai_inference"), "allowed"
+    ),
+    "DMI-PROHIBITED": dict.fromkeys(
+        ("data_mining", "ai_training", "ai_generative_training", "ai_inference"), "reserved"
+    ),
+    "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING": dict.fromkeys(
+        ("ai_training", "ai_generative_training"), "reserved"
+    ),
+    "DMI-PROHIBITED-AIMLTRAINING": dict.fromkeys(
+        ("ai_training", "ai_generative_training"), "reserved"
+    ),
+    "DMI-PROHIBITED-GENAIMLTRAINING": {"ai_generative_training": "reserved"},
+    "DMI-PROHIBITED-SEECONSTRAINT": {"ai_generative_training": "reserved"},
+}
+
+
+def agrees_with_iptc(credentials: Credentials, data_mining_uri: str | None) -> bool | None:
+    """Whether the credentials say what the IPTC Data Mining field says (None: nothing to
+    compare, one of the two is missing)."""
+    if not credentials.present or not data_mining_uri:
+        return None
+    code = data_mining_uri.rsplit("/", 1)[-1]
+    expected = _IPTC_MEANS.get(code)
+    if expected is None:
+        return None
+    uses = credentials.uses()
+    for key, meaning in expected.items():
+        use = uses.get(key)
+        if use is None:
+            return False
+        if (use == "allowed") != (meaning == "allowed"):
+            return False
+    return True
+
+
+def read_path(path, format_name: str, trust_pem: bytes | None = None) -> Credentials:
+    """A file's credentials; an unreadable file reads as none (the caller reports the error)."""
+    if format_name not in MIME:
+        return Credentials(present=False)
+    with open(path, "rb") as handle:
+        return read_bytes(handle.read(), format_name, trust_pem)
