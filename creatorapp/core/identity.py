@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from creatorapp.core import secrets
@@ -30,7 +30,7 @@ class IdentityError(UserError):
 @dataclass(frozen=True)
 class Identity:
     chain_pem: bytes  # leaf first, then intermediates (not the root)
-    key_pem: bytes
+    key_pem: bytes = field(repr=False)  # never printed, logged or shown in a traceback
     ca_pem: bytes | None  # the self-issued root, trusted locally
     self_issued: bool
     subject: str

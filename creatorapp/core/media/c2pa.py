@@ -74,6 +74,13 @@ class Credentials:
         }
 
 
+def is_carrier(unit) -> bool:
+    """A container unit that holds Content Credentials: a JPEG APP11 segment (JUMBF), a PNG
+    ``caBX`` chunk, a WebP ``C2PA`` chunk.  (TIFF keeps them in a tag its writer owns.)"""
+    head = bytes(unit[:8])
+    return head[:2] == b"\xff\xeb" or head[4:8] == b"caBX" or head[:4] == b"C2PA"
+
+
 def manifest(policy: Policy) -> dict:
     return {
         "claim_generator_info": [GENERATOR],
@@ -130,14 +137,27 @@ def wanted_uses(manifest_def: dict) -> dict[str, str]:
     return {}
 
 
-def sign(data: bytes, format_name: str, manifest_def: dict, identity: Identity) -> bytes:
-    """``data`` with Content Credentials from ``manifest_def``, signed by ``identity``."""
+def sign(
+    data: bytes,
+    format_name: str,
+    manifest_def: dict,
+    identity: Identity,
+    *,
+    parent: bytes | None = None,
+) -> bytes:
+    """``data`` with Content Credentials from ``manifest_def``, signed by ``identity``.
+
+    ``parent`` is the file as it was before this change (``data`` itself when only the
+    credentials change).  When it carries credentials they become the parent ingredient, so
+    the file's history is kept; it is taken from the untouched bytes because our XMP change
+    already broke the old manifest's hash over ``data``."""
     import c2pa
 
-    mime = MIME.get(format_name)
+    mime = MIME.get(format_name.lower())
     if mime is None:
         raise CredentialError(f"Content Credentials cannot be written into {format_name} files")
-    earlier = read_bytes(data, format_name)
+    parent = data if parent is None else parent
+    earlier = read_bytes(parent, format_name)
     try:
         alg = getattr(c2pa.C2paSigningAlg, identity.algorithm.upper())
         info = c2pa.C2paSignerInfo(
@@ -150,7 +170,9 @@ def sign(data: bytes, format_name: str, manifest_def: dict, identity: Identity) 
             c2pa.Builder(manifest_def, context) as builder,
         ):
             if earlier.present:
-                builder.set_intent(c2pa.C2paBuilderIntent.UPDATE)
+                builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
+                ingredient = {"title": "before Creator Reserve signed", "relationship": "parentOf"}
+                builder.add_ingredient_from_stream(json.dumps(ingredient), mime, io.BytesIO(parent))
             else:
                 builder.set_intent(
                     c2pa.C2paBuilderIntent.CREATE, c2pa.C2paDigitalSourceType.DIGITAL_CREATION
@@ -164,7 +186,7 @@ def sign(data: bytes, format_name: str, manifest_def: dict, identity: Identity) 
 def read_bytes(data: bytes, format_name: str, trust_pem: bytes | None = None) -> Credentials:
     import c2pa
 
-    mime = MIME.get(format_name)
+    mime = MIME.get(format_name.lower())
     if mime is None:
         return Credentials(present=False)
     try:
@@ -246,7 +268,7 @@ def agrees_with_iptc(credentials: Credentials, data_mining_uri: str | None) -> b
 
 def read_path(path, format_name: str, trust_pem: bytes | None = None) -> Credentials:
     """A file's credentials; an unreadable file reads as none (the caller reports the error)."""
-    if format_name not in MIME:
+    if format_name.lower() not in MIME:
         return Credentials(present=False)
     with open(path, "rb") as handle:
         return read_bytes(handle.read(), format_name, trust_pem)

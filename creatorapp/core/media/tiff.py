@@ -126,9 +126,12 @@ class Tiff(Container):
             if _SUBIFDS in entries:
                 todo.extend(_values(data, bo, entries[_SUBIFDS]))
             todo.append(next_ifd)
-        ours = {tiff_ifd.TAG_XMP, tiff_ifd.TAG_COPYRIGHT, tiff_ifd.TAG_ARTIST}
+        ours = {tiff_ifd.TAG_XMP, tiff_ifd.TAG_COPYRIGHT, tiff_ifd.TAG_ARTIST, TAG_C2PA}
         units.append(b"".join(sorted(v for t, v in parsed.ifd0.items() if t not in ours)))
         return units
+
+
+TAG_C2PA = 0xCD41  # where Content Credentials live in TIFF (the C2PA specification)
 
 
 class Dng(Tiff):

@@ -1,0 +1,155 @@
+"""Content Credentials: signed last in the same safe write, read back with our reader and with
+c2pa-python's own Reader, pixels and other metadata kept, earlier credentials kept as the
+parent, edits after signing reported as Invalid and never silently replaced."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from creatorapp.core import identity
+from creatorapp.core.media import c2pa as credentials
+from creatorapp.core.media.c2pa import SignJob
+from creatorapp.core.policy import PRESETS, resolve_policy
+from creatorapp.core.signals import data_mining_uri, embedded_fields
+from creatorapp.core.tagging import TagOptions, tag_files, verify_paths
+from tests.conftest import make_jpeg
+from tests.integration.test_cli import cli
+
+FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "tif": "TIFF"}
+
+
+def _image(path: Path, fmt: str, seed: int = 1) -> Path:
+    im = Image.effect_noise((120, 90), 30 + seed).convert("RGB")
+    im.save(path, fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    return path
+
+
+def _pixels(path: Path) -> bytes:
+    with Image.open(path) as im:
+        return im.convert("RGB").tobytes()
+
+
+def _sign(paths, policy_name="no-ai", **kw):
+    policy = resolve_policy(policy_name)
+    job = SignJob(identity.load()).with_policies([policy])
+    options = TagOptions(credentials=job, **kw)
+    return list(tag_files([(p, embedded_fields(policy)) for p in paths], options=options, jobs=1))
+
+
+def _reader_state(path: Path, trust: bytes | None) -> tuple[str, list[str]]:
+    """c2pa-python's own Reader: the independent check."""
+    import c2pa
+
+    settings = {"trust": {"trust_anchors": trust.decode()}} if trust else {}
+    with (
+        c2pa.Context(c2pa.Settings.from_dict(settings)) as ctx,
+        c2pa.Reader(str(path), context=ctx) as reader,
+    ):
+        store = json.loads(reader.json())
+    active = store["manifests"][store["active_manifest"]]
+    return store["validation_state"], [a["label"] for a in active["assertions"]]
+
+
+@pytest.fixture
+def signer():
+    return identity.create("Jane Doe", email="jane@jane.example")
+
+
+@pytest.mark.parametrize("ext", sorted(FORMATS))
+def test_sign_and_read_back_per_format(tmp_path, signer, ext):
+    path = _image(tmp_path / f"a.{ext}", FORMATS[ext])
+    pixels, size = _pixels(path), path.stat().st_size
+    [outcome] = _sign([path])
+    assert outcome.status.value == "tagged", outcome.reason
+    assert _pixels(path) == pixels
+    grown = path.stat().st_size - size
+    assert grown < 12_000  # no thumbnail: a few kilobytes of XMP and credentials
+    state, labels = _reader_state(path, signer.ca_pem)
+    assert state == "Trusted" and {"cawg.training-mining", "c2pa.training-mining"} <= set(labels)
+    assert _reader_state(path, None)[0] == "Valid"  # without trusting the creator's own CA
+    exif = subprocess.run(
+        ["exiftool", "-s3", "-n", "-XMP-plus:DataMining", str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert exif.stdout.strip() == data_mining_uri(resolve_policy("no-ai"))
+    [found] = verify_paths([path])
+    assert found.credentials.state == "Trusted" and found.agrees is True
+    assert found.credentials.uses()["ai_generative_training"] == "notAllowed"
+
+
+def test_a_second_run_is_unchanged_and_a_new_policy_keeps_the_earlier_manifest(tmp_path, signer):
+    path = make_jpeg(tmp_path / "a.jpg")
+    _sign([path])
+    before = path.read_bytes()
+    [again] = _sign([path])
+    assert again.status.value == "unchanged" and path.read_bytes() == before
+    [changed] = _sign([path], "no-genai", force=True)
+    assert changed.status.value == "tagged"
+    read = credentials.read_path(path, "jpeg", signer.ca_pem)
+    assert read.manifests == 2 and read.state == "Trusted"
+    assert read.uses()["ai_generative_training"] == "notAllowed"
+    assert read.uses()["data_mining"] == "allowed"
+
+
+def test_credentials_edited_after_signing_are_reported_and_left_alone(tmp_path, signer):
+    path = make_jpeg(tmp_path / "a.jpg")
+    _sign([path])
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-XMP-dc:Title=edited", str(path)], check=True
+    )
+    edited = path.read_bytes()
+    [found] = verify_paths([path])
+    assert found.credentials.state == "Invalid"
+    assert any("mismatch" in f for f in found.credentials.failures)
+    [outcome] = _sign([path])
+    assert outcome.status.value == "failed" and "invalid" in outcome.reason
+    assert path.read_bytes() == edited  # byte for byte
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_iptc_and_credentials_agree_for_every_preset(preset, signer):
+    policy = resolve_policy(preset)
+    buf = io.BytesIO()
+    Image.effect_noise((32, 24), 40).convert("RGB").save(buf, "JPEG")
+    signed = credentials.sign(buf.getvalue(), "jpeg", credentials.manifest(policy), signer)
+    read = credentials.read_bytes(signed, "jpeg", signer.ca_pem)
+    assert read.state == "Trusted"
+    assert read.entries["c2pa.training-mining"].keys() == {
+        "c2pa." + k for k in read.uses()
+    }  # both labels, the same choices
+    assert credentials.agrees_with_iptc(read, data_mining_uri(policy)) in (True, None)
+    if data_mining_uri(policy).endswith(("DMI-PROHIBITED", "DMI-ALLOWED")):
+        assert credentials.agrees_with_iptc(read, data_mining_uri(policy)) is True
+
+
+def test_the_cli_signs_a_folder_and_keeps_the_key_out_of_every_file(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i, ext in enumerate(sorted(FORMATS)):
+        _image(photos / f"w{i}.{ext}", FORMATS[ext], seed=i)
+    missing = cli("tag", str(photos), "--c2pa")
+    assert missing.returncode == 2 and "no signing identity" in missing.stderr
+    made = cli("identity", "create", "--name", "Jane Doe")
+    assert made.returncode == 0 and "Self-issued" in made.stdout
+    run = cli("tag", str(photos), "--c2pa", "--json")
+    assert run.returncode == 0, run.stderr
+    assert {json.loads(x)["status"] for x in run.stdout.splitlines()} == {"tagged"}
+    docs = [json.loads(x) for x in cli("verify", str(photos), "--json").stdout.splitlines()]
+    assert len(docs) == 4
+    assert all(d["credentials"]["state"] == "Trusted" for d in docs)
+    assert all(d["credentials"]["agrees_with_iptc"] for d in docs)
+    keyring = Path(os.environ["CREATORAPP_TEST_KEYRING"])
+    assert "PRIVATE KEY" in keyring.read_text()  # the key is in the keyring ...
+    data = Path(os.environ["CREATORAPP_DATA_DIR"])
+    for f in [*data.rglob("*"), *photos.iterdir()]:
+        if f.is_file() and f != keyring:
+            assert b"PRIVATE KEY" not in f.read_bytes(), f  # ... and nowhere else
+    shown = json.loads(cli("identity", "show", "--json").stdout)
+    assert shown["self_issued"] is True and "CN=Jane Doe" in shown["subject"]
