@@ -153,3 +153,45 @@ def test_the_cli_signs_a_folder_and_keeps_the_key_out_of_every_file(tmp_path):
             assert b"PRIVATE KEY" not in f.read_bytes(), f  # ... and nowhere else
     shown = json.loads(cli("identity", "show", "--json").stdout)
     assert shown["self_issued"] is True and "CN=Jane Doe" in shown["subject"]
+
+
+def test_importing_your_own_certificate_as_pem_or_pkcs12(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    made = identity.create("Studio Test", organisation="Studio")  # stands in for a CA's cert
+    chain = tmp_path / "chain.pem"
+    chain.write_bytes(made.chain_pem + made.ca_pem)  # a root in the file is left out
+    key = serialization.load_pem_private_key(made.key_pem, None)
+    encrypted = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"open sesame"),
+    )
+    (tmp_path / "key.pem").write_bytes(encrypted)
+    wrong = cli("identity", "import", str(chain), "--key", str(tmp_path / "key.pem"),
+                "--passphrase-stdin", input="nope\n")  # fmt: skip
+    assert wrong.returncode == 2 and "cannot read the certificate or key" in wrong.stderr
+    ok = cli("identity", "import", str(chain), "--key", str(tmp_path / "key.pem"),
+             "--passphrase-stdin", input="open sesame\n")  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    imported = identity.load()
+    assert not imported.self_issued and imported.ca_pem is None
+    assert imported.chain_pem == made.chain_pem
+
+    from cryptography import x509
+
+    leaf = x509.load_pem_x509_certificate(made.chain_pem)
+    p12 = tmp_path / "me.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"me", key, leaf, None, serialization.BestAvailableEncryption(b"pw")
+        )
+    )
+    assert identity.import_files(p12, passphrase="pw").subject == imported.subject
+    path = make_jpeg(tmp_path / "a.jpg")
+    [outcome] = _sign([path])
+    assert outcome.status.value == "tagged"
+    read = credentials.read_path(path, "jpeg", made.ca_pem)
+    assert read.state == "Trusted" and read.signer == "Studio Test"
+    assert credentials.read_path(path, "jpeg").state == "Valid"  # untrusted anchor: Valid only
