@@ -32,7 +32,7 @@ from creatorapp.core.media.base import (
     detect,
 )
 from creatorapp.core.media.c2pa import Credentials, SignJob
-from creatorapp.core.media.embed import tag_embedded
+from creatorapp.core.media.embed import sign_in_place, tag_embedded
 from creatorapp.core.media.safe_write import deferred_folder_sync, is_temp_name
 from creatorapp.core.media.sidecar import find_sidecar, read_sidecar, tag_sidecar
 from creatorapp.core.policy import Policy
@@ -145,9 +145,12 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
             fmt = detect(real, handle.read(HEAD_SIZE))
             if isinstance(fmt, SidecarFormat):
                 handle.close()
-                return tag_sidecar(
+                outcome = tag_sidecar(
                     real, display, fmt, fields, force=options.force, dry_run=options.dry_run
                 )
+                if options.credentials is not None and outcome.status is not Status.FAILED:
+                    outcome = sign_in_place(real, fmt.name, fields, options, outcome)
+                return outcome
             if not options.dry_run and not os.access(real, os.W_OK):
                 raise FileProblem("the file is read-only")
             if stat.st_nlink > 1:

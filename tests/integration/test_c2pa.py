@@ -195,3 +195,31 @@ def test_importing_your_own_certificate_as_pem_or_pkcs12(tmp_path):
     read = credentials.read_path(path, "jpeg", made.ca_pem)
     assert read.state == "Trusted" and read.signer == "Studio Test"
     assert credentials.read_path(path, "jpeg").state == "Valid"  # untrusted anchor: Valid only
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", ["QuickTime.heic", "GIF.gif", "made.avif"])
+def test_sidecar_formats_get_credentials_inside_the_file(tmp_path, signer, name):
+    from tests.conftest import SAMPLES
+
+    path = tmp_path / name
+    if name == "made.avif":
+        Image.effect_noise((64, 48), 40).convert("RGB").save(path, "AVIF")
+    else:
+        path.write_bytes((SAMPLES / name).read_bytes())
+    decodable = name != "QuickTime.heic"  # Pillow here decodes AVIF and GIF, not HEIC
+    pixels = _pixels(path) if decodable else None
+    [outcome] = _sign([path])
+    assert outcome.status.value in ("sidecar", "tagged"), outcome.reason
+    assert "Content Credentials signed in the file" in outcome.notes
+    assert path.with_suffix(".xmp").exists()  # the XMP still goes to the sidecar
+    state, labels = _reader_state(path, signer.ca_pem)
+    assert state == "Trusted" and "cawg.training-mining" in labels
+    if decodable:
+        assert _pixels(path) == pixels
+    [found] = verify_paths([path])
+    assert found.source == "sidecar" and found.credentials.state == "Trusted"
+    assert found.agrees is True
+    before = path.read_bytes()
+    [again] = _sign([path])
+    assert again.status.value == "unchanged" and path.read_bytes() == before

@@ -228,3 +228,48 @@ def tag_embedded(
         notes=tuple(wanted.notes),
         sha256=hashlib.sha256(result).hexdigest() if digest and not dry_run else None,
     )
+
+
+def sign_in_place(
+    path: Path, format_name: str, fields: tuple[Field, ...], options, outcome: Outcome
+) -> Outcome:
+    """Content Credentials for a file whose XMP goes to a sidecar (HEIF, AVIF, GIF): the
+    credentials travel inside the file itself, which only the C2PA library rewrites (one box
+    or block); the result must read back Valid with the policy's uses before it replaces the
+    file, atomically."""
+    from dataclasses import replace
+
+    if format_name.lower() not in c2pa.MIME:
+        return outcome
+    job = options.credentials
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            data = handle.read()
+        manifest = job.manifest_for(fields)
+        wanted = c2pa.wanted_uses(manifest)
+        existing = c2pa.read_bytes(data, format_name)
+        if existing.present and existing.state == "Invalid" and not options.force:
+            raise FileProblem(
+                "its Content Credentials are invalid (changed after signing, perhaps by "
+                "another tool); they are left as they are (--force signs over them)"
+            )
+        if existing.present and existing.uses() == wanted and not options.force:
+            return outcome
+        signed = c2pa.sign(data, format_name, manifest, job.identity, parent=data)
+        check = c2pa.read_bytes(signed, format_name)
+        if check.state not in ("Valid", "Trusted") or check.uses() != wanted:
+            raise FileProblem(
+                f"check after signing failed: the Content Credentials read back as {check.state}"
+            )
+        if not options.dry_run:
+            safe_write(path, signed, expect_stat=stat, original=data)
+    except (FileProblem, c2pa.CredentialError) as exc:
+        return replace(outcome, status=Status.FAILED, reason=f"Content Credentials: {exc}")
+    except OSError as exc:
+        return replace(outcome, status=Status.FAILED, reason=f"file error: {exc.strerror or exc}")
+    return replace(
+        outcome,
+        status=Status.TAGGED if outcome.status is Status.UNCHANGED else outcome.status,
+        notes=(*outcome.notes, "Content Credentials signed in the file"),
+    )
