@@ -75,6 +75,7 @@ class Policy:
     policy_url: str = ""
     source: str = "preset"
     extends: str | None = None
+    content_credentials: bool = False  # also sign C2PA Content Credentials into the files
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "uses", MappingProxyType(dict(self.uses)))
@@ -204,7 +205,7 @@ def policies_dir() -> Path:
     return config_dir() / "policies"
 
 
-_TOP_KEYS = {"name", "title", "description", "extends", "uses", "rights"}
+_TOP_KEYS = {"name", "title", "description", "extends", "uses", "rights", "content_credentials"}
 _RIGHTS_KEYS = set(TEXT_FIELDS) | set(URL_FIELDS)
 
 
@@ -256,6 +257,9 @@ def policy_from_dict(data: Mapping[str, object], *, origin: str, default_name: s
         )
     details = {k: _expect_str(f"{origin}: rights.{k}", v).strip() for k, v in rights.items()}
     details.setdefault("constraints", base.constraints)
+    sign = data.get("content_credentials", False)
+    if not isinstance(sign, bool):
+        raise PolicyError(f"{origin}: content_credentials must be true or false, not {sign!r}")
     policy = Policy(
         name=_expect_str(f"{origin}: name", data.get("name", default_name)),
         title=_expect_str(f"{origin}: title", data.get("title", default_name)),
@@ -265,6 +269,7 @@ def policy_from_dict(data: Mapping[str, object], *, origin: str, default_name: s
         uses=uses,
         source=origin,
         extends=extends,
+        content_credentials=sign,
         **details,
     )
     try:

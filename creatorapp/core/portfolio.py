@@ -31,6 +31,7 @@ from creatorapp.core.catalogue import (
     utc_now,
 )
 from creatorapp.core.media.base import Outcome, Status, by_extension
+from creatorapp.core.media.c2pa import SignJob
 from creatorapp.core.media.safe_write import is_leftover, is_temp_name
 from creatorapp.core.policy import Policy, PolicyError, resolve_policy
 from creatorapp.core.signals import Field, data_mining_uri, embedded_fields, fields_signature
@@ -58,7 +59,9 @@ class Rules:
     @classmethod
     def of(cls, policy: Policy) -> Rules:
         fields = embedded_fields(policy)
-        return cls(policy, fields, fields_signature(fields))
+        # a policy that starts (or stops) signing makes its works due again
+        signature = fields_signature(fields) + ("+c2pa" if policy.content_credentials else "")
+        return cls(policy, fields, signature)
 
 
 @dataclass(frozen=True)
@@ -468,13 +471,39 @@ class Portfolio:
         """Tag the due works with their folders' policies and record every outcome."""
         items = list(due)
         by_path = {d.path: d for d in items}
+        credentials = self._credentials_for({d.rules.policy.name: d.rules.policy for d in items})
+        if credentials is None:
+            items = [_without_credentials(d) for d in items]
+            by_path = {d.path: d for d in items}
         outcomes = tag_files(
             ((Path(d.path), d.rules.fields) for d in items),
-            options=TagOptions(digest=True),
+            options=TagOptions(digest=True, credentials=credentials),
             jobs=jobs,
             cancel=cancel,
         )
         yield from self._recorded(outcomes, lambda o: by_path.get(o.path))
+
+    def _credentials_for(
+        self, policies: dict[str, Policy], requested: SignJob | None = None
+    ) -> SignJob | None:
+        """What to sign with: every policy when the user asked (``--c2pa``), otherwise the
+        policies that ask for Content Credentials themselves.  Without a signing identity
+        those files are tagged without credentials and the ledger says why."""
+        wanted = [p for p in policies.values() if requested is not None or p.content_credentials]
+        if not wanted:
+            return None
+        if requested is not None:
+            return requested.with_policies(wanted)
+        from creatorapp.core import identity
+
+        try:
+            return SignJob(identity.load()).with_policies(wanted)
+        except identity.IdentityError as exc:
+            with self.store.transaction():
+                self.store.append(
+                    "credentials.unavailable", ", ".join(p.name for p in wanted), {"why": str(exc)}
+                )
+            return None
 
     def _recorded(
         self, outcomes: Iterable[Outcome], due_of: Callable[[Outcome], Due | None]
@@ -603,7 +632,7 @@ class Portfolio:
         work: list[tuple[Path, tuple[Field, ...]]] = []
         due_of: dict[str, Due] = {}
         for shown, item in todo:
-            # with credentials each file is opened: the catalogue does not know what they say
+            # with --c2pa each file is opened: the catalogue does not know what it carries
             quick = not (options.force or options.dry_run or options.credentials)
             if item is not None and quick:
                 w = known.get(item.path)
@@ -618,10 +647,10 @@ class Portfolio:
             work.append((Path(shown), item.rules.fields if item else default.fields))
             if item is not None:
                 due_of[shown] = item
-        credentials = options.credentials
-        if credentials is not None:
-            used = [default.policy, *(r.policy for r in folder_rules.values())]
-            credentials = credentials.with_policies(used)
+        used = {r.policy.name: r.policy for r in (default, *folder_rules.values())}
+        credentials = self._credentials_for(used, options.credentials)
+        if credentials is None:
+            due_of = {k: _without_credentials(d) for k, d in due_of.items()}
         outcomes = tag_files(
             work,
             options=TagOptions(
@@ -637,6 +666,15 @@ class Portfolio:
             yield from outcomes
         else:
             yield from self._recorded(outcomes, lambda o: due_of.get(o.path))
+
+
+def _without_credentials(due: Due) -> Due:
+    """A work of a signing policy tagged without credentials (no identity yet) is recorded
+    under the unsigned signature, so it is due again once the identity exists."""
+    if not due.rules.signature.endswith("+c2pa"):
+        return due
+    rules = Rules(due.rules.policy, due.rules.fields, due.rules.signature.removesuffix("+c2pa"))
+    return Due(due.path, due.folder, rules)
 
 
 def _real_under(path: str, roots: dict[str, str]) -> str:

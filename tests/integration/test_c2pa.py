@@ -223,3 +223,34 @@ def test_sidecar_formats_get_credentials_inside_the_file(tmp_path, signer, name)
     before = path.read_bytes()
     [again] = _sign([path])
     assert again.status.value == "unchanged" and path.read_bytes() == before
+
+
+def test_a_policy_that_asks_for_credentials_signs_its_folder_without_the_flag(tmp_path):
+    from creatorapp.core.catalogue import open_catalogue
+    from creatorapp.core.portfolio import Portfolio
+
+    policies = Path(os.environ["CREATORAPP_CONFIG_DIR"]) / "policies"
+    policies.mkdir(parents=True, exist_ok=True)
+    policy_file = policies / "signed.toml"
+    policy_file.write_text('name = "signed"\nextends = "no-ai"\ncontent_credentials = true\n')
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\ncontent_credentials = "yes"\n')
+    assert "must be true or false" in cli("policy", "show", str(bad)).stderr
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    path = make_jpeg(photos / "a.jpg")
+    store = open_catalogue(tmp_path / "c.sqlite3")
+    portfolio = Portfolio(store)
+    portfolio.add_folder(photos, policy="signed")
+    # no identity yet: the work is tagged, and the ledger says why it was not signed
+    outcomes = list(portfolio.process(portfolio.scan().due))
+    assert [o.status.value for o in outcomes] == ["tagged"]
+    assert not credentials.read_path(path, "jpeg").present
+    [why] = list(store.events(kind="credentials.unavailable"))
+    assert "no signing identity" in why.data["why"]
+    made = identity.create("Jane Doe")
+    outcomes = list(portfolio.tag([photos], None))
+    assert [o.status.value for o in outcomes] == ["tagged"]
+    read = credentials.read_path(path, "jpeg", made.ca_pem)
+    assert read.state == "Trusted" and read.uses()["ai_training"] == "notAllowed"
+    store.close()

@@ -120,13 +120,12 @@ class SignJob:
             found[fields_signature(embedded_fields(policy))] = manifest(policy)
         return SignJob(self.identity, found)
 
-    def manifest_for(self, fields) -> dict:
+    def manifest_for(self, fields) -> dict | None:
+        """The manifest for the policy these fields come from; None when that policy is not
+        one to sign for."""
         from creatorapp.core.signals import fields_signature
 
-        try:
-            return self.manifests[fields_signature(fields)]
-        except KeyError:
-            raise CredentialError("no Content Credentials manifest for this policy") from None
+        return self.manifests.get(fields_signature(fields))
 
 
 def wanted_uses(manifest_def: dict) -> dict[str, str]:

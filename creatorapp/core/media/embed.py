@@ -128,8 +128,10 @@ def _credentials(
 ) -> bytes | None:
     """Signed bytes, or None when the file's credentials already say what the policy says
     (and nothing else changed).  Credentials another tool broke are reported, not replaced."""
+    manifest = job.manifest_for(fields)
+    if manifest is None:
+        return None  # this file's policy does not ask for credentials
     try:
-        manifest = job.manifest_for(fields)
         wanted = c2pa.wanted_uses(manifest)
         existing = c2pa.read_bytes(original, container.name)
         if existing.present and existing.state == "Invalid" and not force:
@@ -247,6 +249,8 @@ def sign_in_place(
             stat = os.fstat(handle.fileno())
             data = handle.read()
         manifest = job.manifest_for(fields)
+        if manifest is None:
+            return outcome
         wanted = c2pa.wanted_uses(manifest)
         existing = c2pa.read_bytes(data, format_name)
         if existing.present and existing.state == "Invalid" and not options.force:
