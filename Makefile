@@ -28,6 +28,7 @@ bench: $(VENV)/.installed-test sysdeps-test
 	$(BIN)/python benchmarks/bench_watch.py
 	$(BIN)/python benchmarks/bench_catalogue.py
 	$(BIN)/python benchmarks/bench_optout.py
+	$(BIN)/python benchmarks/bench_c2pa.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
