@@ -145,6 +145,11 @@ def test_the_cli_signs_a_folder_and_keeps_the_key_out_of_every_file(tmp_path):
     assert len(docs) == 4
     assert all(d["credentials"]["state"] == "Trusted" for d in docs)
     assert all(d["credentials"]["agrees_with_iptc"] for d in docs)
+    ca = (Path(os.environ["CREATORAPP_DATA_DIR"]) / "identity" / "ca.pem").read_bytes()
+    for d in docs:  # and c2pa-python's own Reader agrees, file by file
+        state, labels = _reader_state(Path(d["path"]), ca)
+        assert state == "Trusted"
+        assert {"cawg.training-mining", "c2pa.training-mining"} <= set(labels)
     keyring = Path(os.environ["CREATORAPP_TEST_KEYRING"])
     assert "PRIVATE KEY" in keyring.read_text()  # the key is in the keyring ...
     data = Path(os.environ["CREATORAPP_DATA_DIR"])
@@ -254,3 +259,36 @@ def test_a_policy_that_asks_for_credentials_signs_its_folder_without_the_flag(tm
     read = credentials.read_path(path, "jpeg", made.ca_pem)
     assert read.state == "Trusted" and read.uses()["ai_training"] == "notAllowed"
     store.close()
+
+
+@pytest.mark.shared_data
+def test_a_camera_file_keeps_every_tag_we_do_not_own(tmp_path, signer):
+    from tests.conftest import SAMPLES
+
+    path = tmp_path / "nikon.jpg"
+    path.write_bytes((SAMPLES / "Nikon.jpg").read_bytes())
+    pixels = _pixels(path)
+
+    def tags(p):
+        out = subprocess.run(
+            ["exiftool", "-j", "-G1", "-n", "-a", "-EXIF:all", "-MakerNotes:all", str(p)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        doc = json.loads(out.stdout)[0]
+        # our two fields, and where the thumbnail sits (its bytes are compared below)
+        ours = ("IFD0:Copyright", "IFD0:Artist", "SourceFile", "IFD1:ThumbnailOffset")
+        return {k: v for k, v in doc.items() if k not in ours}
+
+    def thumbnail(p):
+        return subprocess.run(
+            ["exiftool", "-b", "-ThumbnailImage", str(p)], capture_output=True, check=True
+        ).stdout
+
+    before, thumb = tags(path), thumbnail(path)
+    assert thumb
+    [outcome] = _sign([path])
+    assert outcome.status.value == "tagged", outcome.reason
+    assert _pixels(path) == pixels
+    assert tags(path) == before  # maker notes and every EXIF tag but ours, unchanged
+    assert thumbnail(path) == thumb
+    assert credentials.read_path(path, "jpeg", signer.ca_pem).state == "Trusted"
