@@ -281,7 +281,7 @@ def test_a_camera_file_keeps_every_tag_we_do_not_own(tmp_path, signer):
 
     def thumbnail(p):
         return subprocess.run(
-            ["exiftool", "-b", "-ThumbnailImage", str(p)], capture_output=True, check=True
+            ["exiftool", "-m", "-b", "-ThumbnailImage", str(p)], capture_output=True, check=True
         ).stdout
 
     before, thumb = tags(path), thumbnail(path)
