@@ -118,7 +118,7 @@ def _check(
 
 
 def _credentials(
-    container: Container,
+    format_name: str,
     original: bytes,
     result: bytes,
     job: SignJob,
@@ -133,7 +133,7 @@ def _credentials(
         return None  # this file's policy does not ask for credentials
     try:
         wanted = c2pa.wanted_uses(manifest)
-        existing = c2pa.read_bytes(original, container.name)
+        existing = c2pa.read_bytes(original, format_name)
         if existing.present and existing.state == "Invalid" and not force:
             raise FileProblem(
                 "its Content Credentials are invalid (changed after signing, perhaps by "
@@ -141,10 +141,10 @@ def _credentials(
             )
         if result is original and existing.present and existing.uses() == wanted and not force:
             return None
-        signed = c2pa.sign(result, container.name, manifest, job.identity, parent=original)
+        signed = c2pa.sign(result, format_name, manifest, job.identity, parent=original)
     except c2pa.CredentialError as exc:
         raise FileProblem(str(exc)) from None
-    check = c2pa.read_bytes(signed, container.name)
+    check = c2pa.read_bytes(signed, format_name)
     if check.state not in ("Valid", "Trusted") or check.uses() != wanted:
         raise FileProblem(
             f"check after signing failed: the Content Credentials read back as {check.state}"
@@ -210,7 +210,7 @@ def tag_embedded(
         result = container.splice(parsed, xmp=packet, exif_tags=exif_tags, iptc_from=iptc_from)
         _check(container, parsed, meta, result, wanted, packet is not None)
     if credentials is not None:
-        signed = _credentials(container, data, result, credentials, fields, force=force)
+        signed = _credentials(container.name, data, result, credentials, fields, force=force)
         if signed is None and result is data:
             return Outcome(
                 display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
@@ -243,29 +243,15 @@ def sign_in_place(
 
     if format_name.lower() not in c2pa.MIME:
         return outcome
-    job = options.credentials
     try:
         with open(path, "rb") as handle:
             stat = os.fstat(handle.fileno())
             data = handle.read()
-        manifest = job.manifest_for(fields)
-        if manifest is None:
+        signed = _credentials(
+            format_name, data, data, options.credentials, fields, force=options.force
+        )
+        if signed is None:
             return outcome
-        wanted = c2pa.wanted_uses(manifest)
-        existing = c2pa.read_bytes(data, format_name)
-        if existing.present and existing.state == "Invalid" and not options.force:
-            raise FileProblem(
-                "its Content Credentials are invalid (changed after signing, perhaps by "
-                "another tool); they are left as they are (--force signs over them)"
-            )
-        if existing.present and existing.uses() == wanted and not options.force:
-            return outcome
-        signed = c2pa.sign(data, format_name, manifest, job.identity, parent=data)
-        check = c2pa.read_bytes(signed, format_name)
-        if check.state not in ("Valid", "Trusted") or check.uses() != wanted:
-            raise FileProblem(
-                f"check after signing failed: the Content Credentials read back as {check.state}"
-            )
         if not options.dry_run:
             safe_write(path, signed, expect_stat=stat, original=data)
     except (FileProblem, c2pa.CredentialError) as exc:
