@@ -29,6 +29,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     imp.set_defaults(run=run_import)
 
+    stamp = isub.add_parser(
+        "timestamp", help="date every signature with an RFC 3161 timestamp server (or --off)"
+    )
+    stamp.add_argument("url", nargs="?", metavar="URL")
+    stamp.add_argument("--off", action="store_true", help="sign offline again")
+    stamp.set_defaults(run=run_timestamp)
+
     show = isub.add_parser("show", help="the identity credentials are signed with")
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=run_show)
@@ -43,6 +50,10 @@ def _print(identity, as_json: bool = False) -> None:
     print(f"Algorithm: {info['algorithm']}")
     for cert in info["certificates"]:
         print(f"Issued by: {cert['issuer']} (valid until {cert['not_after']})")
+    if info["timestamp_url"]:
+        print(f"Timestamps: {info['timestamp_url']} (asked for every file signed)")
+    else:
+        print("Timestamps: none (signed offline)")
     if info["self_issued"]:
         print(
             "Self-issued: this app trusts it, and files verify as Trusted here; public "
@@ -71,4 +82,14 @@ def run_show(args: argparse.Namespace) -> int:
     from creatorapp.core import identity
 
     _print(identity.load(), args.json)
+    return EXIT_OK
+
+
+def run_timestamp(args: argparse.Namespace) -> int:
+    from creatorapp.cli.common import UsageError
+    from creatorapp.core import identity
+
+    if args.off == bool(args.url):
+        raise UsageError("give a timestamp server URL, or --off")
+    _print(identity.set_timestamp_url(None if args.off else args.url))
     return EXIT_OK

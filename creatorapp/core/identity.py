@@ -35,12 +35,14 @@ class Identity:
     self_issued: bool
     subject: str
     algorithm: str  # es256, es384, ps256, ed25519 ...
+    timestamp_url: str | None = None  # an RFC 3161 server; None: signed offline
 
     def describe(self) -> dict:
         return {
             "subject": self.subject,
             "algorithm": self.algorithm,
             "self_issued": self.self_issued,
+            "timestamp_url": self.timestamp_url,
             "certificates": _chain_summary(self.chain_pem),
         }
 
@@ -227,6 +229,7 @@ def _save(identity: Identity) -> None:
         "subject": identity.subject,
         "algorithm": identity.algorithm,
         "self_issued": identity.self_issued,
+        "timestamp_url": identity.timestamp_url,
     }
     (target / "identity.json").write_text(json.dumps(info, indent=2) + "\n")
 
@@ -257,7 +260,23 @@ def load() -> Identity:
         self_issued=bool(info.get("self_issued")),
         subject=str(info.get("subject", "")),
         algorithm=str(info.get("algorithm", "es256")),
+        timestamp_url=info.get("timestamp_url") or None,
     )
+
+
+def set_timestamp_url(url: str | None) -> Identity:
+    """Ask an RFC 3161 timestamp server to date every signature (None: sign offline).  The
+    server is contacted for each file signed, so signing then needs the network."""
+    from dataclasses import replace
+    from urllib.parse import urlsplit
+
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise IdentityError(f"{url!r} is not a timestamp server address (http(s)://...)")
+    identity = replace(load(), timestamp_url=url)
+    _save(identity)
+    return identity
 
 
 def _chain_summary(chain_pem: bytes) -> list[dict]:

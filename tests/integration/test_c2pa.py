@@ -292,3 +292,41 @@ def test_a_camera_file_keeps_every_tag_we_do_not_own(tmp_path, signer):
     assert tags(path) == before  # maker notes and every EXIF tag but ours, unchanged
     assert thumbnail(path) == thumb
     assert credentials.read_path(path, "jpeg", signer.ca_pem).state == "Trusted"
+
+
+def test_a_timestamp_server_is_asked_when_set_and_its_failure_leaves_the_file(tmp_path, signer):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    asked: list[tuple[str, int]] = []
+
+    class Tsa(BaseHTTPRequestHandler):  # a timestamp server that is having a bad day
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            asked.append((self.headers.get("Content-Type"), len(body)))
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tsa)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/tsa"
+        bad = cli("identity", "timestamp", "ftp://nowhere")
+        assert bad.returncode == 2 and "not a timestamp server" in bad.stderr
+        assert identity.set_timestamp_url(url).describe()["timestamp_url"] == url
+        path = make_jpeg(tmp_path / "a.jpg")
+        original = path.read_bytes()
+        [outcome] = _sign([path])
+        assert outcome.status.value == "failed" and "timestamp server" in outcome.reason
+        assert path.read_bytes() == original
+        assert asked and asked[0][0] == "application/timestamp-query"
+        assert identity.set_timestamp_url(None).timestamp_url is None
+        [outcome] = _sign([path])
+        assert outcome.status.value == "tagged" and len(asked) == 1  # offline again
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -159,8 +159,9 @@ def sign(
     earlier = read_bytes(parent, format_name)
     try:
         alg = getattr(c2pa.C2paSigningAlg, identity.algorithm.upper())
+        tsa = identity.timestamp_url.encode() if identity.timestamp_url else None
         info = c2pa.C2paSignerInfo(
-            alg=alg, sign_cert=identity.chain_pem, private_key=identity.key_pem, ta_url=None
+            alg=alg, sign_cert=identity.chain_pem, private_key=identity.key_pem, ta_url=tsa
         )
         out = io.BytesIO()
         with (
@@ -178,7 +179,8 @@ def sign(
                 )
             builder.sign(signer, mime, io.BytesIO(data), out)
     except c2pa.C2paError as exc:
-        raise CredentialError(f"signing the Content Credentials failed ({exc})") from None
+        where = f" (timestamp server {identity.timestamp_url})" if identity.timestamp_url else ""
+        raise CredentialError(f"signing the Content Credentials failed{where}: {exc}") from None
     return out.getvalue()
 
 
