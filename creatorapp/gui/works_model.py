@@ -1,0 +1,114 @@
+"""The catalogue as a Qt table, read in pages as the view scrolls (``fetchMore``), so a
+100,000-work catalogue opens at once and scrolls without loading everything."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from creatorapp.core.catalogue import Store, Work, WorkState
+from creatorapp.gui.qt import Qt, QtCore
+
+PAGE = 500
+_ROOT = QtCore.QModelIndex()  # the table's root: Qt's default parent argument
+
+# state -> how it is shown (words first: colour alone does not carry meaning)
+STATE_LABELS: dict[WorkState, str] = {
+    WorkState.NEW: "New",
+    WorkState.TAGGED: "Tagged",
+    WorkState.SIDECAR: "Sidecar",
+    WorkState.FAILED: "Failed",
+    WorkState.STALE: "Needs tagging again",
+    WorkState.DELETED: "Deleted",
+}
+
+
+@dataclass(frozen=True)
+class WorkFilter:
+    state: WorkState | None = None
+    folder_id: int | None = None
+    search: str | None = None
+
+
+class WorksModel(QtCore.QAbstractTableModel):
+    COLUMNS = ("File", "State", "Format", "Folder", "Tagged")
+
+    def __init__(self, store: Store, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.filter = WorkFilter()
+        self._rows: list[Work] = []
+        self._exhausted = False
+
+    # --- the table ------------------------------------------------------------------------
+    def rowCount(self, parent=_ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=_ROOT) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def work(self, row: int) -> Work:
+        return self._rows[row]
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        work = self._rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(work, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return work.error if work.error else work.path
+        if role == Qt.ItemDataRole.UserRole:
+            return work.id
+        return None
+
+    @staticmethod
+    def _text(work: Work, column: int) -> str:
+        if column == 0:
+            return os.path.basename(work.path)
+        if column == 1:
+            return STATE_LABELS.get(work.state, work.state.value)
+        if column == 2:
+            return work.format or ""
+        if column == 3:
+            return os.path.dirname(work.path)
+        return (work.tagged_at or "")[:16].replace("T", " ")
+
+    # --- lazy loading ---------------------------------------------------------------------
+    def canFetchMore(self, parent=_ROOT) -> bool:
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent=_ROOT) -> None:
+        if parent.isValid() or self._exhausted:
+            return
+        page = self.store.works(
+            state=self.filter.state,
+            folder_id=self.filter.folder_id,
+            search=self.filter.search or None,
+            offset=len(self._rows),
+            limit=PAGE,
+        )
+        if len(page) < PAGE:
+            self._exhausted = True
+        if page:
+            start = len(self._rows)
+            self.beginInsertRows(QtCore.QModelIndex(), start, start + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+
+    def set_filter(self, new: WorkFilter) -> None:
+        """Show other works; rows are read again, a page at a time."""
+        self.beginResetModel()
+        self.filter = new
+        self._rows = []
+        self._exhausted = False
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        self.set_filter(self.filter)

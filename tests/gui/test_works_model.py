@@ -1,0 +1,54 @@
+"""The works table reads the catalogue a page at a time and filters without loading it all."""
+
+from __future__ import annotations
+
+from creatorapp.core.catalogue import WorkState, open_catalogue
+from creatorapp.gui.works_model import PAGE, WorkFilter, WorksModel
+
+
+def _catalogue(tmp_path, count=1200):
+    store = open_catalogue(tmp_path / "c.sqlite3")
+    folder = store.add_folder(str(tmp_path / "photos"), "no-ai", True)
+    with store.transaction():
+        for i in range(count):
+            state = WorkState.FAILED if i % 100 == 0 else WorkState.TAGGED
+            store.add_work(
+                folder.id,
+                str(tmp_path / "photos" / f"w{i:05d}.jpg"),
+                size=1, mtime_ns=1, inode=i + 1, state=state, format="JPEG",
+                error="the file is read-only" if state is WorkState.FAILED else None,
+            )  # fmt: skip
+    return store
+
+
+def test_rows_arrive_a_page_at_a_time(qtbot, tmp_path):
+    store = _catalogue(tmp_path)
+    model = WorksModel(store)
+    assert model.rowCount() == 0 and model.canFetchMore()
+    with qtbot.waitSignal(model.rowsInserted):
+        model.fetchMore()
+    assert model.rowCount() == PAGE
+    model.fetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 1200 and not model.canFetchMore()
+    first = model.index(0, 1)
+    assert model.data(first) in ("Tagged", "Failed")
+    from creatorapp.gui.qt import Qt
+
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "State"
+    store.close()
+
+
+def test_filters_by_state_and_search(qtbot, tmp_path):
+    store = _catalogue(tmp_path)
+    model = WorksModel(store)
+    model.set_filter(WorkFilter(state=WorkState.FAILED))
+    model.fetchMore()
+    assert model.rowCount() == 12 and not model.canFetchMore()
+    failed = model.index(0, 0)
+    assert model.data(failed, role=3) == "the file is read-only"  # tooltip: the reason
+    model.set_filter(WorkFilter(search="w0001"))
+    model.fetchMore()
+    assert sorted(model.data(model.index(r, 0)) for r in range(model.rowCount()))[0] == "w00010.jpg"
+    assert model.rowCount() == 10
+    store.close()
