@@ -25,7 +25,17 @@ def run(exit_after_ms: int | None = None) -> int:
     app.setApplicationName(APP_TITLE)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Creator Reserve")
-    window = MainWindow()
+    from creatorapp.errors import UserError
+
+    try:
+        window = MainWindow()
+    except UserError as exc:  # a damaged or newer catalogue: say so, never a traceback
+        from creatorapp.gui.qt import QtWidgets
+
+        if exit_after_ms is None:
+            QtWidgets.QMessageBox.critical(None, APP_TITLE, str(exc))
+        print(f"creatorapp: error: {exc}", file=sys.stderr)
+        return 2
     window.show()
     # Ctrl-C in the terminal closes the window cleanly; the timer lets Python see the signal.
     signal.signal(signal.SIGINT, lambda *_: app.quit())

@@ -52,3 +52,21 @@ def test_filters_by_state_and_search(qtbot, tmp_path):
     assert sorted(model.data(model.index(r, 0)) for r in range(model.rowCount()))[0] == "w00010.jpg"
     assert model.rowCount() == 10
     store.close()
+
+
+def test_the_works_panel_filters_as_the_user_types(qtbot, tmp_path):
+    from creatorapp.gui.main_window import MainWindow
+
+    store = _catalogue(tmp_path, count=300)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.works
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 300)  # the view asked for the rows
+    assert "300 works" in panel.counts.text() and "3 failed" in panel.counts.text()
+    panel.state.setCurrentIndex(panel.state.findData(WorkState.FAILED.value))
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
+    qtbot.keyClicks(panel.search, "w00100")
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
+    assert panel.model.data(panel.model.index(0, 0)) == "w00100.jpg"
+    window.close()
