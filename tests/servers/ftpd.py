@@ -68,4 +68,7 @@ class FtpServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self.server.close_all()
+        # closed from inside the server's own loop: closing it from here while it polls makes
+        # its thread fail with EBADF
+        self.server.ioloop.call_later(0, self.server.close_all)
+        self._thread.join(timeout=10)
