@@ -5,6 +5,7 @@ from __future__ import annotations
 from creatorapp import APP_TITLE, __version__
 from creatorapp.core.catalogue import Store
 from creatorapp.core.policy import DEFAULT_PRESET, PRESETS
+from creatorapp.gui.activity_panel import ActivityPanel
 from creatorapp.gui.qt import QLabel, QMainWindow, Qt, QtWidgets, QVBoxLayout, QWidget
 from creatorapp.gui.works_panel import WorksPanel
 
@@ -43,7 +44,8 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(160)
         self.pages = QtWidgets.QStackedWidget()
         self.works = WorksPanel(store)
-        for name, page in (("Works", self.works), ("About", _about())):
+        self.activity = ActivityPanel(store)
+        for name, page in (("Works", self.works), ("Activity", self.activity), ("About", _about())):
             self.sidebar.addItem(name)
             self.pages.addWidget(page)
         self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)

@@ -1,0 +1,112 @@
+"""The Activity panel: the ledger, oldest first, read a page at a time; a check of its hash
+chain runs in the background and says plainly whether the record is intact."""
+
+from __future__ import annotations
+
+import itertools
+
+from creatorapp.core.catalogue import Store
+from creatorapp.core.catalogue.ledger import verify_chain
+from creatorapp.gui import tasks
+from creatorapp.gui.qt import Qt, QtCore, QtWidgets
+
+PAGE = 500
+_ROOT = QtCore.QModelIndex()
+
+
+class LedgerModel(QtCore.QAbstractTableModel):
+    COLUMNS = ("#", "When (UTC)", "What", "About")
+
+    def __init__(self, store: Store, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._rows: list = []
+        self._source = None
+        self.kind: str | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self._rows = []
+        self._source = iter(self.store.events(kind=self.kind))
+        self._more = True
+        self.endResetModel()
+
+    def rowCount(self, parent=_ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=_ROOT) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        event = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (str(event.seq), event.at[:19].replace("T", " "), event.kind, event.subject)[
+                index.column()
+            ]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(event.data)[:500]
+        return None
+
+    def canFetchMore(self, parent=_ROOT) -> bool:
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent=_ROOT) -> None:
+        page = list(itertools.islice(self._source, PAGE))
+        self._more = len(page) == PAGE
+        if page:
+            start = len(self._rows)
+            self.beginInsertRows(_ROOT, start, start + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+
+
+class ActivityPanel(QtWidgets.QWidget):
+    def __init__(self, store: Store, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.model = LedgerModel(store, self)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Ledger events")
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.verify_button = QtWidgets.QPushButton("Check the ledger")
+        self.verify_button.setAccessibleName("Check the ledger's hash chain")
+        self.result = QtWidgets.QLabel("")
+        self.result.setAccessibleName("Ledger check result")
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(self.verify_button)
+        bar.addWidget(self.result, 1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        self.verify_button.clicked.connect(self.verify)
+
+    def verify(self) -> None:
+        self.verify_button.setEnabled(False)
+        self.result.setText("Checking…")
+        store = self.store
+        tasks.start(
+            lambda: verify_chain(store.events(), expected_count=store.events_written()),
+            self._verified,
+            self._failed,
+        )
+
+    def _verified(self, report) -> None:
+        self.verify_button.setEnabled(True)
+        if report.ok:
+            self.result.setText(f"Intact: {report.events} events, none changed or missing.")
+        else:
+            self.result.setText(f"Broken at event {report.bad_seq}: {report.problem}")
+
+    def _failed(self, message: str) -> None:
+        self.verify_button.setEnabled(True)
+        self.result.setText(f"Could not check: {message}")

@@ -1,0 +1,51 @@
+"""Long work off the event loop: a core call runs on a pool thread and reports back by signals
+(delivered on the GUI thread).  Errors a person can act on arrive as their one-line message;
+anything else as "unexpected error" with the details logged, never a traceback in a dialog."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from creatorapp.errors import UserError
+from creatorapp.gui.qt import QObject, QtCore, Signal
+
+log = logging.getLogger(__name__)
+
+
+class TaskSignals(QObject):
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class Task(QtCore.QRunnable):
+    def __init__(self, fn: Callable[[], object]) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = TaskSignals()
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except UserError as exc:
+            self.signals.failed.emit(str(exc))
+            return
+        except Exception as exc:
+            log.exception("background task failed")
+            self.signals.failed.emit(f"unexpected error: {type(exc).__name__}")
+            return
+        self.signals.done.emit(result)
+
+
+def start(
+    fn: Callable[[], object],
+    on_done: Callable[[object], None],
+    on_failed: Callable[[str], None],
+) -> Task:
+    """Run ``fn`` on the shared pool; the callbacks run on the GUI thread."""
+    task = Task(fn)
+    task.signals.done.connect(on_done)
+    task.signals.failed.connect(on_failed)
+    QtCore.QThreadPool.globalInstance().start(task)
+    return task

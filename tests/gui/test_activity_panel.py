@@ -1,0 +1,50 @@
+"""The Activity panel lists the ledger and checks its hash chain in the background."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from creatorapp.core.catalogue import open_catalogue
+from creatorapp.gui.activity_panel import ActivityPanel
+
+
+def _ledger(tmp_path, count=700):
+    path = tmp_path / "c.sqlite3"
+    store = open_catalogue(path)
+    with store.transaction():
+        for i in range(count):
+            store.append("work.tagged", f"/photos/w{i}.jpg", {"n": i})
+    return path, store
+
+
+def test_lists_the_ledger_and_says_it_is_intact(qtbot, tmp_path):
+    _, store = _ledger(tmp_path)
+    panel = ActivityPanel(store)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.model.rowCount() >= 500)
+    assert panel.model.data(panel.model.index(0, 2)) == "work.tagged"
+    panel.model.fetchMore()
+    assert panel.model.rowCount() == 700 and not panel.model.canFetchMore()
+    panel.verify_button.click()
+    qtbot.waitUntil(lambda: panel.result.text().startswith("Intact"), timeout=10_000)
+    assert "700 events" in panel.result.text() and panel.verify_button.isEnabled()
+    store.close()
+
+
+def test_an_edited_event_is_named(qtbot, tmp_path):
+    path, store = _ledger(tmp_path, count=20)
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TRIGGER ledger_no_update")
+    db.execute("UPDATE ledger SET data = ? WHERE seq = 7", (json.dumps({"n": 999}),))
+    db.commit()
+    db.close()
+    store = open_catalogue(path)
+    panel = ActivityPanel(store)
+    qtbot.addWidget(panel)
+    panel.verify_button.click()
+    qtbot.waitUntil(lambda: panel.result.text().startswith("Broken"), timeout=10_000)
+    assert "event 7" in panel.result.text()
+    store.close()
