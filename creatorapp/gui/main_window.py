@@ -5,7 +5,9 @@ from __future__ import annotations
 from creatorapp import APP_TITLE, __version__
 from creatorapp.core.catalogue import Store
 from creatorapp.core.policy import DEFAULT_PRESET, PRESETS
+from creatorapp.core.registries.outbox import OptOuts
 from creatorapp.gui.activity_panel import ActivityPanel
+from creatorapp.gui.optouts_panel import OptOutsPanel
 from creatorapp.gui.qt import QLabel, QMainWindow, Qt, QtWidgets, QVBoxLayout, QWidget
 from creatorapp.gui.works_panel import WorksPanel
 
@@ -45,7 +47,13 @@ class MainWindow(QMainWindow):
         self.pages = QtWidgets.QStackedWidget()
         self.works = WorksPanel(store)
         self.activity = ActivityPanel(store)
-        for name, page in (("Works", self.works), ("Activity", self.activity), ("About", _about())):
+        self.optouts = OptOutsPanel(OptOuts(store))
+        for name, page in (
+            ("Works", self.works),
+            ("Opt-outs", self.optouts),
+            ("Activity", self.activity),
+            ("About", _about()),
+        ):
             self.sidebar.addItem(name)
             self.pages.addWidget(page)
         self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)

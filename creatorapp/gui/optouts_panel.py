@@ -1,0 +1,146 @@
+"""The Opt-outs panel: every request, what each needs from the creator, and the actions that
+answer it (I sent it, they confirmed, they refused, check now), over the same outbox the
+command line uses."""
+
+from __future__ import annotations
+
+from creatorapp.core.registries.model import ItemState
+from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.gui import tasks
+from creatorapp.gui.qt import Qt, QtWidgets
+
+COLUMNS = ("Destination", "Reference", "State", "Items", "Sent", "Where", "Last problem")
+
+
+class OptOutsPanel(QtWidgets.QWidget):
+    def __init__(self, optouts: OptOuts, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.optouts = optouts
+        self.summary = QtWidgets.QLabel()
+        self.summary.setAccessibleName("Items by destination and state")
+        self.summary.setWordWrap(True)
+        self.attention = QtWidgets.QListWidget()
+        self.attention.setAccessibleName("Requests that need you")
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Opt-out requests")
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.sent_button = QtWidgets.QPushButton("I sent it")
+        self.confirmed_button = QtWidgets.QPushButton("They confirmed")
+        self.rejected_button = QtWidgets.QPushButton("They refused")
+        self.check_button = QtWidgets.QPushButton("Check now")
+        for button, name in (
+            (self.sent_button, "Record that you sent the selected request"),
+            (self.confirmed_button, "Record that the destination confirmed"),
+            (self.rejected_button, "Record that the destination refused"),
+            (self.check_button, "Ask every destination now"),
+        ):
+            button.setAccessibleName(name)
+        self.message = QtWidgets.QLabel()
+        self.message.setAccessibleName("Result of the last action")
+        buttons = QtWidgets.QHBoxLayout()
+        for button in (self.sent_button, self.confirmed_button, self.rejected_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.check_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(QtWidgets.QLabel("<b>Needs you</b>"))
+        layout.addWidget(self.attention)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        self.sent_button.clicked.connect(self.attest)
+        self.confirmed_button.clicked.connect(lambda: self.resolve(ItemState.CONFIRMED))
+        self.rejected_button.clicked.connect(lambda: self.resolve(ItemState.REJECTED))
+        self.check_button.clicked.connect(self.check)
+        self.refresh()
+
+    def refresh(self) -> None:
+        counts = self.optouts.status()
+        self.summary.setText(
+            "<br>".join(
+                f"<b>{dest}</b>: " + ", ".join(f"{n} {state}" for state, n in sorted(c.items()))
+                for dest, c in counts.items()
+            )
+            or "No opt-out requests yet."
+        )
+        self.attention.clear()
+        for item in self.optouts.needs_attention():
+            self.attention.addItem(f"{item['idempotency_key']} ({item['destination']}): "
+                                   f"{item['reason']}")  # fmt: skip
+        submissions = self.optouts.store.submissions(payload=False)
+        self.table.setRowCount(len(submissions))
+        for row, s in enumerate(submissions):
+            items = len(self.optouts.store.items(submission_id=s["id"], fields=("id",)))
+            values = (
+                s["destination"],
+                s["idempotency_key"],
+                s["state"],
+                str(items),
+                (s["sent_at"] or "")[:16].replace("T", " "),
+                s["remote_url"] or "",
+                s["last_error"] or "",
+            )
+            for column, value in enumerate(values):
+                cell = QtWidgets.QTableWidgetItem(value)
+                cell.setData(Qt.ItemDataRole.UserRole, s["idempotency_key"])
+                self.table.setItem(row, column, cell)
+
+    def selected(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.message.setText("Select a request first.")
+            return None
+        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def _act(self, action, done: str) -> None:
+        from creatorapp.errors import UserError
+
+        try:
+            moved = action()
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(done.format(moved))
+        self.refresh()
+
+    def attest(self) -> None:
+        key = self.selected()
+        if key:
+            self._act(lambda: self.optouts.attest(key), "Recorded: {} items wait for an answer.")
+
+    def resolve(self, outcome: ItemState) -> None:
+        key = self.selected()
+        if key:
+            self._act(
+                lambda: self.optouts.resolve(key, outcome), f"Recorded: {{}} items {outcome.value}."
+            )
+
+    def check(self) -> None:
+        self.check_button.setEnabled(False)
+        self.message.setText("Asking the destinations…")
+        optouts = self.optouts
+
+        def work():
+            optouts.send_queued()
+            return optouts.poll(force=True)
+
+        tasks.start(work, self._checked, self._failed)
+
+    def _checked(self, report) -> None:
+        self.check_button.setEnabled(True)
+        changed = sum(n for c in report.changes.values() for n in c.values())
+        problems = "; ".join(f"{d}: {e}" for d, e in report.errors.items())
+        self.message.setText(
+            f"{changed} items changed." + (f" Not checked: {problems}" if problems else "")
+        )
+        self.refresh()
+
+    def _failed(self, message: str) -> None:
+        self.check_button.setEnabled(True)
+        self.message.setText(f"Could not check: {message}")
