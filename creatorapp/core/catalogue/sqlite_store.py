@@ -486,6 +486,15 @@ class SqliteStore(Store):
                     [*changes.values(), *part],
                 )
 
+    def item_counts_by_submission(self) -> dict[int, dict[str, int]]:
+        out: dict[int, dict[str, int]] = {}
+        for submission_id, state, count in self._query(
+            "SELECT submission_id, state, COUNT(*) FROM items "
+            "WHERE submission_id IS NOT NULL GROUP BY submission_id, state"
+        ):
+            out.setdefault(submission_id, {})[state] = count
+        return out
+
     def item_counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for destination, state, count in self._query(

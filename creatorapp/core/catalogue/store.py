@@ -152,6 +152,10 @@ class Store(ABC):
         """Destination -> state -> how many items."""
 
     @abstractmethod
+    def item_counts_by_submission(self) -> dict[int, dict[str, int]]:
+        """Submission id -> state -> how many items (one query, for listings)."""
+
+    @abstractmethod
     def add_submission(self, **fields: object) -> dict: ...
 
     @abstractmethod

@@ -146,17 +146,15 @@ def sign(
 ) -> bytes:
     """``data`` with Content Credentials from ``manifest_def``, signed by ``identity``.
 
-    ``parent`` is the file as it was before this change (``data`` itself when only the
-    credentials change).  When it carries credentials they become the parent ingredient, so
-    the file's history is kept; it is taken from the untouched bytes because our XMP change
-    already broke the old manifest's hash over ``data``."""
+    ``parent`` is the file as it was before this change, given when it already carries
+    credentials (the caller has read them): they become the parent ingredient, so the file's
+    history is kept.  It is taken from the untouched bytes because our XMP change already
+    broke the old manifest's hash over ``data``."""
     import c2pa
 
     mime = MIME.get(format_name.lower())
     if mime is None:
         raise CredentialError(f"Content Credentials cannot be written into {format_name} files")
-    parent = data if parent is None else parent
-    earlier = read_bytes(parent, format_name)
     try:
         alg = getattr(c2pa.C2paSigningAlg, identity.algorithm.upper())
         tsa = identity.timestamp_url.encode() if identity.timestamp_url else None
@@ -169,7 +167,7 @@ def sign(
             c2pa.Signer.from_info(info) as signer,
             c2pa.Builder(manifest_def, context) as builder,
         ):
-            if earlier.present:
+            if parent is not None:
                 builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
                 ingredient = {"title": "before Creator Reserve signed", "relationship": "parentOf"}
                 builder.add_ingredient_from_stream(json.dumps(ingredient), mime, io.BytesIO(parent))

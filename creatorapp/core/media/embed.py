@@ -141,7 +141,13 @@ def _credentials(
             )
         if result is original and existing.present and existing.uses() == wanted and not force:
             return None
-        signed = c2pa.sign(result, format_name, manifest, job.identity, parent=original)
+        signed = c2pa.sign(
+            result,
+            format_name,
+            manifest,
+            job.identity,
+            parent=original if existing.present else None,
+        )
     except c2pa.CredentialError as exc:
         raise FileProblem(str(exc)) from None
     check = c2pa.read_bytes(signed, format_name)

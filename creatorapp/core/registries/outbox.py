@@ -695,12 +695,11 @@ class OptOuts:
         """Submissions the creator should look at: hand-offs waiting for them, answers to
         judge, requests gone stale, and sends that keep failing."""
         found = []
+        by_submission = self.store.item_counts_by_submission()
         for s in self.store.submissions(payload=False):
             if s["state"] == SubmissionState.CLOSED.value:
                 continue
-            counts: dict[str, int] = {}
-            for i in self.store.items(submission_id=s["id"]):
-                counts[i["state"]] = counts.get(i["state"], 0) + 1
+            counts = by_submission.get(s["id"], {})
             reason = None
             if s["state"] == SubmissionState.FAILED.value:
                 reason = f"not sent: {s['last_error']}"

@@ -23,16 +23,6 @@ _REMOVED = re.compile(r"\b(removed|deleted|excluded|taken down|opted[- ]out|filt
 _REFUSED = re.compile(
     r"\b(won't|will not|cannot|can't|decline[ds]?|reject(ed)?|refuse[ds]?|not remov\w*)\b", re.I
 )
-_DATASET = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
-
-def check_dataset(dataset: str | None) -> str:
-    if not dataset or not _DATASET.match(dataset):
-        raise RegistryError(
-            f"{dataset!r} is not a Hugging Face dataset id (owner/name, e.g. laion/laion2B-en)",
-            retryable=False,
-        )
-    return dataset
 
 
 class HfDiscussion(Adapter):
@@ -42,7 +32,10 @@ class HfDiscussion(Adapter):
 
     @property
     def dataset(self) -> str:
-        return check_dataset(self.context.scope)
+        """The dataset asked; the outbox checked its form when the destination was named."""
+        if not self.context.scope:
+            raise RegistryError("which dataset? (owner/name)", retryable=False)
+        return self.context.scope
 
     def _base(self) -> str:
         return f"{self.endpoint('api')}/api/datasets/{quote(self.dataset, safe='/')}/discussions"
