@@ -2,8 +2,9 @@
 
 Before a batch rewrites anything, each file's original (and its sidecar, if it had one) is copied
 into the data folder; a hard link would cost nothing but tagging rightly refuses files with other
-links.  After the batch only the copies of files that were really written stay kept.  Undo puts each one back, but only when the file
-is still exactly what the batch wrote: a file changed since is left alone and reported.
+links.  After the batch only the copies of files that were really written stay kept.  Undo puts
+each one back, but only when the file is still exactly what the batch wrote: a file changed since
+is left alone and reported.
 
 Only the last batch is kept; starting a new one forgets the one before.
 """
