@@ -218,14 +218,32 @@ def default_jobs() -> int:
     return 2 * (os.cpu_count() or 1)  # half of tagging is waiting on the disk
 
 
+# How worker processes start.  The command line forks (fast); the desktop app asks for
+# "forkserver", because forking a process that runs Qt's threads can copy a held lock.
+START_METHOD: str | None = None
+
+
+def use_start_method(method: str) -> None:
+    global START_METHOD
+    START_METHOD = method
+
+
 class TagPool:
     """Worker processes for tagging (exiv2 is not thread-safe, so no threads)."""
 
     def __init__(self, jobs: int | None = None) -> None:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor  # loaded only when work needs it
 
         self.jobs = max(1, jobs or default_jobs())
-        self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_worker_setup)
+        context = None
+        if START_METHOD is not None:
+            context = multiprocessing.get_context(START_METHOD)
+            if START_METHOD == "forkserver":
+                context.set_forkserver_preload(["creatorapp.core.tagging"])
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.jobs, initializer=_worker_setup, mp_context=context
+        )
 
     def submit(self, chunk: Chunk) -> Future[list[Outcome]]:
         return self._pool.submit(tag_chunk, chunk)
@@ -380,3 +398,59 @@ def _with_credentials(path: Path, found: Reservation, trust: bytes | None) -> Re
     except (OSError, FileProblem):
         return found
     return replace(found, credentials=creds, agrees=c2pa.agrees_with_iptc(creds, found.data_mining))
+
+
+SIGNAL_LABELS: dict[str, str] = {
+    "Xmp.plus.DataMining": "IPTC Data Mining",
+    "Xmp.xmpRights.Marked": "Rights marked",
+    "Xmp.xmpRights.UsageTerms": "Usage terms",
+    "Xmp.xmpRights.WebStatement": "Rights statement",
+    "Xmp.dc.rights": "Rights (XMP)",
+    "Xmp.dc.creator": "Creator (XMP)",
+    "Xmp.plus.Licensor": "Licensor",
+    "Exif.Image.Copyright": "Copyright (EXIF)",
+    "Exif.Image.Artist": "Artist (EXIF)",
+    "Iptc.Application2.Copyright": "Copyright (IPTC)",
+    "Iptc.Application2.Byline": "By-line (IPTC)",
+}
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, dict):
+        return "; ".join(str(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def read_signals(path: Path) -> list[tuple[str, str, str]]:
+    """Every reservation signal the file carries as read back: (where, label, value), from the
+    file itself and from its sidecar.  Unreadable parts are left out (read_reservation says
+    why); never raises."""
+    found: list[tuple[str, str, str]] = []
+    sources: list[tuple[str, Callable[[], exiv2.Metadata]]] = []
+
+    def embedded() -> exiv2.Metadata:
+        with open(path, "rb") as handle:
+            fmt = detect(path, handle.read(HEAD_SIZE))
+            if isinstance(fmt, SidecarFormat):
+                return exiv2.Metadata()
+            if isinstance(fmt, Container):
+                handle.seek(0)
+                return exiv2.read(fmt.read_for_check(handle))
+        return exiv2.read_path(str(path))
+
+    sources.append(("file", embedded))
+    sidecar = find_sidecar(path)
+    if sidecar is not None:
+        sources.append((f"sidecar {sidecar.name}", lambda: read_sidecar(sidecar)))
+    for where, read in sources:
+        try:
+            meta = read()
+        except (FileProblem, exiv2.Exiv2Error, OSError):
+            continue
+        for key, label in SIGNAL_LABELS.items():
+            value = meta.get(key)
+            if value not in (None, "", [], {}):
+                found.append((where, label, _plain(value)))
+    return found

@@ -12,6 +12,16 @@ from creatorapp.gui.qt import Qt, QtCore, QtWidgets
 
 PAGE = 500
 _ROOT = QtCore.QModelIndex()
+KINDS = (
+    ("Tagging", "work.tagged"),
+    ("Failures", "work.failed"),
+    ("Restores (undo)", "work.restored"),
+    ("Folders added", "folder.added"),
+    ("Sites published", "site.published"),
+    ("Sites checked", "site.verified"),
+    ("Opt-outs sent", "optout.sent"),
+    ("Opt-out answers", "optout.items"),
+)
 
 
 class LedgerModel(QtCore.QAbstractTableModel):
@@ -25,7 +35,14 @@ class LedgerModel(QtCore.QAbstractTableModel):
         self.kind: str | None = None
         self.refresh()
 
+    def freeze(self) -> None:
+        self.beginResetModel()
+        self._rows, self._source, self._more, self.frozen = [], iter(()), False, True
+        self.endResetModel()
+
     def refresh(self) -> None:
+        if getattr(self, "frozen", False):
+            return
         self.beginResetModel()
         self._rows = []
         self._source = iter(self.store.events(kind=self.kind))
@@ -82,13 +99,58 @@ class ActivityPanel(QtWidgets.QWidget):
         self.verify_button.setAccessibleName("Check the ledger's hash chain")
         self.result = QtWidgets.QLabel("")
         self.result.setAccessibleName("Ledger check result")
+        self.result.setWordWrap(True)
+        self.kind = QtWidgets.QComboBox()
+        self.kind.setAccessibleName("Show events of kind")
+        self.kind.addItem("All events", None)
+        for label, kind in KINDS:
+            self.kind.addItem(label, kind)
+        self.kind.currentIndexChanged.connect(self._filter)
+        self.export_button = QtWidgets.QPushButton("Export evidence report…")
+        self.export_button.setAccessibleName("Export an evidence report")
+        self.export_button.clicked.connect(self.export)
         bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(self.kind)
         bar.addWidget(self.verify_button)
+        bar.addWidget(self.export_button)
         bar.addWidget(self.result, 1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         self.verify_button.clicked.connect(self.verify)
+
+    def _filter(self) -> None:
+        self.model.kind = self.kind.currentData()
+        self.model.refresh()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def export(self, folder: str | None = None) -> None:
+        if not folder:
+            folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Save the report into")
+        if not folder:
+            return
+        from pathlib import Path
+
+        from creatorapp.core.report import write_report
+
+        self.export_button.setEnabled(False)
+        self.result.setText("Writing the report…")
+        store = self.store
+
+        def done(files) -> None:
+            self.export_button.setEnabled(True)
+            self.result.setText(
+                f"Report written: {files.html} ({files.events} events, chain "
+                f"{'intact' if files.chain_ok else 'BROKEN'})"
+            )
+
+        def failed(message: str) -> None:
+            self.export_button.setEnabled(True)
+            self.result.setText(f"Could not write the report: {message}")
+
+        tasks.start(lambda: write_report(store, Path(folder)), done, failed)
 
     def verify(self) -> None:
         self.verify_button.setEnabled(False)

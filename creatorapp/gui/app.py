@@ -26,9 +26,12 @@ def run(exit_after_ms: int | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Creator Reserve")
     from creatorapp.errors import UserError
+    from creatorapp.gui.icons import icon
 
+    app.setWindowIcon(icon("app"))
+    app.setDesktopFileName("creator-reserve")
     try:
-        window = MainWindow()
+        window = MainWindow(offer_setup=exit_after_ms is None, watch=True)
     except UserError as exc:  # a damaged or newer catalogue: say so, never a traceback
         from creatorapp.gui.qt import QtWidgets
 
@@ -37,6 +40,9 @@ def run(exit_after_ms: int | None = None) -> int:
         print(f"creatorapp: error: {exc}", file=sys.stderr)
         return 2
     window.show()
+    if window.tray is not None:
+        # the tray keeps the app (and watching) alive when the window is closed
+        app.setQuitOnLastWindowClosed(False)
     # Ctrl-C in the terminal closes the window cleanly; the timer lets Python see the signal.
     signal.signal(signal.SIGINT, lambda *_: app.quit())
     signal.signal(signal.SIGTERM, lambda *_: app.quit())

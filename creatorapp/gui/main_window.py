@@ -1,15 +1,40 @@
-"""The main window: a sidebar of panels over the same core services the command line uses."""
+"""The main window: a sidebar of panels over the same core services the command line uses,
+a menu with shortcuts for everything, a status bar with progress and the watcher's state, a tray
+icon, and drag and drop to tag."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from creatorapp import APP_TITLE, __version__
 from creatorapp.core.catalogue import Store
 from creatorapp.core.policy import DEFAULT_PRESET, PRESETS
+from creatorapp.core.registries.descriptor import load_all
 from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.gui import settings as prefs
+from creatorapp.gui import tasks
 from creatorapp.gui.activity_panel import ActivityPanel
+from creatorapp.gui.icons import icon, tinted
+from creatorapp.gui.job_bar import JobBar
+from creatorapp.gui.operations import Operations
 from creatorapp.gui.optouts_panel import OptOutsPanel
-from creatorapp.gui.qt import QLabel, QMainWindow, Qt, QtWidgets, QVBoxLayout, QWidget
+from creatorapp.gui.policies_panel import PoliciesPanel
+from creatorapp.gui.qt import (
+    QLabel,
+    QMainWindow,
+    Qt,
+    QtCore,
+    QtGui,
+    QtWidgets,
+    QVBoxLayout,
+    QWidget,
+)
+from creatorapp.gui.sites_panel import SitesPanel
+from creatorapp.gui.watching import WatchService
 from creatorapp.gui.works_panel import WorksPanel
+
+W = QtWidgets
+POLL_EVERY_MS = 15 * 60 * 1000  # opt-out answers: each destination's own schedule decides
 
 
 def _about() -> QWidget:
@@ -21,7 +46,8 @@ def _about() -> QWidget:
     intro = QLabel(
         "Say “not for AI training” in every place where it counts, and keep proof.<br><br>"
         f"Default policy: <b>{preset.title}</b>: {preset.description}<br><br>"
-        "Everything here is also a command: <code>creatorapp --help</code>."
+        "Drop image files or folders on the window to tag them. Everything here is also a "
+        "command: <code>creatorapp --help</code>."
     )
     intro.setWordWrap(True)
     intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -31,39 +57,357 @@ def _about() -> QWidget:
     return body
 
 
+SECTIONS = ("works", "policies", "sites", "optouts", "activity", "about")
+SECTION_TITLES = ("Works", "Policies", "Sites", "Opt-outs", "Activity", "About")
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store | None = None) -> None:
+    def __init__(
+        self, store: Store | None = None, *, offer_setup: bool = False, watch: bool = False
+    ) -> None:
         super().__init__()
+        from creatorapp.core import tagging
+
+        tagging.use_start_method("forkserver")  # never fork a process running Qt's threads
         self.setWindowTitle(APP_TITLE)
-        self.resize(1100, 700)
+        self.setWindowIcon(icon("app"))
+        self.resize(1180, 740)
+        self.setAcceptDrops(True)
         if store is None:
             from creatorapp.core.catalogue import open_catalogue
 
             store = open_catalogue(None)
         self.store = store
-        self.sidebar = QtWidgets.QListWidget()
+        self.quitting = False
+        self.jobs = JobBar()
+        self.operations = Operations(store, self.jobs, self)
+        self.watch = WatchService(store, self)
+
+        self.sidebar = W.QListWidget()
         self.sidebar.setAccessibleName("Sections")
-        self.sidebar.setFixedWidth(160)
-        self.pages = QtWidgets.QStackedWidget()
+        self.sidebar.setFixedWidth(170)
+        self.sidebar.setIconSize(QtCore.QSize(20, 20))
+        self.pages = W.QStackedWidget()
         self.works = WorksPanel(store)
+        self.policies = PoliciesPanel()
+        self.sites = SitesPanel(store)
+        self.optouts = OptOutsPanel(OptOuts(store, load_all()))
         self.activity = ActivityPanel(store)
-        self.optouts = OptOutsPanel(OptOuts(store))
-        for name, page in (
-            ("Works", self.works),
-            ("Opt-outs", self.optouts),
-            ("Activity", self.activity),
-            ("About", _about()),
+        for title, page in zip(
+            SECTION_TITLES,
+            (self.works, self.policies, self.sites, self.optouts, self.activity, _about()),
+            strict=True,
         ):
-            self.sidebar.addItem(name)
+            self.sidebar.addItem(title)
             self.pages.addWidget(page)
+        self._tint_icons()
         self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
-        self.sidebar.setCurrentRow(0)
         body = QWidget(self)
-        layout = QtWidgets.QHBoxLayout(body)
+        layout = W.QHBoxLayout(body)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(body)
 
+        self.watch_label = QLabel()
+        self.watch_label.setAccessibleName("Watching")
+        self.statusBar().addPermanentWidget(self.jobs)
+        self.statusBar().addPermanentWidget(self.watch_label)
+        self._menus()
+        self.tray = self._tray()
+
+        self.works.add_folder_requested.connect(self.add_folder)
+        self.works.tag_requested.connect(self.tag_files)
+        self.works.undo_requested.connect(self.undo)
+        self.operations.changed.connect(self.refresh)
+        self.operations.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.operations.failure.connect(self.notify_failure)
+        self.operations.undo_available.connect(self._undo_changed)
+        self.policies.saved.connect(lambda _: self.refresh())
+        self.sites.changed.connect(self.activity.refresh)
+        self.watch.changed.connect(self._watch_changed)
+        self.watch.problem.connect(lambda text: self.notify_failure("Watching", text))
+        self.watch.tagged.connect(self._watch_tagged)
+        self._refresh_soon = QtCore.QTimer(self, singleShot=True, interval=500)
+        self._refresh_soon.timeout.connect(self.refresh)
+        self._undo_changed(self.operations.undo_label())
+        self.works.show_thumbnails(prefs.flag(prefs.THUMBNAILS, True))
+
+        self.poll_timer = QtCore.QTimer(self, interval=POLL_EVERY_MS)
+        self.poll_timer.timeout.connect(self.poll_optouts)
+        self.poll_timer.start()
+
+        geometry = prefs.settings().value(prefs.GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        section = prefs.settings().value(prefs.SECTION, "works")
+        self.show_section(section if section in SECTIONS else "works")
+        QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _: self._tint_icons())
+        if offer_setup and not prefs.flag(prefs.SETUP_DONE) and not store.folders():
+            QtCore.QTimer.singleShot(0, self.run_setup)
+        if watch and not prefs.flag(prefs.WATCH_PAUSED):
+            QtCore.QTimer.singleShot(0, self.watch.start)
+        else:
+            self._watch_changed(
+                "paused" if prefs.flag(prefs.WATCH_PAUSED) else "off",
+                "Watching paused" if prefs.flag(prefs.WATCH_PAUSED) else "Not watching",
+            )
+
+    # --- structure --------------------------------------------------------------------------
+    def _tint_icons(self) -> None:
+        for row, name in enumerate(SECTIONS):
+            self.sidebar.item(row).setIcon(tinted(name))
+
+    def _action(
+        self, menu: W.QMenu, text: str, slot, shortcut=None, tip: str = ""
+    ) -> QtGui.QAction:
+        action = QtGui.QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QtGui.QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(
+            file, "&Add portfolio folder…", self.add_folder, QtGui.QKeySequence.StandardKey.Open
+        )
+        self._action(file, "&Tag files…", self.tag_files, "Ctrl+T")
+        self._action(file, "Tag a &folder…", self.tag_folder, "Ctrl+Shift+T")
+        self.undo_action = self._action(
+            file, "&Undo last tagging batch", self.undo, QtGui.QKeySequence.StandardKey.Undo
+        )
+        file.addSeparator()
+        self._action(file, "&Export evidence report…", lambda: self.activity.export(), "Ctrl+E")
+        self._action(file, "Set &up again…", self.run_setup)
+        file.addSeparator()
+        self._action(file, "&Quit", self.quit, QtGui.QKeySequence.StandardKey.Quit)
+        view = bar.addMenu("&View")
+        for i, title in enumerate(SECTION_TITLES):
+            self._action(
+                view, title, lambda _=False, s=SECTIONS[i]: self.show_section(s), f"Ctrl+{i + 1}"
+            )
+        view.addSeparator()
+        self._action(view, "&Find works", self.find, QtGui.QKeySequence.StandardKey.Find)
+        self.thumbs_action = self._action(view, "Show &thumbnails", self._toggle_thumbnails)
+        self.thumbs_action.setCheckable(True)
+        self.thumbs_action.setChecked(prefs.flag(prefs.THUMBNAILS, True))
+        self._action(view, "&Refresh", self.refresh, QtGui.QKeySequence.StandardKey.Refresh)
+        watch = bar.addMenu("&Watch")
+        self.pause_action = self._action(watch, "&Pause watching", self.toggle_watch, "Ctrl+P")
+        self.keep_action = self._action(
+            watch, "&Keep watching when the window is closed", self._toggle_keep
+        )
+        self.keep_action.setCheckable(True)
+        self.keep_action.setChecked(prefs.flag(prefs.KEEP_WATCHING, True))
+        help_ = bar.addMenu("&Help")
+        self._action(help_, "&About Creator Reserve", lambda: self.show_section("about"), "F1")
+        cancel = QtGui.QAction(self)
+        cancel.setShortcut(QtGui.QKeySequence("Esc"))
+        cancel.triggered.connect(self.jobs.cancel)
+        self.addAction(cancel)
+
+    def _tray(self) -> W.QSystemTrayIcon | None:
+        if not W.QSystemTrayIcon.isSystemTrayAvailable():
+            return None
+        tray = W.QSystemTrayIcon(icon("tray-paused"), self)
+        menu = W.QMenu(self)
+        menu.addAction("Show Creator Reserve", self.bring_back)
+        self.tray_pause = menu.addAction("Pause watching", self.toggle_watch)
+        menu.addSeparator()
+        menu.addAction("Quit", self.quit)
+        tray.setContextMenu(menu)
+        tray.activated.connect(
+            lambda reason: (
+                self.bring_back() if reason == W.QSystemTrayIcon.ActivationReason.Trigger else None
+            )
+        )
+        tray.show()
+        return tray
+
+    # --- sections ---------------------------------------------------------------------------
+    def show_section(self, name: str) -> None:
+        self.sidebar.setCurrentRow(SECTIONS.index(name))
+
+    def section(self) -> str:
+        return SECTIONS[self.sidebar.currentRow()]
+
+    def find(self) -> None:
+        self.show_section("works")
+        self.works.search.setFocus()
+        self.works.search.selectAll()
+
+    def refresh(self) -> None:
+        self.works.refresh()
+        self.sites.refresh()
+        self.optouts.refresh()
+        self.activity.refresh()
+
+    def _toggle_thumbnails(self, on: bool) -> None:
+        prefs.set_flag(prefs.THUMBNAILS, on)
+        self.works.show_thumbnails(on)
+
+    # --- actions ----------------------------------------------------------------------------
+    def run_setup(self) -> None:
+        from creatorapp.core import setup
+        from creatorapp.gui.wizard import SetupWizard
+
+        wizard = SetupWizard(setup.existing(self.store), self)
+        self.wizard = wizard
+
+        def accepted() -> None:
+            self.operations.apply_setup(wizard.answers(), tag=wizard.tag_now())
+            prefs.set_flag(prefs.SETUP_DONE, True)
+            self.operations.changed.connect(
+                self._after_setup, Qt.ConnectionType.SingleShotConnection
+            )
+
+        wizard.accepted.connect(accepted)
+        wizard.rejected.connect(lambda: prefs.set_flag(prefs.SETUP_DONE, True))
+        wizard.open()
+
+    def _after_setup(self) -> None:
+        self.policies.reload(select="mine")
+        self.watch.refresh()
+
+    def add_folder(self, path: str | None = None) -> None:
+        if not path:
+            path = W.QFileDialog.getExistingDirectory(
+                self, "Add a portfolio folder", str(Path.home())
+            )
+        if path:
+            self.show_section("works")
+            self.operations.add_folders([Path(path)])
+            self.operations.changed.connect(
+                self.watch.refresh, Qt.ConnectionType.SingleShotConnection
+            )
+
+    def tag_files(self) -> None:
+        files, _ = W.QFileDialog.getOpenFileNames(self, "Tag files", str(Path.home()))
+        if files:
+            self.tag([Path(f) for f in files])
+
+    def tag_folder(self) -> None:
+        folder = W.QFileDialog.getExistingDirectory(self, "Tag a folder", str(Path.home()))
+        if folder:
+            self.tag([Path(folder)])
+
+    def tag(self, paths: list[Path]):
+        self.show_section("works")
+        return self.operations.tag(paths)
+
+    def undo(self) -> None:
+        label = self.operations.undo_label()
+        if not label:
+            self.statusBar().showMessage("Nothing to undo", 5000)
+            return
+        self.operations.undo_last()
+
+    def _undo_changed(self, label: str) -> None:
+        self.works.set_undo(label)
+        self.undo_action.setEnabled(bool(label))
+        self.undo_action.setText(f"&Undo {label}" if label else "&Undo last tagging batch")
+
+    def poll_optouts(self) -> None:
+        optouts = self.optouts.optouts
+
+        def work():
+            optouts.send_queued()
+            return optouts.poll()
+
+        tasks.start(work, self._polled, lambda m: None)
+
+    def _polled(self, report) -> None:
+        confirmed = sum(c.get("confirmed", 0) for c in report.changes.values())
+        refused = sum(c.get("rejected", 0) for c in report.changes.values())
+        if confirmed or refused:
+            self.notify("Opt-out answers", f"{confirmed} confirmed, {refused} refused")
+        self.optouts.refresh()
+
+    # --- watching ---------------------------------------------------------------------------
+    def toggle_watch(self) -> None:
+        if self.watch.state in ("watching", "starting"):
+            prefs.set_flag(prefs.WATCH_PAUSED, True)
+            self.watch.pause()
+        else:
+            prefs.set_flag(prefs.WATCH_PAUSED, False)
+            self.watch.start()
+
+    def _toggle_keep(self, on: bool) -> None:
+        prefs.set_flag(prefs.KEEP_WATCHING, on)
+
+    def _watch_changed(self, state: str, text: str) -> None:
+        self.watch_label.setText(text)
+        running = state in ("watching", "starting")
+        self.pause_action.setText("&Pause watching" if running else "&Resume watching")
+        if self.tray is not None:
+            name = {"watching": "tray-watching", "starting": "tray-watching"}.get(
+                state, "tray-paused"
+            )
+            self.tray.setIcon(icon(name))
+            self.tray.setToolTip(f"{APP_TITLE}: {text}")
+            self.tray_pause.setText("Pause watching" if running else "Resume watching")
+
+    def _watch_tagged(self, path: str) -> None:
+        self.watch_label.setText(f"Watching: tagged {Path(path).name}")
+        self._refresh_soon.start()
+
+    # --- notifications ----------------------------------------------------------------------
+    def notify(self, title: str, text: str) -> None:
+        self.statusBar().showMessage(f"{title}: {text}", 15000)
+        if self.tray is not None and (not self.isVisible() or not self.isActiveWindow()):
+            self.tray.showMessage(title, text, icon("app"), 8000)
+
+    def notify_failure(self, title: str, text: str) -> None:
+        self.last_failure = (title, text)
+        self.notify(title, text)
+        if self.isVisible() and not self.jobs.busy and title.startswith("Tagging"):
+            W.QMessageBox.warning(self, title, text)
+
+    # --- drag and drop ----------------------------------------------------------------------
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.tag(paths)
+
+    # --- closing ----------------------------------------------------------------------------
+    def bring_back(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def quit(self) -> None:
+        self.quitting = True
+        self.close()
+        app = QtWidgets.QApplication.instance()
+        if app is not None and self.tray is not None:
+            app.quit()
+
     def closeEvent(self, event) -> None:
+        prefs.settings().setValue(prefs.GEOMETRY, self.saveGeometry())
+        prefs.settings().setValue(prefs.SECTION, self.section())
+        keep = prefs.flag(prefs.KEEP_WATCHING, True)
+        if not self.quitting and keep and self.tray is not None and self.watch.state == "watching":
+            self.hide()
+            self.tray.showMessage(APP_TITLE, "Still watching your folders. Quit from this icon.")
+            event.ignore()
+            return
+        self.jobs.cancel()
+        QtCore.QThreadPool.globalInstance().waitForDone()
+        self.watch.stop_now()
+        if self.tray is not None:
+            self.tray.hide()
+        self.poll_timer.stop()
+        self._refresh_soon.stop()
+        self.works.model.freeze()
+        self.activity.model.freeze()
         self.store.close()
         super().closeEvent(event)

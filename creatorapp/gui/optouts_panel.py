@@ -33,6 +33,16 @@ class OptOutsPanel(QtWidgets.QWidget):
         self.confirmed_button = QtWidgets.QPushButton("They confirmed")
         self.rejected_button = QtWidgets.QPushButton("They refused")
         self.check_button = QtWidgets.QPushButton("Check now")
+        self.new_button = QtWidgets.QPushButton("New opt-out…")
+        self.new_button.setAccessibleName("Start a new opt-out")
+        self.items = QtWidgets.QTableWidget(0, 4)
+        self.items.setHorizontalHeaderLabels(["Item", "State", "Changed", "Work"])
+        self.items.setAccessibleName("Items of the selected request")
+        self.items.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.items.verticalHeader().setVisible(False)
+        self.items.horizontalHeader().setStretchLastSection(True)
+        self.timeline = QtWidgets.QListWidget()
+        self.timeline.setAccessibleName("Timeline of the selected request")
         for button, name in (
             (self.sent_button, "Record that you sent the selected request"),
             (self.confirmed_button, "Record that the destination confirmed"),
@@ -47,18 +57,66 @@ class OptOutsPanel(QtWidgets.QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.check_button)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.new_button)
+        detail = QtWidgets.QTabWidget()
+        detail.addTab(self.items, "Items")
+        detail.addTab(self.timeline, "Timeline")
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.summary)
+        layout.addLayout(top)
         layout.addWidget(QtWidgets.QLabel("<b>Needs you</b>"))
         layout.addWidget(self.attention)
-        layout.addWidget(self.table, 1)
+        split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(detail)
+        layout.addWidget(split, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         self.sent_button.clicked.connect(self.attest)
         self.confirmed_button.clicked.connect(lambda: self.resolve(ItemState.CONFIRMED))
         self.rejected_button.clicked.connect(lambda: self.resolve(ItemState.REJECTED))
         self.check_button.clicked.connect(self.check)
+        self.new_button.clicked.connect(self.new_optout)
+        self.table.itemSelectionChanged.connect(self._show_selected)
         self.refresh()
+
+    def new_optout(self) -> None:
+        from creatorapp.gui.optout_dialog import OptOutDialog
+
+        dialog = OptOutDialog(self.optouts, self)
+        dialog.exec()
+        self.refresh()
+
+    def _show_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        self.items.setRowCount(0)
+        self.timeline.clear()
+        if not rows:
+            return
+        key = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        submission = self.optouts.store.submission(key=key)
+        if submission is None:
+            return
+        items = self.optouts.store.items(submission_id=submission["id"], limit=2000)
+        self.items.setRowCount(len(items))
+        for row, item in enumerate(items):
+            values = (
+                item.get("target", ""),
+                item.get("state", ""),
+                (item.get("updated_at") or "")[:16].replace("T", " "),
+                str(item.get("work_id") or ""),
+            )
+            for column, value in enumerate(values):
+                self.items.setItem(row, column, QtWidgets.QTableWidgetItem(value))
+        import json
+
+        for event in self.optouts.store.events(subject=submission["destination"]):
+            if key not in json.dumps(event.data):  # keys are unique: this is the request's own
+                continue
+            when = event.at[:16].replace("T", " ")
+            detail = event.data.get("error") or event.data.get("state") or ""
+            self.timeline.addItem(f"{when}  {event.kind.removeprefix('optout.')}  {detail}")
 
     def refresh(self) -> None:
         counts = self.optouts.status()

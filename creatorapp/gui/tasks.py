@@ -5,6 +5,8 @@ anything else as "unexpected error" with the details logged, never a traceback i
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 
 from creatorapp.errors import UserError
@@ -49,3 +51,45 @@ def start(
     task.signals.failed.connect(on_failed)
     QtCore.QThreadPool.globalInstance().start(task)
     return task
+
+
+class JobSignals(QObject):
+    progress = Signal(int, int)  # done, total (0 when not known yet)
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class Job(QtCore.QRunnable):
+    """A long task people watch and may cancel: ``fn(job)`` runs on the pool, calls
+    ``job.report(done, total)`` as it goes and looks at ``job.cancel`` (a threading.Event)
+    between files.  Reports are thinned to a few a second so a fast batch cannot flood the
+    event loop with signals."""
+
+    INTERVAL = 0.05
+
+    def __init__(self, title: str, fn: Callable[[Job], object]) -> None:
+        super().__init__()
+        self.title = title
+        self.fn = fn
+        self.cancel = threading.Event()
+        self.signals = JobSignals()
+        self._last = 0.0
+        self.setAutoDelete(False)
+
+    def report(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.INTERVAL or done == total:
+            self._last = now
+            self.signals.progress.emit(done, total)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self)
+        except UserError as exc:
+            self.signals.failed.emit(str(exc))
+            return
+        except Exception as exc:
+            log.exception("%s failed", self.title)
+            self.signals.failed.emit(f"unexpected error: {type(exc).__name__}")
+            return
+        self.signals.done.emit(result)

@@ -7,7 +7,8 @@ import os
 from dataclasses import dataclass
 
 from creatorapp.core.catalogue import Store, Work, WorkState
-from creatorapp.gui.qt import Qt, QtCore
+from creatorapp.gui.qt import Qt, QtCore, QtGui
+from creatorapp.gui.thumbnails import Thumbnails
 
 PAGE = 500
 _ROOT = QtCore.QModelIndex()  # the table's root: Qt's default parent argument
@@ -23,11 +24,35 @@ STATE_LABELS: dict[WorkState, str] = {
 }
 
 
+# a badge colour per state, beside the words
+STATE_COLOURS: dict[WorkState, str] = {
+    WorkState.NEW: "#8a8a8a",
+    WorkState.TAGGED: "#2e9d4f",
+    WorkState.SIDECAR: "#2f7fbf",
+    WorkState.FAILED: "#d7263d",
+    WorkState.STALE: "#e0a100",
+    WorkState.DELETED: "#5a5a5a",
+}
+
+
+def _badge(colour: str) -> QtGui.QIcon:
+    pixmap = QtGui.QPixmap(24, 24)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QtGui.QPainter(pixmap)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QtGui.QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(4, 4, 16, 16)
+    painter.end()
+    return QtGui.QIcon(pixmap)
+
+
 @dataclass(frozen=True)
 class WorkFilter:
     state: WorkState | None = None
     folder_id: int | None = None
     search: str | None = None
+    format: str | None = None
 
 
 class WorksModel(QtCore.QAbstractTableModel):
@@ -38,7 +63,26 @@ class WorksModel(QtCore.QAbstractTableModel):
         self.store = store
         self.filter = WorkFilter()
         self._rows: list[Work] = []
+        self._row_of: dict[str, int] = {}
         self._exhausted = False
+        self._frozen = False
+        self._badges: dict[WorkState, QtGui.QIcon] = {}
+        self.thumbnails: Thumbnails | None = None
+
+    def show_thumbnails(self, on: bool) -> None:
+        if on and self.thumbnails is None:
+            self.thumbnails = Thumbnails(self)
+            self.thumbnails.ready.connect(self._thumbnail_ready)
+        elif not on:
+            self.thumbnails = None
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+
+    def _thumbnail_ready(self, path: str) -> None:
+        row = self._row_of.get(path)
+        if row is not None:
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     # --- the table ------------------------------------------------------------------------
     def rowCount(self, parent=_ROOT) -> int:
@@ -66,6 +110,13 @@ class WorksModel(QtCore.QAbstractTableModel):
             return work.error if work.error else work.path
         if role == Qt.ItemDataRole.UserRole:
             return work.id
+        if role == Qt.ItemDataRole.DecorationRole:
+            if column == 1:
+                if work.state not in self._badges:
+                    self._badges[work.state] = _badge(STATE_COLOURS[work.state])
+                return self._badges[work.state]
+            if column == 0 and self.thumbnails is not None:
+                return self.thumbnails.get(work.path)
         return None
 
     @staticmethod
@@ -91,6 +142,7 @@ class WorksModel(QtCore.QAbstractTableModel):
             state=self.filter.state,
             folder_id=self.filter.folder_id,
             search=self.filter.search or None,
+            format=self.filter.format,
             offset=len(self._rows),
             limit=PAGE,
         )
@@ -100,6 +152,7 @@ class WorksModel(QtCore.QAbstractTableModel):
             start = len(self._rows)
             self.beginInsertRows(QtCore.QModelIndex(), start, start + len(page) - 1)
             self._rows.extend(page)
+            self._row_of.update((w.path, start + i) for i, w in enumerate(page))
             self.endInsertRows()
 
     def set_filter(self, new: WorkFilter) -> None:
@@ -107,8 +160,16 @@ class WorksModel(QtCore.QAbstractTableModel):
         self.beginResetModel()
         self.filter = new
         self._rows = []
+        self._row_of = {}
         self._exhausted = False
         self.endResetModel()
 
     def refresh(self) -> None:
-        self.set_filter(self.filter)
+        if not self._frozen:
+            self.set_filter(self.filter)
+
+    def freeze(self) -> None:
+        """The catalogue is closing: show nothing and read nothing more."""
+        self.beginResetModel()
+        self._rows, self._row_of, self._exhausted, self._frozen = [], {}, True, True
+        self.endResetModel()

@@ -283,10 +283,14 @@ class SqliteStore(Store):
         state: WorkState | None = None,
         folder_id: int | None = None,
         search: str | None = None,
+        format: str | None = None,
         offset: int = 0,
         limit: int | None = None,
     ) -> list[Work]:
         where, params = [], []
+        if format is not None:
+            where.append("format = ?")
+            params.append(format)
         if state is not None:
             where.append("state = ?")
             params.append(state.value)
@@ -301,6 +305,10 @@ class SqliteStore(Store):
         sql += " ORDER BY path LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
         return [_work(r) for r in self._query(sql, params)]
+
+    def formats(self) -> list[str]:
+        rows = self._query("SELECT DISTINCT format FROM works WHERE format IS NOT NULL")
+        return sorted(r[0] for r in rows)
 
     def count_by_state(self, folder_id: int | None = None) -> dict[WorkState, int]:
         sql = "SELECT state, COUNT(*) FROM works"

@@ -95,9 +95,14 @@ class Store(ABC):
         state: WorkState | None = None,
         folder_id: int | None = None,
         search: str | None = None,
+        format: str | None = None,
         offset: int = 0,
         limit: int | None = None,
     ) -> list[Work]: ...
+
+    @abstractmethod
+    def formats(self) -> list[str]:
+        """The file formats among the catalogued works, for filters."""
 
     @abstractmethod
     def count_by_state(self, folder_id: int | None = None) -> dict[WorkState, int]: ...

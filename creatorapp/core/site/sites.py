@@ -141,3 +141,14 @@ class Sites:
                 },
             )
         return report
+
+
+def check_connection(name: str, transport: str, settings: dict) -> str:
+    """Reach the site's files the way publishing will and read robots.txt: proves the address,
+    the login and the folder before anything is saved or written."""
+    cls = transports.transport_class(transport)
+    with cls.from_settings(name, settings) as opened:
+        found = opened.read("robots.txt")
+    if found is None:
+        return "Connected. The site has no robots.txt yet; publishing will create one."
+    return f"Connected. The site's robots.txt ({len(found):,} bytes) will be kept and added to."

@@ -1,0 +1,165 @@
+"""The long operations the window offers, each a core call run as a cancellable job: add
+folders, tag files, undo the last batch, apply the set-up.  Panels and menus call these; results
+come back as signals so every panel can refresh."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from creatorapp.core import setup, undo
+from creatorapp.core.catalogue import Store
+from creatorapp.core.portfolio import Portfolio
+from creatorapp.core.tagging import TagOptions
+from creatorapp.gui.job_bar import JobBar
+from creatorapp.gui.qt import QObject, Signal
+from creatorapp.gui.tasks import Job
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def describe(summary: undo.BatchSummary) -> str:
+    c = summary.counts
+    parts = [
+        _plural(c.get("tagged", 0) + c.get("sidecar", 0), "file") + " tagged",
+        f"{c.get('unchanged', 0):,} already right",
+    ]
+    if c.get("failed"):
+        parts.append(f"{c['failed']:,} failed")
+    if c.get("skipped"):
+        parts.append(f"{c['skipped']:,} skipped")
+    text = ", ".join(parts)
+    return ("Stopped: " if summary.cancelled else "") + text
+
+
+class Operations(QObject):
+    changed = Signal()  # the catalogue changed: panels refresh
+    message = Signal(str)  # a result worth a line in the status bar
+    failure = Signal(str, str)  # title, details: worth a notification
+    undo_available = Signal(str)  # "" when there is nothing to undo
+
+    def __init__(self, store: Store, jobs: JobBar, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.jobs = jobs
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _run(self, title: str, fn, on_done) -> Job:
+        def failed(message: str) -> None:
+            self.failure.emit(title, message)
+            self.changed.emit()
+
+        return self.jobs.run(Job(title, fn), on_done, failed)
+
+    def undo_label(self) -> str:
+        last = undo.last_batch()
+        return "" if last is None else f"{last[0]} ({_plural(last[1], 'file')})"
+
+    # --- tagging ---------------------------------------------------------------------------
+    def tag(self, paths: list[Path], *, label: str | None = None) -> Job:
+        """Tag files or folders with their portfolio folder's policy (else the user's own),
+        keeping the originals for one undo."""
+        paths = [Path(p) for p in paths]
+        name = label or (paths[0].name if len(paths) == 1 else _plural(len(paths), "item"))
+
+        def work(job: Job) -> undo.BatchSummary:
+            policy = _default_policy_for(self.store, paths)
+            return undo.tag_undoably(
+                Portfolio(self.store),
+                paths,
+                policy,
+                options=TagOptions(),
+                cancel=job.cancel,
+                progress=job.report,
+                label=f"Tagging {name}",
+            )
+
+        return self._run(f"Tagging {name}", work, self._tagged)
+
+    def _tagged(self, summary: object) -> None:
+        assert isinstance(summary, undo.BatchSummary)
+        self.message.emit(describe(summary))
+        for path, reason in summary.failures[:3]:
+            self.failure.emit("A file could not be tagged", f"{Path(path).name}: {reason}")
+        self.undo_available.emit(self.undo_label())
+        self.changed.emit()
+
+    def undo_last(self) -> Job | None:
+        if undo.last_batch() is None:
+            self.message.emit("Nothing to undo")
+            return None
+
+        def work(job: Job) -> undo.UndoReport:
+            return undo.undo_last(self.store)
+
+        return self._run("Undoing the last batch", work, self._undone)
+
+    def _undone(self, report: object) -> None:
+        assert isinstance(report, undo.UndoReport)
+        text = f"Put back {_plural(len(report.restored), 'file')} as they were"
+        if report.left:
+            text += f"; {_plural(len(report.left), 'file')} left as they are (changed since)"
+        self.message.emit(text)
+        self.undo_available.emit("")
+        self.changed.emit()
+
+    # --- folders ---------------------------------------------------------------------------
+    def add_folders(self, paths: list[Path], *, tag: bool = True, policy: str | None = None) -> Job:
+        def work(job: Job) -> list[str]:
+            portfolio = Portfolio(self.store)
+            chosen = policy or _own_policy_name()
+            folders = [portfolio.add_folder(p, chosen) for p in paths]
+            report = portfolio.scan(folders, progress=lambda n: job.report(n, 0))
+            return [f.path for f in folders] if report is not None else []
+
+        def done(added: object) -> None:
+            self.changed.emit()
+            self.message.emit(f"Added {_plural(len(added), 'folder')}")
+            if tag and added:
+                self.tag([Path(p) for p in added], label=Path(added[0]).name)
+
+        return self._run("Adding folders", work, done)
+
+    # --- set-up ----------------------------------------------------------------------------
+    def apply_setup(self, answers: setup.Answers, *, tag: bool = True) -> Job:
+        def work(job: Job) -> list[str]:
+            folders = setup.apply(self.store, answers)
+            if folders:
+                Portfolio(self.store).scan(folders, progress=lambda n: job.report(n, 0))
+            return [f.path for f in folders]
+
+        def done(added: object) -> None:
+            self.message.emit("Set-up saved")
+            self.changed.emit()
+            if tag and added:
+                self.tag([Path(p) for p in added], label="your portfolio")
+
+        return self._run("Saving your set-up", work, done)
+
+
+def _own_policy_name() -> str:
+    from creatorapp.core.policy import PolicyError, resolve_policy
+
+    try:
+        return resolve_policy(setup.POLICY_NAME).name
+    except PolicyError:
+        return "no-ai"
+
+
+def _default_policy_for(store: Store, paths: list[Path]):
+    """None lets works in portfolio folders keep their folder's policy; files dropped from
+    elsewhere get the user's own policy (else the default preset)."""
+    from creatorapp.core.policy import resolve_policy
+
+    return resolve_policy(_own_policy_name()) if not _all_in_folders(store, paths) else None
+
+
+def _all_in_folders(store: Store, paths: list[Path]) -> bool:
+    from creatorapp.core.portfolio import normalise
+
+    roots = [f.path for f in store.folders()]
+    return all(
+        any(normalise(p) == r or normalise(p).startswith(r.rstrip("/") + "/") for r in roots)
+        for p in paths
+    )

@@ -1,0 +1,257 @@
+"""The Sites panel: your sites, what would be published to each (with the diff against what the
+server holds), publishing, and checking the live site, with the last result and any drift."""
+
+from __future__ import annotations
+
+from creatorapp.core import secrets
+from creatorapp.core.catalogue import SiteRecord, Store
+from creatorapp.core.site import publisher
+from creatorapp.core.site.sites import Sites
+from creatorapp.gui import tasks
+from creatorapp.gui.qt import Qt, QtGui, QtWidgets, Signal
+from creatorapp.gui.wizard import SitePage
+
+W = QtWidgets
+
+
+def _when(ts: str | None) -> str:
+    return (ts or "never")[:16].replace("T", " ")
+
+
+class AddSiteDialog(W.QDialog):
+    """The wizard's site page on its own."""
+
+    def __init__(self, sites: Sites, parent: W.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a site")
+        self.sites = sites
+        self.page = SitePage()
+        self.page.enabled.setChecked(True)
+        self.page.enabled.setVisible(False)
+        buttons = W.QDialogButtonBox(
+            W.QDialogButtonBox.StandardButton.Save | W.QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = W.QVBoxLayout(self)
+        layout.addWidget(self.page)
+        layout.addWidget(buttons)
+        self.added: SiteRecord | None = None
+
+    def save(self) -> None:
+        if not self.page.validatePage():
+            return
+        from creatorapp.core import setup
+        from creatorapp.errors import UserError
+
+        answers = self.page.answers()
+        assert answers is not None
+        try:
+            policy = setup.POLICY_NAME if setup.existing(self.sites.store) else "no-ai"
+            self.added = self.sites.add(
+                answers.name, answers.url, answers.transport, answers.settings, policy=policy
+            )
+            if answers.secret:
+                secrets.put(answers.transport, answers.name, answers.secret)
+        except UserError as exc:
+            self.page.result.setText(str(exc))
+            return
+        self.accept()
+
+
+class SitesPanel(W.QWidget):
+    changed = Signal()
+
+    def __init__(self, store: Store, parent: W.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sites = Sites(store)
+        self.table = W.QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Site", "Address", "Policy", "Published", "Checked"])
+        self.table.setAccessibleName("Sites")
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(W.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(W.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(W.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.add_button = W.QPushButton("Add site…")
+        self.add_button.setAccessibleName("Add a site")
+        self.preview_button = W.QPushButton("Preview && diff")
+        self.preview_button.setAccessibleName("Preview what would be published and the diff")
+        self.publish_button = W.QPushButton("Publish")
+        self.publish_button.setAccessibleName("Publish the declarations to the site")
+        self.verify_button = W.QPushButton("Check live site")
+        self.verify_button.setAccessibleName("Check what the live site serves")
+        self.status = W.QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Site result")
+        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        self.files = W.QPlainTextEdit()
+        self.files.setReadOnly(True)
+        self.files.setFont(mono)
+        self.files.setAccessibleName("What would be published")
+        self.diff = W.QPlainTextEdit()
+        self.diff.setReadOnly(True)
+        self.diff.setFont(mono)
+        self.diff.setAccessibleName("Changes against the server")
+        self.checks = W.QPlainTextEdit()
+        self.checks.setReadOnly(True)
+        self.checks.setFont(mono)
+        self.checks.setAccessibleName("Last check of the live site")
+        self.tabs = W.QTabWidget()
+        self.tabs.addTab(self.files, "Declarations")
+        self.tabs.addTab(self.diff, "Diff before publishing")
+        self.tabs.addTab(self.checks, "Live check and drift")
+        buttons = W.QHBoxLayout()
+        for b in (self.add_button, self.preview_button, self.publish_button, self.verify_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = W.QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.tabs, 2)
+        self.add_button.clicked.connect(self.add_site)
+        self.preview_button.clicked.connect(self.preview)
+        self.publish_button.clicked.connect(self.publish)
+        self.verify_button.clicked.connect(self.verify)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.busy = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        chosen = self.selected()
+        records = self.sites.store.sites()
+        self.table.setRowCount(len(records))
+        for row, r in enumerate(records):
+            checked = (
+                "never"
+                if r.verified_at is None
+                else (f"{'ok' if r.verify_ok else 'PROBLEMS'} {_when(r.verified_at)}")
+            )
+            for column, text in enumerate(
+                (r.name, r.url, r.policy, _when(r.published_at), checked)
+            ):
+                item = W.QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, r.name)
+                self.table.setItem(row, column, item)
+        names = [r.name for r in records]
+        if records:
+            self.table.selectRow(names.index(chosen) if chosen in names else 0)
+        self._selected()
+
+    def selected(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def _selected(self) -> None:
+        name = self.selected()
+        for b in (self.preview_button, self.publish_button, self.verify_button):
+            b.setEnabled(name is not None and not self.busy)
+        if name is None:
+            self.status.setText("No sites yet: add the site your works are on.")
+            return
+        record = self.sites.store.site(name)
+        self.files.setPlainText(self._rendered(record))
+
+    @staticmethod
+    def _rendered(record: SiteRecord) -> str:
+        try:
+            rendered = publisher.render_all(Sites.config(record))
+        except Exception as exc:  # a policy that no longer loads: say so in place
+            return f"Cannot render: {exc}"
+        return "\n".join(f"===== /{path}\n{text}" for path, text in rendered.items())
+
+    def add_site(self) -> None:
+        dialog = AddSiteDialog(self.sites, self)
+        if dialog.exec() == W.QDialog.DialogCode.Accepted:
+            self.refresh()
+            self.changed.emit()
+
+    # --- background actions ----------------------------------------------------------------
+    def _start(self, text: str, fn, done) -> None:
+        self.busy = True
+        self._selected()
+        self.status.setText(text)
+
+        def finished(result: object) -> None:
+            self.busy = False
+            done(result)
+            self.refresh()
+
+        def failed(message: str) -> None:
+            self.busy = False
+            self.status.setText(f"<span style='color:#d7263d'>{message}</span>")
+            self.refresh()
+
+        tasks.start(fn, finished, failed)
+
+    def preview(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        self._start(
+            f"Comparing with what {name} holds…",
+            lambda: self.sites.publish(name, dry_run=True),
+            lambda report: self._show_plan(name, report),
+        )
+
+    def _show_plan(self, name: str, report) -> None:
+        diff = "".join(c.diff() for c in report.changes)
+        self.diff.setPlainText(diff or "Nothing would change: the site is up to date.")
+        self.tabs.setCurrentWidget(self.diff)
+        warnings = "".join(f"<br>Warning: {w}" for w in report.warnings)
+        self.status.setText(
+            f"{len(report.changes)} files would change on {name}." + warnings
+            if report.changes
+            else f"{name} is up to date."
+        )
+
+    def publish(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        self._start(
+            f"Publishing to {name}…",
+            lambda: self.sites.publish(name),
+            lambda report: self._published(name, report),
+        )
+
+    def _published(self, name: str, report) -> None:
+        self.diff.setPlainText("".join(c.diff() for c in report.changes) or "Nothing changed.")
+        self.status.setText(
+            f"Published {len(report.changes)} files to {name}."
+            if report.changes
+            else f"{name} was already up to date; nothing written."
+        )
+        self.changed.emit()
+
+    def verify(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        self._start(
+            f"Checking what {name} serves…",
+            lambda: self.sites.verify(name),
+            lambda report: self._verified(name, report),
+        )
+
+    def _verified(self, name: str, report) -> None:
+        lines = [
+            f"{'ok  ' if c.ok else 'FAIL'} {c.name}" + (f": {c.detail}" if c.detail else "")
+            for c in report.checks
+        ]
+        for path, diff in report.drift.items():
+            lines.append(f"DRIFT /{path} differs from what was published:\n{diff}")
+        self.checks.setPlainText("\n".join(lines))
+        self.tabs.setCurrentWidget(self.checks)
+        failed = sum(1 for c in report.checks if not c.ok)
+        self.status.setText(
+            f"{name}: the live site serves every declaration."
+            if report.ok
+            else f"<span style='color:#d7263d'>{name}: {failed} problems"
+            + (f", drift in {', '.join(report.drift)}" if report.drift else "")
+            + "</span>"
+        )
+        self.changed.emit()

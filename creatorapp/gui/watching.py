@@ -1,0 +1,103 @@
+"""The folder watcher inside the app: started with the window (unless paused), paused and resumed
+from the tray or the menu, and able to keep running with the window closed."""
+
+from __future__ import annotations
+
+from creatorapp.core.catalogue import Store
+from creatorapp.core.portfolio import Portfolio
+from creatorapp.core.watch import Watcher
+from creatorapp.gui import tasks
+from creatorapp.gui.qt import QObject, Signal
+
+
+class WatchService(QObject):
+    """``state`` is one of "off" (no watched folders), "starting", "watching", "paused",
+    "stopping"; ``changed`` carries the state and a sentence for people."""
+
+    changed = Signal(str, str)
+    tagged = Signal(str)  # a file the watcher tagged
+    problem = Signal(str)
+
+    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.state = "off"
+        self.tagged_count = 0
+        self._watcher: Watcher | None = None
+
+    def _set(self, state: str, text: str) -> None:
+        self.state = state
+        self.changed.emit(state, text)
+
+    def watched_folders(self) -> int:
+        return sum(1 for f in self.store.folders() if f.watching)
+
+    def start(self) -> None:
+        if self._watcher is not None or self.state in ("starting", "stopping"):
+            return
+        folders = self.watched_folders()
+        if not folders:
+            self._set("off", "No folders to watch yet")
+            return
+        watcher = Watcher(
+            Portfolio(self.store),
+            on_outcome=self._outcome,
+            on_problem=self.problem.emit,
+        )
+        self._watcher = watcher
+        self._set("starting", "Catching up with changes…")
+
+        def begin() -> int:
+            watcher.start()
+            watcher.wait_ready()
+            return folders
+
+        tasks.start(begin, self._ready, self._start_failed)
+
+    def _ready(self, folders: object) -> None:
+        if self._watcher is not None:
+            self._set("watching", f"Watching {folders} folder{'s' if folders != 1 else ''}")
+
+    def _start_failed(self, message: str) -> None:
+        self._watcher = None
+        self._set("off", f"Watching could not start: {message}")
+        self.problem.emit(message)
+
+    def _outcome(self, outcome) -> None:  # the watcher's thread: only signals from here
+        if outcome.written:
+            self.tagged_count += 1
+            self.tagged.emit(outcome.path)
+        elif outcome.status.value == "failed":
+            self.problem.emit(f"{outcome.path}: {outcome.reason}")
+
+    def pause(self, then=None) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is None:
+            self._set("paused", "Watching paused")
+            if then:
+                then()
+            return
+        self._set("stopping", "Finishing the files in hand…")
+
+        def finished(_=None) -> None:
+            self._set("paused", "Watching paused")
+            if then:
+                then()
+
+        tasks.start(watcher.stop, finished, lambda m: finished())
+
+    def stop_now(self) -> None:
+        """On quit: finish the files in hand, then return."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
+        self.state = "paused"
+
+    def refresh(self) -> None:
+        """Folders were added or removed: restart so the watcher sees them."""
+        if self.state == "paused":
+            return
+        if self._watcher is None:
+            self.start()
+        else:
+            self.pause(then=self.start)
