@@ -286,8 +286,15 @@ def tag_files(
     pool = TagPool(jobs)
     pending = [pool.submit(c) for c in chunks]
     try:
-        for future in pending:
+        for i, future in enumerate(pending):
             if cancel is not None and cancel.is_set():
+                # queued files are dropped; files already in a worker's hands are finished
+                # and reported like any other, so nothing written goes unrecorded
+                for rest in pending[i:]:
+                    rest.cancel()
+                for rest in pending[i:]:
+                    if not rest.cancelled():
+                        yield from rest.result()
                 break
             yield from future.result()
     finally:

@@ -9,6 +9,7 @@ from creatorapp.core.catalogue import Store
 from creatorapp.core.catalogue.ledger import verify_chain
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtCore, QtWidgets
+from creatorapp.gui.tables import tidy
 
 PAGE = 500
 _ROOT = QtCore.QModelIndex()
@@ -93,8 +94,7 @@ class ActivityPanel(QtWidgets.QWidget):
         self.table = QtWidgets.QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Ledger events")
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        tidy(self.table, {0: 60, 1: 150, 2: 150})
         self.verify_button = QtWidgets.QPushButton("Check the ledger")
         self.verify_button.setAccessibleName("Check the ledger's hash chain")
         self.result = QtWidgets.QLabel("")

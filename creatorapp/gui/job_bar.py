@@ -81,6 +81,7 @@ class JobBar(QtWidgets.QWidget):
             self.bar.setFormat(f"{done:,} of {total:,}")
 
     def _finish(self, job: Job, ok: bool, callback: Callable, value: object) -> None:
+        self.last = job  # let go only later: its signal is still being delivered
         try:
             callback(value)
         finally:

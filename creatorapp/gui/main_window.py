@@ -364,8 +364,10 @@ class MainWindow(QMainWindow):
     def notify_failure(self, title: str, text: str) -> None:
         self.last_failure = (title, text)
         self.notify(title, text)
-        if self.isVisible() and not self.jobs.busy and title.startswith("Tagging"):
-            W.QMessageBox.warning(self, title, text)
+        if self.isVisible() and not title.startswith("A file"):
+            # a whole task failed: say so where it cannot be missed, without blocking
+            self.error_box = W.QMessageBox(W.QMessageBox.Icon.Warning, title, text, parent=self)
+            self.error_box.open()
 
     # --- drag and drop ----------------------------------------------------------------------
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:

@@ -79,9 +79,9 @@ class Operations(QObject):
 
     def _tagged(self, summary: object) -> None:
         assert isinstance(summary, undo.BatchSummary)
-        self.message.emit(describe(summary))
         for path, reason in summary.failures[:3]:
             self.failure.emit("A file could not be tagged", f"{Path(path).name}: {reason}")
+        self.message.emit(describe(summary))
         self.undo_available.emit(self.undo_label())
         self.changed.emit()
 

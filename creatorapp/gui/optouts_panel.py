@@ -8,6 +8,7 @@ from creatorapp.core.registries.model import ItemState
 from creatorapp.core.registries.outbox import OptOuts
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtWidgets
+from creatorapp.gui.tables import tidy, words
 
 COLUMNS = ("Destination", "Reference", "State", "Items", "Sent", "Where", "Last problem")
 
@@ -27,8 +28,7 @@ class OptOutsPanel(QtWidgets.QWidget):
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        tidy(self.table, {0: 110, 1: 170, 2: 130, 3: 50, 4: 130, 5: 220})
         self.sent_button = QtWidgets.QPushButton("I sent it")
         self.confirmed_button = QtWidgets.QPushButton("They confirmed")
         self.rejected_button = QtWidgets.QPushButton("They refused")
@@ -39,8 +39,7 @@ class OptOutsPanel(QtWidgets.QWidget):
         self.items.setHorizontalHeaderLabels(["Item", "State", "Changed", "Work"])
         self.items.setAccessibleName("Items of the selected request")
         self.items.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.items.verticalHeader().setVisible(False)
-        self.items.horizontalHeader().setStretchLastSection(True)
+        tidy(self.items, {0: 420, 1: 130, 2: 130})
         self.timeline = QtWidgets.QListWidget()
         self.timeline.setAccessibleName("Timeline of the selected request")
         for button, name in (
@@ -103,7 +102,7 @@ class OptOutsPanel(QtWidgets.QWidget):
         for row, item in enumerate(items):
             values = (
                 item.get("target", ""),
-                item.get("state", ""),
+                words(item.get("state", "")),
                 (item.get("updated_at") or "")[:16].replace("T", " "),
                 str(item.get("work_id") or ""),
             )
@@ -122,15 +121,20 @@ class OptOutsPanel(QtWidgets.QWidget):
         counts = self.optouts.status()
         self.summary.setText(
             "<br>".join(
-                f"<b>{dest}</b>: " + ", ".join(f"{n} {state}" for state, n in sorted(c.items()))
+                f"<b>{dest}</b>: "
+                + ", ".join(f"{n} {words(state).lower()}" for state, n in sorted(c.items()))
                 for dest, c in counts.items()
             )
             or "No opt-out requests yet."
         )
         self.attention.clear()
         for item in self.optouts.needs_attention():
-            self.attention.addItem(f"{item['idempotency_key']} ({item['destination']}): "
-                                   f"{item['reason']}")  # fmt: skip
+            reason = (
+                item["reason"]
+                .replace("(then 'optout attest')", "then select it and press “I sent it”")
+                .replace("('optout resolve')", "with “They confirmed” or “They refused”")
+            )
+            self.attention.addItem(f"{item['idempotency_key']} ({item['destination']}): {reason}")
         submissions = self.optouts.store.submissions(payload=False)
         counts_by = self.optouts.store.item_counts_by_submission()  # one query, not one a row
         self.table.setRowCount(len(submissions))
@@ -138,7 +142,7 @@ class OptOutsPanel(QtWidgets.QWidget):
             values = (
                 s["destination"],
                 s["idempotency_key"],
-                s["state"],
+                words(s["state"]),
                 str(sum(counts_by.get(s["id"], {}).values())),
                 (s["sent_at"] or "")[:16].replace("T", " "),
                 s["remote_url"] or "",

@@ -9,6 +9,7 @@ from creatorapp.core.site import publisher
 from creatorapp.core.site.sites import Sites
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtGui, QtWidgets, Signal
+from creatorapp.gui.tables import tidy
 from creatorapp.gui.wizard import SitePage
 
 W = QtWidgets
@@ -68,8 +69,7 @@ class SitesPanel(W.QWidget):
         self.table = W.QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Site", "Address", "Policy", "Published", "Checked"])
         self.table.setAccessibleName("Sites")
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        tidy(self.table, {0: 120, 1: 240, 2: 90, 3: 140})
         self.table.setSelectionBehavior(W.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(W.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(W.QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -25,7 +25,9 @@ class Task(QtCore.QRunnable):
         super().__init__()
         self.fn = fn
         self.signals = TaskSignals()
-        self.setAutoDelete(True)
+        # Python owns the task: Qt deleting a Python runnable (autoDelete) while its signals
+        # are still queued for the GUI thread crashes; it is let go once its answer arrived
+        self.setAutoDelete(False)
 
     def run(self) -> None:
         try:
@@ -47,10 +49,20 @@ def start(
 ) -> Task:
     """Run ``fn`` on the shared pool; the callbacks run on the GUI thread."""
     task = Task(fn)
+    _running.add(task)
+
+    def release() -> None:
+        QtCore.QTimer.singleShot(0, lambda: _running.discard(task))
+
     task.signals.done.connect(on_done)
     task.signals.failed.connect(on_failed)
+    task.signals.done.connect(release)
+    task.signals.failed.connect(release)
     QtCore.QThreadPool.globalInstance().start(task)
     return task
+
+
+_running: set[Task] = set()  # tasks in flight, kept alive until their answer is delivered
 
 
 class JobSignals(QObject):

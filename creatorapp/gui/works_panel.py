@@ -11,6 +11,7 @@ from creatorapp.core.catalogue import Store, Work, WorkState
 from creatorapp.core.tagging import read_reservation, read_signals
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from creatorapp.gui.tables import tidy
 from creatorapp.gui.works_model import STATE_LABELS, WorkFilter, WorksModel
 
 W = QtWidgets
@@ -136,9 +137,7 @@ class WorksPanel(W.QWidget):
         self.table.setSelectionBehavior(W.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(W.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 260)
+        tidy(self.table, {0: 240, 1: 120, 2: 70, 3: 220})
         self.table.setIconSize(QtCore.QSize(40, 40))
         self.detail = WorkDetail()
         self.empty = W.QLabel(
@@ -178,7 +177,9 @@ class WorksPanel(W.QWidget):
 
     def show_thumbnails(self, on: bool) -> None:
         self.model.show_thumbnails(on)
-        self.table.verticalHeader().setDefaultSectionSize(46 if on else 24)
+        self.table.verticalHeader().setDefaultSectionSize(
+            46 if on else self.table.fontMetrics().height() + 10
+        )
 
     def set_undo(self, label: str) -> None:
         self.undo_button.setEnabled(bool(label))

@@ -19,7 +19,7 @@ def test_a_form_request_from_hand_off_to_answer(qtbot, tmp_path):
     panel = OptOutsPanel(optouts)
     qtbot.addWidget(panel)
     panel.show()
-    assert "3 awaiting_user_action" in panel.summary.text()
+    assert "3 waiting for you" in panel.summary.text()
     assert panel.attention.count() == 1 and key in panel.attention.item(0).text()
     assert panel.table.rowCount() == 1 and panel.table.item(0, 1).text() == key
 
@@ -28,12 +28,12 @@ def test_a_form_request_from_hand_off_to_answer(qtbot, tmp_path):
     panel.table.selectRow(0)
     panel.sent_button.click()
     assert "3 items wait" in panel.message.text()
-    assert "3 user_attested" in panel.summary.text()
+    assert "3 sent by you" in panel.summary.text()
     panel.table.selectRow(0)
     panel.confirmed_button.click()
     assert "3 items confirmed" in panel.message.text()
     assert optouts.status() == {"meta": {"confirmed": 3}}
-    assert panel.table.item(0, 2).text() == "closed" and panel.attention.count() == 0
+    assert panel.table.item(0, 2).text() == "Closed" and panel.attention.count() == 0
     panel.table.selectRow(0)
     panel.rejected_button.click()
     assert "nothing to mark rejected" in panel.message.text()  # a clear refusal, no crash
