@@ -144,13 +144,13 @@ class MainWindow(QMainWindow):
         QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _: self._tint_icons())
         if offer_setup and not prefs.flag(prefs.SETUP_DONE) and not store.folders():
             QtCore.QTimer.singleShot(0, self.run_setup)
-        if watch and not prefs.flag(prefs.WATCH_PAUSED):
+        if prefs.flag(prefs.WATCH_PAUSED):
+            self.watch.state = "paused"
+            self._watch_changed("paused", "Watching paused")
+        elif watch:
             QtCore.QTimer.singleShot(0, self.watch.start)
         else:
-            self._watch_changed(
-                "paused" if prefs.flag(prefs.WATCH_PAUSED) else "off",
-                "Watching paused" if prefs.flag(prefs.WATCH_PAUSED) else "Not watching",
-            )
+            self._watch_changed("off", "Not watching")
 
     # --- structure --------------------------------------------------------------------------
     def _tint_icons(self) -> None:

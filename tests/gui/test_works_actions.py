@@ -18,7 +18,7 @@ def test_add_folder_tags_it_and_the_detail_pane_reads_the_file_back(
     folder = photos(count=3)
     window.add_folder(str(folder))
     qtbot.waitUntil(lambda: tagged(window.store) == 3 and not window.jobs.busy, timeout=20000)
-    assert window.works.model.rowCount() == 3
+    qtbot.waitUntil(lambda: window.works.model.rowCount() == 3)
     assert "3 works: 3 tagged" in window.works.counts.text()
     first = folder / "p000.jpg"
     assert exiftool(first)["XMP-plus:DataMining"].startswith(VOCAB + "DMI-PROHIBITED")
