@@ -8,8 +8,11 @@ BIN    := $(VENV)/bin
 # libraries Qt needs even when it draws offscreen.
 TEST_DEBS := libimage-exiftool-perl openssh-server nginx dovecot-imapd
 QT_DEBS   := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
+# Qt's xcb platform plugin under Xvfb, for screenshots
+XVFB_DEBS := xvfb xauth libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
+             libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
 
-.PHONY: run test lint format bench sysdeps-test sysdeps-qt clean
+.PHONY: run test lint format bench screenshots sysdeps-test sysdeps-qt sysdeps-xvfb clean
 
 run: $(VENV)/.installed sysdeps-qt
 	$(BIN)/creatorapp gui
@@ -29,6 +32,11 @@ bench: $(VENV)/.installed-test sysdeps-test
 	$(BIN)/python benchmarks/bench_catalogue.py
 	$(BIN)/python benchmarks/bench_optout.py
 	$(BIN)/python benchmarks/bench_c2pa.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_gui.py
+
+# Pictures of each panel for the README, drawn by the real app under a virtual X server.
+screenshots: $(VENV)/.installed-test sysdeps-qt sysdeps-xvfb
+	$(BIN)/python docs/screenshots/take.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +55,9 @@ sysdeps-test:
 
 sysdeps-qt:
 	@sh installers/debian-packages.sh $(QT_DEBS)
+
+sysdeps-xvfb:
+	@sh installers/debian-packages.sh $(XVFB_DEBS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
