@@ -110,8 +110,8 @@ class Operations(QObject):
             portfolio = Portfolio(self.store)
             chosen = policy or _own_policy_name()
             folders = [portfolio.add_folder(p, chosen) for p in paths]
-            report = portfolio.scan(folders, progress=lambda n: job.report(n, 0))
-            return [f.path for f in folders] if report is not None else []
+            portfolio.scan(folders, progress=lambda n: job.report(n, 0))
+            return [f.path for f in folders]
 
         def done(added: object) -> None:
             self.changed.emit()
@@ -158,8 +158,4 @@ def _default_policy_for(store: Store, paths: list[Path]):
 def _all_in_folders(store: Store, paths: list[Path]) -> bool:
     from creatorapp.core.portfolio import normalise
 
-    roots = [f.path for f in store.folders()]
-    return all(
-        any(normalise(p) == r or normalise(p).startswith(r.rstrip("/") + "/") for r in roots)
-        for p in paths
-    )
+    return all(store.folder_for(normalise(p)) is not None for p in paths)

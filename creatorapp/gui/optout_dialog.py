@@ -138,35 +138,36 @@ class OptOutDialog(W.QDialog):
             self.form.setRowVisible(row, key == source)
         self.sworn.setVisible(bool(d.letter and "dmca" in d.letter))
 
-    def _targets(self):
+    def _gather(self):
+        """Read the form here, on the GUI thread; the returned call runs on a worker."""
         unit = self.descriptor().unit
         source = self.source.currentData()
         store = self.optouts.store
         if source == "folder":
-            return targets.from_folder(
-                store,
-                Path(self.folder.currentData() or ""),
-                unit,
-                self.base_url.text().strip() or None,
-            )
+            folder = Path(self.folder.currentData() or "")
+            base_url = self.base_url.text().strip() or None
+            return lambda: targets.from_folder(store, folder, unit, base_url)
         if source == "site":
-            return targets.from_site(store, self.site.currentData() or "", unit)
+            site = self.site.currentData() or ""
+            return lambda: targets.from_site(store, site, unit)
         if source == "urls":
-            return targets.from_file(Path(self.urls.text().strip()).expanduser())
+            path = Path(self.urls.text().strip()).expanduser()
+            return lambda: targets.from_file(path)
         names = [n.strip() for n in self.accounts.text().split(",") if n.strip()]
-        return targets.from_accounts(names, unit)
+        return lambda: targets.from_accounts(names, unit)
 
     def submit(self, *, dry_run: bool) -> None:
         destination_id = self.destination.currentData()
         scope = self.scope.text().strip() or None
         sworn = self.sworn.isChecked()
+        gather = self._gather()
         self.preview_button.setEnabled(False)
         self.send_button.setEnabled(False)
         self.result.setText("Gathering what to send…" if dry_run else "Sending…")
 
         def work():
             destination = self.optouts.destination(destination_id, scope)
-            found = self._targets()
+            found = gather()
             report = self.optouts.submit(
                 destination, found.values, dry_run=dry_run, sworn=sworn, works=found.works
             )

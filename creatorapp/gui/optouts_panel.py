@@ -78,7 +78,19 @@ class OptOutsPanel(QtWidgets.QWidget):
         self.check_button.clicked.connect(self.check)
         self.new_button.clicked.connect(self.new_optout)
         self.table.itemSelectionChanged.connect(self._show_selected)
+        self.attention.currentRowChanged.connect(self._select_needed)
         self.refresh()
+
+    def _select_needed(self, row: int) -> None:
+        """Choosing a line under "Needs you" selects its request, ready for the buttons."""
+        item = self.attention.item(row)
+        if item is None:
+            return
+        key = item.text().split(" ", 1)[0]
+        for r in range(self.table.rowCount()):
+            if self.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == key:
+                self.table.selectRow(r)
+                return
 
     def new_optout(self) -> None:
         from creatorapp.gui.optout_dialog import OptOutDialog

@@ -49,9 +49,6 @@ class Thumbnails(QObject):
             self._pool.start(self._drain)
         return None
 
-    def known(self, path: str) -> bool:
-        return path in self._cache
-
     def _drain(self) -> None:
         while True:
             with self._lock:

@@ -25,7 +25,9 @@ def test_a_form_request_from_hand_off_to_answer(qtbot, tmp_path):
 
     panel.sent_button.click()
     assert panel.message.text() == "Select a request first."
-    panel.table.selectRow(0)
+    panel.attention.setCurrentRow(0)  # a line under "Needs you" selects its request
+    assert panel.selected() == key
+    assert panel.items.rowCount() == 3 and panel.timeline.count() >= 1
     panel.sent_button.click()
     assert "3 items wait" in panel.message.text()
     assert "3 sent by you" in panel.summary.text()
