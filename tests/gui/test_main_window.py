@@ -29,3 +29,15 @@ def test_core_never_imports_qt():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_damaged_catalogue_is_explained_and_left_alone(qapp, tmp_path, monkeypatch, capsys):
+    from creatorapp.gui import app
+
+    damaged = tmp_path / "catalogue.sqlite3"
+    damaged.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("CREATORAPP_CATALOGUE", str(damaged))
+    assert app.run(exit_after_ms=50) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("creatorapp: error: ") and "Traceback" not in err
+    assert damaged.read_bytes() == b"this is not a database" * 100
