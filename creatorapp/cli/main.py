@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--exit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
     gui.set_defaults(run=_run_gui)
 
+    selftest = sub.add_parser(
+        "selftest",
+        help="check that this installation can tag, read back and render (also --selftest)",
+    )
+    selftest.set_defaults(run=_run_selftest)
+
     tag_cmd.add_commands(sub)
     folders_cmd.add_commands(sub)
     watch_cmd.add_commands(sub)
@@ -64,6 +70,12 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run(exit_after_ms=args.exit_after)
 
 
+def _run_selftest(args: argparse.Namespace) -> int:
+    from creatorapp.core import selftest
+
+    return 0 if selftest.run() else 1
+
+
 def _only_options(argv: list[str]) -> bool:
     """``creatorapp --catalogue X`` with no command opens the window, like no arguments."""
     return all(
@@ -73,6 +85,8 @@ def _only_options(argv: list[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--selftest"]:  # the installers' spelling: `creator-reserve --selftest`
+        argv = ["selftest"]
     parser = build_parser()
     args = parser.parse_args(argv if argv and not _only_options(argv) else [*argv, "gui"])
     run: Callable[[argparse.Namespace], int] = args.run

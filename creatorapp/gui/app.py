@@ -57,6 +57,12 @@ def run(exit_after_ms: int | None = None) -> int:
 
 
 def main() -> int:
+    """The desktop entry point; with arguments (``--selftest``, ``--version``, any command) it
+    is the command line, so one installed program answers both."""
+    if sys.argv[1:]:
+        from creatorapp.cli.main import main as cli
+
+        return cli()
     return run()
 
 
