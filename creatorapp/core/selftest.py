@@ -1,8 +1,9 @@
 """``creator-reserve --selftest``: proof that an installed or frozen app has everything it needs.
 
 Tags one sample image per writer (in place and by sidecar) in a temporary folder, reads each
-back, renders the site files, and touches each native library (exiv2, the C2PA library, Qt's
-image plugins).  A missing library shows up here as a failed check, not later on a user's file.
+back, renders the site files, and touches each native library (exiv2, the C2PA library; the
+shells add their own, such as Qt's image plugins).  A missing library shows up here as a failed
+check, not later on a user's file.
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ def _checks(folder: Path) -> list[Check]:
         )
     found.append(_site())
     found.append(_c2pa(files[0]))
-    found.append(_qt(folder / "sample.jpg"))
     return found
 
 
@@ -76,22 +76,13 @@ def _c2pa(sample: Path) -> Check:
     return Check("C2PA library", True)
 
 
-def _qt(sample: Path) -> Check:
-    if not sample.exists():
-        return Check("Qt image plugins", False, "no JPEG sample")
-    try:
-        from PySide6.QtGui import QImage
-    except ImportError as exc:
-        return Check("Qt image plugins", False, str(exc))
-    image = QImage(str(sample))
-    return Check(
-        "Qt image plugins", not image.isNull(), "cannot decode JPEG" if image.isNull() else ""
-    )
-
-
-def run(say: Callable[[str], None] = print) -> bool:
+def run(
+    say: Callable[[str], None] = print, extra: tuple[Callable[[Path], Check], ...] = ()
+) -> bool:
+    """``extra`` checks get the folder of tagged samples."""
     with tempfile.TemporaryDirectory(prefix="creatorapp-selftest-") as tmp:
         checks = _checks(Path(tmp))
+        checks += [check(Path(tmp)) for check in extra]
     for check in checks:
         say(
             f"{'ok  ' if check.ok else 'FAIL'} {check.name}"

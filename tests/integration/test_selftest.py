@@ -18,6 +18,7 @@ def test_selftest_passes_from_both_entry_points():
     lines = run.stdout.splitlines()
     assert lines[-1] == "self-test passed"
     assert sum(1 for line in lines if line.startswith("ok   tag and read back")) == 5
+    assert "ok   Qt image plugins" in lines and "ok   C2PA library" in lines
     gui = subprocess.run(
         [sys.executable, "-c", "import sys; from creatorapp.gui.app import main; sys.exit(main())",
          "--selftest"],
