@@ -108,3 +108,24 @@ def apply(store: Store, answers: Answers) -> list[Folder]:
             kind = "sftp-key" if site.settings.get("key_file") else site.transport
             secrets.put(kind, site.name, site.secret)
     return added
+
+
+def own_policy_name() -> str:
+    """The user's own policy if the set-up made one, else the default preset."""
+    from creatorapp.core.policy import DEFAULT_PRESET, resolve_policy
+
+    try:
+        return resolve_policy(POLICY_NAME).name
+    except PolicyError:
+        return DEFAULT_PRESET
+
+
+def policy_for(store: Store, paths: list[Path]) -> Policy | None:
+    """What to tag ``paths`` with: None when all lie in portfolio folders (each keeps its
+    folder's policy), else the user's own policy for them all."""
+    from creatorapp.core.policy import resolve_policy
+    from creatorapp.core.portfolio import normalise
+
+    if all(store.folder_for(normalise(p)) is not None for p in paths):
+        return None
+    return resolve_policy(own_policy_name())

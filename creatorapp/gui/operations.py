@@ -64,7 +64,7 @@ class Operations(QObject):
         name = label or (paths[0].name if len(paths) == 1 else _plural(len(paths), "item"))
 
         def work(job: Job) -> undo.BatchSummary:
-            policy = _default_policy_for(self.store, paths)
+            policy = setup.policy_for(self.store, paths)
             return undo.tag_undoably(
                 Portfolio(self.store),
                 paths,
@@ -108,7 +108,7 @@ class Operations(QObject):
     def add_folders(self, paths: list[Path], *, tag: bool = True, policy: str | None = None) -> Job:
         def work(job: Job) -> list[str]:
             portfolio = Portfolio(self.store)
-            chosen = policy or _own_policy_name()
+            chosen = policy or setup.own_policy_name()
             folders = [portfolio.add_folder(p, chosen) for p in paths]
             portfolio.scan(folders, progress=lambda n: job.report(n, 0))
             return [f.path for f in folders]
@@ -136,26 +136,3 @@ class Operations(QObject):
                 self.tag([Path(p) for p in added], label="your portfolio")
 
         return self._run("Saving your set-up", work, done)
-
-
-def _own_policy_name() -> str:
-    from creatorapp.core.policy import PolicyError, resolve_policy
-
-    try:
-        return resolve_policy(setup.POLICY_NAME).name
-    except PolicyError:
-        return "no-ai"
-
-
-def _default_policy_for(store: Store, paths: list[Path]):
-    """None lets works in portfolio folders keep their folder's policy; files dropped from
-    elsewhere get the user's own policy (else the default preset)."""
-    from creatorapp.core.policy import resolve_policy
-
-    return resolve_policy(_own_policy_name()) if not _all_in_folders(store, paths) else None
-
-
-def _all_in_folders(store: Store, paths: list[Path]) -> bool:
-    from creatorapp.core.portfolio import normalise
-
-    return all(store.folder_for(normalise(p)) is not None for p in paths)

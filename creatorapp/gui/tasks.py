@@ -15,56 +15,6 @@ from creatorapp.gui.qt import QObject, QtCore, Signal
 log = logging.getLogger(__name__)
 
 
-class TaskSignals(QObject):
-    done = Signal(object)
-    failed = Signal(str)
-
-
-class Task(QtCore.QRunnable):
-    def __init__(self, fn: Callable[[], object]) -> None:
-        super().__init__()
-        self.fn = fn
-        self.signals = TaskSignals()
-        # Python owns the task: Qt deleting a Python runnable (autoDelete) while its signals
-        # are still queued for the GUI thread crashes; it is let go once its answer arrived
-        self.setAutoDelete(False)
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except UserError as exc:
-            self.signals.failed.emit(str(exc))
-            return
-        except Exception as exc:
-            log.exception("background task failed")
-            self.signals.failed.emit(f"unexpected error: {type(exc).__name__}")
-            return
-        self.signals.done.emit(result)
-
-
-def start(
-    fn: Callable[[], object],
-    on_done: Callable[[object], None],
-    on_failed: Callable[[str], None],
-) -> Task:
-    """Run ``fn`` on the shared pool; the callbacks run on the GUI thread."""
-    task = Task(fn)
-    _running.add(task)
-
-    def release() -> None:
-        QtCore.QTimer.singleShot(0, lambda: _running.discard(task))
-
-    task.signals.done.connect(on_done)
-    task.signals.failed.connect(on_failed)
-    task.signals.done.connect(release)
-    task.signals.failed.connect(release)
-    QtCore.QThreadPool.globalInstance().start(task)
-    return task
-
-
-_running: set[Task] = set()  # tasks in flight, kept alive until their answer is delivered
-
-
 class JobSignals(QObject):
     progress = Signal(int, int)  # done, total (0 when not known yet)
     done = Signal(object)
@@ -86,6 +36,8 @@ class Job(QtCore.QRunnable):
         self.cancel = threading.Event()
         self.signals = JobSignals()
         self._last = 0.0
+        # Python owns the job: Qt deleting a Python runnable (autoDelete) while its signals
+        # are still queued for the GUI thread crashes
         self.setAutoDelete(False)
 
     def report(self, done: int, total: int) -> None:
@@ -105,3 +57,26 @@ class Job(QtCore.QRunnable):
             self.signals.failed.emit(f"unexpected error: {type(exc).__name__}")
             return
         self.signals.done.emit(result)
+
+
+def start(
+    fn: Callable[[], object],
+    on_done: Callable[[object], None],
+    on_failed: Callable[[str], None],
+) -> Job:
+    """Run ``fn`` on the shared pool; the callbacks run on the GUI thread."""
+    task = Job("background task", lambda _job: fn())
+    _running.add(task)
+
+    def release() -> None:
+        QtCore.QTimer.singleShot(0, lambda: _running.discard(task))
+
+    task.signals.done.connect(on_done)
+    task.signals.failed.connect(on_failed)
+    task.signals.done.connect(release)
+    task.signals.failed.connect(release)
+    QtCore.QThreadPool.globalInstance().start(task)
+    return task
+
+
+_running: set[Job] = set()  # tasks in flight, kept alive until their answer is delivered
