@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages: exiftool is the tests' independent metadata oracle, sshd and nginx are real
 # servers the publishing tests talk to on loopback, Dovecot is the IMAP server the opt-out
-# letters' replies are found on; the rest are the
+# letters' replies are found on, desktop-file-validate checks the Linux menu entry; the rest are the
 # libraries Qt needs even when it draws offscreen.
-TEST_DEBS := libimage-exiftool-perl openssh-server nginx dovecot-imapd
+TEST_DEBS := libimage-exiftool-perl openssh-server nginx dovecot-imapd desktop-file-utils
 QT_DEBS   := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
 # Qt's xcb platform plugin under Xvfb, for screenshots
 XVFB_DEBS := xvfb xauth libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
@@ -18,7 +18,7 @@ run: $(VENV)/.installed sysdeps-qt
 	$(BIN)/creatorapp gui
 
 test: $(VENV)/.installed-test sysdeps-test sysdeps-qt
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2 tests
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2 --dist loadgroup tests
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check . && $(BIN)/ruff check .

@@ -72,9 +72,9 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 def _run_selftest(args: argparse.Namespace) -> int:
     from creatorapp.core import selftest
-    from creatorapp.gui.selftest_qt import qt_images
+    from creatorapp.gui.selftest_qt import qt_images, qt_svg
 
-    return 0 if selftest.run(extra=(qt_images,)) else 1
+    return 0 if selftest.run(extra=(qt_images, qt_svg)) else 1
 
 
 def _only_options(argv: list[str]) -> bool:

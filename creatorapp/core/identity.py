@@ -56,9 +56,17 @@ def _now() -> dt.datetime:
 
 
 def create(
-    name: str, *, organisation: str | None = None, email: str | None = None, years: int = 5
+    name: str,
+    *,
+    organisation: str | None = None,
+    email: str | None = None,
+    years: int = 5,
+    save: bool = True,
 ) -> Identity:
-    """A local root CA and a leaf certificate in the creator's name (P-256, ES256)."""
+    """A local root CA and a leaf certificate in the creator's name (P-256, ES256).
+
+    ``save=False`` keeps it in memory only: the self-test signs with a throwaway identity and
+    must not replace the creator's own."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -133,7 +141,8 @@ def create(
         subject=leaf.subject.rfc4514_string(),
         algorithm="es256",
     )
-    _save(identity)
+    if save:
+        _save(identity)
     return identity
 
 

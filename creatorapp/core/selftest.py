@@ -50,9 +50,42 @@ def _checks(folder: Path) -> list[Check]:
                 outcome.reason or back.error or "",
             )
         )
+    jpeg = next((s for s in samples if s.suffix == ".jpg"), None)
+    if jpeg is None:
+        return [*found, Check("sample images", False, "no JPEG sample to sign and batch")]
+    found.append(_workers(folder, jpeg, fields))
     found.append(_site())
-    found.append(_c2pa(files[0]))
+    found.append(_c2pa(folder / jpeg.name))
     return found
+
+
+def _workers(folder: Path, sample: Path, fields) -> Check:
+    """A batch big enough for worker processes, started the way the window starts them: in a
+    frozen app each worker re-runs the executable, the step a bundle most often gets wrong."""
+    from creatorapp.core import tagging
+
+    batch = folder / "batch"
+    batch.mkdir()
+    files = []
+    for i in range(3 * tagging._SMALL_BATCH):
+        files.append(batch / f"copy-{i:02d}{sample.suffix}")
+        shutil.copyfile(sample, files[-1])
+    method = tagging.DESKTOP_START_METHOD
+    before = tagging.START_METHOD
+    tagging.use_start_method(method)
+    try:
+        outcomes = list(tagging.tag_files(((f, fields) for f in files), jobs=2))
+    except Exception as exc:  # a worker that cannot start breaks the pool in many ways
+        return Check("tag in worker processes", False, f"{type(exc).__name__}: {exc}")
+    finally:
+        tagging.use_start_method(before)
+    written = sum(1 for o in outcomes if o.written)
+    reserved = sum(1 for f in files if tagging.read_reservation(f).reserved)
+    return Check(
+        f"tag {len(files)} files in worker processes",
+        written == reserved == len(files),
+        "" if written == reserved == len(files) else f"{written} written, {reserved} read back",
+    )
 
 
 def _site() -> Check:
@@ -66,14 +99,23 @@ def _site() -> Check:
     return Check("render site files", not missing, ", ".join(sorted(missing)))
 
 
-def _c2pa(sample: Path) -> Check:
+def _c2pa(tagged_jpeg: Path) -> Check:
+    """Sign the tagged sample with a throwaway identity (kept in memory, never saved) and read
+    the training-and-mining assertion back."""
+    name = "sign and read back Content Credentials (JPG)"
     try:
+        from creatorapp.core import identity
         from creatorapp.core.media import c2pa
+        from creatorapp.core.policy import PRESETS
 
-        c2pa.read_bytes(sample.read_bytes(), "jpeg")
+        signer = identity.create("Creator Reserve self-test", save=False)
+        wanted = c2pa.manifest(PRESETS["no-ai"])
+        signed = c2pa.sign(tagged_jpeg.read_bytes(), "jpeg", wanted, signer)
+        back = c2pa.read_bytes(signed, "jpeg", trust_pem=signer.ca_pem)
     except Exception as exc:  # a missing native library surfaces as any kind of error
-        return Check("C2PA library", False, f"{type(exc).__name__}: {exc}")
-    return Check("C2PA library", True)
+        return Check(name, False, f"{type(exc).__name__}: {exc}")
+    ok = back.present and back.uses() == c2pa.wanted_uses(wanted) and not back.failures
+    return Check(name, ok, "" if ok else f"read back {back.as_json()}")
 
 
 def run(

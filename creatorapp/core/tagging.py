@@ -218,31 +218,41 @@ def default_jobs() -> int:
     return 2 * (os.cpu_count() or 1)  # half of tagging is waiting on the disk
 
 
-# How worker processes start.  The command line forks (fast); the desktop app asks for
-# "forkserver", because forking a process that runs Qt's threads can copy a held lock.
+# How worker processes start.  The command line uses the platform's default (a fork on Linux,
+# fast); the desktop app asks for DESKTOP_START_METHOD, because forking a process that runs Qt's
+# threads can copy a held lock.  Where the platform has no forkserver (Windows), workers spawn.
+DESKTOP_START_METHOD = "forkserver"
 START_METHOD: str | None = None
 
 
-def use_start_method(method: str) -> None:
+def use_start_method(method: str | None) -> None:
+    """``None``: the platform's default."""
     global START_METHOD
     START_METHOD = method
+
+
+def _context(method: str | None):
+    import multiprocessing
+
+    if method is None:
+        return None
+    if method not in multiprocessing.get_all_start_methods():
+        method = "spawn"  # Windows: the one it has, and as safe as forkserver
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["creatorapp.core.tagging"])
+    return context
 
 
 class TagPool:
     """Worker processes for tagging (exiv2 is not thread-safe, so no threads)."""
 
     def __init__(self, jobs: int | None = None) -> None:
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor  # loaded only when work needs it
 
         self.jobs = max(1, jobs or default_jobs())
-        context = None
-        if START_METHOD is not None:
-            context = multiprocessing.get_context(START_METHOD)
-            if START_METHOD == "forkserver":
-                context.set_forkserver_preload(["creatorapp.core.tagging"])
         self._pool = ProcessPoolExecutor(
-            max_workers=self.jobs, initializer=_worker_setup, mp_context=context
+            max_workers=self.jobs, initializer=_worker_setup, mp_context=_context(START_METHOD)
         )
 
     def submit(self, chunk: Chunk) -> Future[list[Outcome]]:

@@ -50,7 +50,9 @@ def run(exit_after_ms: int | None = None) -> int:
     tick.timeout.connect(lambda: None)
     tick.start(200)
     if exit_after_ms is not None:
-        QTimer.singleShot(exit_after_ms, window.close)
+        from creatorapp.gui.exit_after import QuitAfterFirstPaint
+
+        window.installEventFilter(QuitAfterFirstPaint(window, exit_after_ms))
     code = app.exec()
     tick.stop()
     return code

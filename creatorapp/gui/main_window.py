@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         from creatorapp.core import tagging
 
-        tagging.use_start_method("forkserver")  # never fork a process running Qt's threads
+        tagging.use_start_method(tagging.DESKTOP_START_METHOD)  # never fork Qt's threads
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(icon("app"))
         self.resize(1180, 740)

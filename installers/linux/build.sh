@@ -1,0 +1,51 @@
+#!/bin/sh
+# Build the Linux download: dist/creator-reserve-<version>-linux-<arch>.tar.gz
+#
+# The tarball unpacks to one folder, creator-reserve-<version>/, that runs where it lies:
+#   creator-reserve        the app (and, with arguments, the command line)
+#   creatorapp             the command line
+#   install.sh             adds the menu entry, icons and commands for this user (or --system)
+#   uninstall.sh           takes them away again
+#   creator-reserve.desktop, icons/  what install.sh installs
+#
+# Usage: installers/linux/build.sh [PYTHON]   (PYTHON: the interpreter that has the app and
+# PyInstaller installed; default .venv/bin/python).  DIST_DIR and BUILD_DIR move the output
+# and the work folders (defaults: dist/ and build/ in the project).  Everything PyInstaller
+# caches stays under BUILD_DIR.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PYTHON=${1:-$ROOT/.venv/bin/python}
+DIST_DIR=${DIST_DIR:-$ROOT/dist}
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+info() { "$PYTHON" "$ROOT/installers/app_info.py" "$1"; }
+NAME=$(info gui_executable)
+VERSION=$(info version)
+ARCH=$(info machine)
+STAGE="$NAME-$VERSION"
+
+export PYINSTALLER_CONFIG_DIR="$BUILD_DIR/pyinstaller-cache"
+export CREATORAPP_ICON_DIR="$BUILD_DIR/icons"
+export QT_QPA_PLATFORM=offscreen
+
+echo "Building $NAME $VERSION for linux-$ARCH"
+"$PYTHON" -m PyInstaller --noconfirm --log-level WARN \
+  --distpath "$BUILD_DIR/pyinstaller-dist" --workpath "$BUILD_DIR/pyinstaller-work" \
+  "$ROOT/installers/creator-reserve.spec"
+
+rm -rf "${DIST_DIR:?}/$STAGE"
+mkdir -p "$DIST_DIR/$STAGE"
+# the bundle's own folder becomes the tarball's top folder
+cp -a "$BUILD_DIR/pyinstaller-dist/$NAME/." "$DIST_DIR/$STAGE/"
+cp -a "$BUILD_DIR/icons/hicolor" "$DIST_DIR/$STAGE/icons"
+sed -e "s/@VERSION@/$VERSION/" -e "s/@NAME@/$NAME/g" \
+  -e "s/@CATEGORIES@/$(info categories);/" -e "s/@KEYWORDS@/$(info keywords);/" \
+  -e "s/@DESCRIPTION@/$(info description)/" \
+  "$ROOT/installers/linux/creator-reserve.desktop.in" >"$DIST_DIR/$STAGE/$NAME.desktop"
+cp "$ROOT/installers/linux/install.sh" "$ROOT/installers/linux/uninstall.sh" "$DIST_DIR/$STAGE/"
+cp "$ROOT/installers/linux/README.txt" "$DIST_DIR/$STAGE/README.txt"
+chmod 755 "$DIST_DIR/$STAGE/install.sh" "$DIST_DIR/$STAGE/uninstall.sh"
+
+TARBALL="$DIST_DIR/$STAGE-linux-$ARCH.tar.gz"
+tar -C "$DIST_DIR" -czf "$TARBALL" --owner=0 --group=0 "$STAGE"
+echo "Built $DIST_DIR/$STAGE"
+echo "Built $TARBALL"
