@@ -70,22 +70,22 @@ def evict(bundle: Path) -> bool:
 
 
 def launch(exe: Path, home: Path) -> float:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "CREATORAPP_DATA_DIR": str(home / "data"),
-        "CREATORAPP_CONFIG_DIR": str(home / "config"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-    }
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "SYSTEMROOT"):
-        if os.environ.get(name):
-            env[name] = os.environ[name]
-    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")) and sys.platform == "linux":
-        env["QT_QPA_PLATFORM"] = "offscreen"
+    """One run to the window and out, with a fresh data folder and no Python in sight."""
+    if sys.platform == "win32":  # Windows needs its own variables to start anything
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    else:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+        for name in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR"):
+            if os.environ.get(name):
+                env[name] = os.environ[name]
+    env.update(
+        CREATORAPP_DATA_DIR=str(home / "data"),
+        CREATORAPP_CONFIG_DIR=str(home / "config"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
     start = time.perf_counter()
     run = subprocess.run(
-        [str(exe), "gui", "--exit-after", "0"], env=env, capture_output=True, text=True
+        [str(exe), "gui", "--exit-after", "0"], env=env, capture_output=True, text=True, timeout=120
     )
     took = time.perf_counter() - start
     if run.returncode != 0:

@@ -18,4 +18,6 @@ else
 fi
 echo "Installing Debian packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# $missing is a list of package names: split on purpose
+# shellcheck disable=SC2086
 $run apt-get update -qq >/dev/null && $run apt-get install -y -qq --no-install-recommends $missing >/dev/null

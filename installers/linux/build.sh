@@ -32,6 +32,9 @@ echo "Building $NAME $VERSION for linux-$ARCH"
   --distpath "$BUILD_DIR/pyinstaller-dist" --workpath "$BUILD_DIR/pyinstaller-work" \
   "$ROOT/installers/creator-reserve.spec"
 
+echo "Self-test of the built app"
+"$BUILD_DIR/pyinstaller-dist/$NAME/creatorapp" selftest
+
 rm -rf "${DIST_DIR:?}/$STAGE"
 mkdir -p "$DIST_DIR/$STAGE"
 # the bundle's own folder becomes the tarball's top folder

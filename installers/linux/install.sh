@@ -35,10 +35,12 @@ ln -sf "$HERE/creator-reserve" "$BIN/creator-reserve"
 ln -sf "$HERE/creatorapp" "$BIN/creatorapp"
 
 # refresh the caches when the tools are there; menus pick the entry up either way
-command -v update-desktop-database >/dev/null 2>&1 &&
+if command -v update-desktop-database >/dev/null 2>&1; then
   update-desktop-database -q "$SHARE/applications" 2>/dev/null || true
-command -v gtk-update-icon-cache >/dev/null 2>&1 &&
+fi
+if command -v gtk-update-icon-cache >/dev/null 2>&1; then
   gtk-update-icon-cache -q -t "$SHARE/icons/hicolor" 2>/dev/null || true
+fi
 
 echo "Installed Creator Reserve:"
 echo "  menu entry  $SHARE/applications/$NAME.desktop"

@@ -16,6 +16,7 @@ for cmd in creator-reserve creatorapp; do
     rm -f "$BIN/$cmd"
   fi
 done
-command -v update-desktop-database >/dev/null 2>&1 &&
+if command -v update-desktop-database >/dev/null 2>&1; then
   update-desktop-database -q "$SHARE/applications" 2>/dev/null || true
+fi
 echo "Removed the menu entry, icons and commands. Your catalogue and settings are kept."
