@@ -10,10 +10,12 @@ PY     := $(BIN)/python
 endif
 # Debian packages: exiftool is the tests' independent metadata oracle, sshd and nginx are real
 # servers the publishing tests talk to on loopback, Dovecot is the IMAP server the opt-out
-# letters' replies are found on, desktop-file-validate checks the Linux menu entry and
-# shellcheck the installers' scripts; the rest are the
+# letters' replies are found on, desktop-file-validate checks the Linux menu entry,
+# shellcheck the installers' scripts, GNOME Keyring is the desktop keyring the frozen app must
+# reach over D-Bus; the rest are the
 # libraries Qt needs even when it draws offscreen.
-TEST_DEBS := libimage-exiftool-perl openssh-server nginx dovecot-imapd desktop-file-utils shellcheck
+TEST_DEBS := libimage-exiftool-perl openssh-server nginx dovecot-imapd desktop-file-utils shellcheck \
+             gnome-keyring dbus-daemon
 QT_DEBS   := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
 # Qt's xcb platform plugin: under Xvfb for screenshots, and in the Linux bundle (PyInstaller
 # copies them in from the build machine, so the download runs on desktops that lack them)
