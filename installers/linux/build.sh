@@ -9,28 +9,17 @@
 #   creator-reserve.desktop, icons/  what install.sh installs
 #
 # Usage: installers/linux/build.sh [PYTHON]   (PYTHON: the interpreter that has the app and
-# PyInstaller installed; default .venv/bin/python).  DIST_DIR and BUILD_DIR move the output
-# and the work folders (defaults: dist/ and build/ in the project).  Everything PyInstaller
-# caches stays under BUILD_DIR.
+# PyInstaller installed; default .venv/bin/python).  DIST_DIR and BUILD_DIR: see
+# installers/build-common.sh.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PYTHON=${1:-$ROOT/.venv/bin/python}
-DIST_DIR=${DIST_DIR:-$ROOT/dist}
-BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-info() { "$PYTHON" "$ROOT/installers/app_info.py" "$1"; }
+# shellcheck source=../build-common.sh
+. "$ROOT/installers/build-common.sh"
 NAME=$(info gui_executable)
-VERSION=$(info version)
-ARCH=$(info machine)
 STAGE="$NAME-$VERSION"
 
-export PYINSTALLER_CONFIG_DIR="$BUILD_DIR/pyinstaller-cache"
-export CREATORAPP_ICON_DIR="$BUILD_DIR/icons"
-export QT_QPA_PLATFORM=offscreen
-
-echo "Building $NAME $VERSION for linux-$ARCH"
-"$PYTHON" -m PyInstaller --noconfirm --log-level WARN \
-  --distpath "$BUILD_DIR/pyinstaller-dist" --workpath "$BUILD_DIR/pyinstaller-work" \
-  "$ROOT/installers/creator-reserve.spec"
+run_pyinstaller linux
 
 echo "Self-test of the built app"
 "$BUILD_DIR/pyinstaller-dist/$NAME/creatorapp" selftest

@@ -18,34 +18,22 @@
 #       `xcrun notarytool store-credentials <name> --apple-id ... --team-id ...`;
 #       the app and the disk image are notarised by Apple and the tickets stapled.
 # Without them the app is signed ad hoc: it runs, but the first open needs right-click > Open.
-# DIST_DIR and BUILD_DIR move the output and work folders (defaults: dist/ and build/).
+# DIST_DIR and BUILD_DIR: see installers/build-common.sh.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PYTHON=${1:-$ROOT/.venv/bin/python}
-DIST_DIR=${DIST_DIR:-$ROOT/dist}
-BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-info() { "$PYTHON" "$ROOT/installers/app_info.py" "$1"; }
-APP_NAME=$(info name)
-VERSION=$(info version)
-ARCH=$(info machine)
-APP="$DIST_DIR/$APP_NAME.app"
-DMG="$DIST_DIR/$APP_NAME-$VERSION-macos-$ARCH.dmg"
-
 [ "$(uname -s)" = Darwin ] || { echo "This script builds on macOS only." >&2; exit 2; }
 for tool in hdiutil codesign xcrun ditto; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: xcode-select --install" >&2; exit 2; }
 done
+# shellcheck source=../build-common.sh
+. "$ROOT/installers/build-common.sh"
+APP_NAME=$(info name)
+APP="$DIST_DIR/$APP_NAME.app"
+DMG="$DIST_DIR/$APP_NAME-$VERSION-macos-$ARCH.dmg"
+export CODESIGN_IDENTITY="${CODESIGN_IDENTITY:-}"   # read by the spec
 
-export PYINSTALLER_CONFIG_DIR="$BUILD_DIR/pyinstaller-cache"
-export CREATORAPP_ICON_DIR="$BUILD_DIR/icons"
-export QT_QPA_PLATFORM=offscreen   # only for rendering the icons
-export CODESIGN_IDENTITY="${CODESIGN_IDENTITY:-}"
-
-echo "Building $APP_NAME $VERSION for macos-$ARCH"
-"$PYTHON" -m PyInstaller --noconfirm --log-level WARN \
-  --distpath "$BUILD_DIR/pyinstaller-dist" --workpath "$BUILD_DIR/pyinstaller-work" \
-  "$ROOT/installers/creator-reserve.spec"
-unset QT_QPA_PLATFORM
+run_pyinstaller macos
 
 mkdir -p "$DIST_DIR"
 rm -rf "$APP"

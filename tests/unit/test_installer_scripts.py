@@ -35,7 +35,10 @@ def test_every_shell_script_passes_shellcheck():
             pytest.fail("shellcheck is missing; `make test` installs it")
         pytest.skip("shellcheck is not installed")
     check = subprocess.run(
-        ["shellcheck", "--shell=sh", *map(str, scripts)], capture_output=True, text=True
+        ["shellcheck", "--shell=sh", "--external-sources", "--source-path=SCRIPTDIR"]
+        + [str(s) for s in scripts],
+        capture_output=True,
+        text=True,
     )
     assert check.returncode == 0, check.stdout
 
