@@ -26,9 +26,15 @@ def _key(kind: str, name: str) -> str:
 
 
 def get(kind: str, name: str) -> str | None:
+    """None when there is no such secret.  With no keyring on the system at all (a server
+    without a desktop session) nothing can ever have been stored, since ``put`` refuses, so
+    the answer is None too: publishing with a key file or to anonymous FTP still works there.
+    A keyring that exists but cannot be read (locked, broken) is an error."""
     keyring, errors = _keyring()
     try:
         return keyring.get_password(SERVICE, _key(kind, name))
+    except errors.NoKeyringError:
+        return None
     except errors.KeyringError as exc:
         raise SecretError(f"the system keyring cannot be read ({type(exc).__name__})") from None
 

@@ -54,6 +54,7 @@ def _checks(folder: Path) -> list[Check]:
     if jpeg is None:
         return [*found, Check("sample images", False, "no JPEG sample to sign and batch")]
     found.append(_workers(folder, jpeg, fields))
+    found.append(_libraries())
     found.append(_site())
     found.append(_c2pa(folder / jpeg.name))
     return found
@@ -85,6 +86,53 @@ def _workers(folder: Path, sample: Path, fields) -> Check:
         f"tag {len(files)} files in worker processes",
         written == reserved == len(files),
         "" if written == reserved == len(files) else f"{written} written, {reserved} read back",
+    )
+
+
+# What publishing, opt-outs and watching load only when they run: in a frozen app a module left
+# out, or a native part of one, would only show when a user first publishes.
+LIBRARIES = (
+    "paramiko",  # SFTP: with bcrypt, PyNaCl and cryptography's native code
+    "requests",
+    "protego",
+    "keyring",
+    "watchdog.observers",
+    "ftplib",
+    "smtplib",
+    "imaplib",
+    "sqlite3",
+    "tomli_w",
+    "xml.etree.ElementTree",
+)
+
+
+def _libraries() -> Check:
+    import importlib
+
+    missing = []
+    for name in LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # ImportError, or a native library that fails to load
+            missing.append(f"{name} ({type(exc).__name__}: {exc})")
+    try:  # HTTPS needs the CA bundle as a file; frozen apps often lose it
+        import requests.certs
+
+        if not Path(requests.certs.where()).is_file():
+            missing.append(f"CA certificates ({requests.certs.where()} is missing)")
+        # the native code SSH keys need: bcrypt for passphrase-protected OpenSSH keys,
+        # PyNaCl for Ed25519 keys
+        import bcrypt
+        import nacl.signing
+
+        bcrypt.hashpw(b"self-test", bcrypt.gensalt(rounds=4))
+        nacl.signing.SigningKey.generate().sign(b"self-test")
+    except Exception as exc:
+        missing.append(f"{type(exc).__name__}: {exc}")
+    return Check(
+        f"load the {len(LIBRARIES)} libraries publishing and opt-outs use",
+        not missing,
+        "; ".join(missing),
     )
 
 

@@ -20,6 +20,7 @@ def test_selftest_passes_from_both_entry_points():
     assert sum(1 for line in lines if line.startswith("ok   tag and read back")) == 5
     for check in (
         "tag 24 files in worker processes",
+        "load the 11 libraries publishing and opt-outs use",
         "sign and read back Content Credentials (JPG)",
         "Qt image plugins (5 formats)",
         "Qt SVG icons",
@@ -45,3 +46,13 @@ def test_selftest_fails_when_a_sample_is_damaged(tmp_path, monkeypatch):
     assert selftest.run(said.append) is False
     assert any(s.startswith("FAIL tag and read back PNG") for s in said)
     assert said[-1] == "self-test FAILED"
+
+
+def test_selftest_names_a_library_that_cannot_load(monkeypatch):
+    from creatorapp.core import selftest
+
+    monkeypatch.setattr(selftest, "LIBRARIES", (*selftest.LIBRARIES, "creatorapp_no_such_lib"))
+    said: list[str] = []
+    assert selftest.run(said.append) is False
+    failed = [s for s in said if s.startswith("FAIL load the 12 libraries")]
+    assert failed and "creatorapp_no_such_lib (ModuleNotFoundError" in failed[0]
