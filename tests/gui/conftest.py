@@ -7,6 +7,12 @@ import pytest
 from creatorapp.core.catalogue import WorkState, open_catalogue
 from tests.conftest import make_jpeg
 
+# How long a wait on background work that writes files may take before the test fails.  Each
+# safe write syncs to disk, and while another process (the bundle build running beside the GUI
+# tests) has hundreds of megabytes waiting to be written, one sync can take seconds.  The wait
+# ends as soon as its condition holds, so this only bounds how long a failure takes to show.
+WORK_MS = 120_000
+
 
 @pytest.fixture
 def window(qtbot, tmp_path):

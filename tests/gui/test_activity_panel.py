@@ -7,6 +7,7 @@ import sqlite3
 
 from creatorapp.core.catalogue import open_catalogue
 from creatorapp.gui.activity_panel import ActivityPanel
+from tests.gui.conftest import WORK_MS
 
 
 def _ledger(tmp_path, count=700):
@@ -64,7 +65,7 @@ def test_export_writes_a_report_and_a_ledger_anyone_can_recheck(qtbot, tmp_path)
     panel = ActivityPanel(store)
     qtbot.addWidget(panel)
     panel.export(str(tmp_path / "report"))
-    qtbot.waitUntil(lambda: panel.result.text().startswith("Report written"), timeout=10000)
+    qtbot.waitUntil(lambda: panel.result.text().startswith("Report written"), timeout=WORK_MS)
     assert "3 events, chain intact" in panel.result.text()
     assert "hash chain intact" in (tmp_path / "report" / "report.html").read_text()
     prev = GENESIS

@@ -8,6 +8,7 @@ from creatorapp.gui import settings as prefs
 from creatorapp.gui.main_window import MainWindow
 from creatorapp.gui.qt import Qt, QtWidgets
 from tests.conftest import make_jpeg
+from tests.gui.conftest import WORK_MS
 
 
 def test_shortcuts_switch_sections_and_find(qtbot, window):
@@ -75,15 +76,15 @@ def test_watching_tags_new_files_and_pauses(qtbot, tmp_path):
     Portfolio(store).add_folder(folder, "no-ai")
     window = MainWindow(store, watch=True)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.watch.state == "watching", timeout=20000)
+    qtbot.waitUntil(lambda: window.watch.state == "watching", timeout=WORK_MS)
     assert window.watch_label.text() == "Watching 1 folder"
-    with qtbot.waitSignal(window.watch.tagged, timeout=20000) as got:
+    with qtbot.waitSignal(window.watch.tagged, timeout=WORK_MS) as got:
         make_jpeg(folder / "new.jpg", seed=7)
     assert got.args == [str(folder / "new.jpg")]
     qtbot.waitUntil(lambda: store.work(str(folder / "new.jpg")).state is WorkState.TAGGED)
 
     window.toggle_watch()
-    qtbot.waitUntil(lambda: window.watch.state == "paused", timeout=20000)
+    qtbot.waitUntil(lambda: window.watch.state == "paused", timeout=WORK_MS)
     assert prefs.flag(prefs.WATCH_PAUSED)
     assert window.pause_action.text() == "&Resume watching"
     window.quit()
@@ -92,6 +93,6 @@ def test_watching_tags_new_files_and_pauses(qtbot, tmp_path):
     qtbot.addWidget(again)
     assert again.watch.state == "paused" and again.watch_label.text() == "Watching paused"
     again.toggle_watch()
-    qtbot.waitUntil(lambda: again.watch.state == "watching", timeout=20000)
+    qtbot.waitUntil(lambda: again.watch.state == "watching", timeout=WORK_MS)
     assert not prefs.flag(prefs.WATCH_PAUSED)
     again.quit()

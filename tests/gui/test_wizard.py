@@ -11,7 +11,7 @@ from creatorapp.core.policy import user_policies
 from creatorapp.gui import settings as prefs
 from creatorapp.gui.main_window import MainWindow
 from tests.conftest import VOCAB
-from tests.gui.conftest import tagged
+from tests.gui.conftest import WORK_MS, tagged
 from tests.servers.http_site import SiteServer
 
 
@@ -50,15 +50,15 @@ def test_a_new_user_from_wizard_to_opt_out(qtbot, tmp_path, photos, exiftool):
     page.url.setText(server.url)
     page.root.setText(str(tmp_path / "no-such-folder"))
     page.test_button.click()
-    qtbot.waitUntil(lambda: page.result.text().startswith("Could not connect"), timeout=10000)
+    qtbot.waitUntil(lambda: page.result.text().startswith("Could not connect"), timeout=WORK_MS)
     page.root.setText(str(site_root))
     page.test_button.click()
-    qtbot.waitUntil(lambda: page.result.text().startswith("Connected."), timeout=10000)
+    qtbot.waitUntil(lambda: page.result.text().startswith("Connected."), timeout=WORK_MS)
     wizard.next()
     wizard.registries.choose(["laion"])
     wizard.accept()
 
-    qtbot.waitUntil(lambda: tagged(store) == 3 and not window.jobs.busy, timeout=30000)
+    qtbot.waitUntil(lambda: tagged(store) == 3 and not window.jobs.busy, timeout=WORK_MS)
     assert prefs.flag(prefs.SETUP_DONE)
     mine = user_policies()["mine"]
     assert mine.creator == "Jane Doe" and mine.extends == "no-ai"
@@ -70,20 +70,20 @@ def test_a_new_user_from_wizard_to_opt_out(qtbot, tmp_path, photos, exiftool):
     sites = window.sites
     qtbot.waitUntil(lambda: sites.table.rowCount() == 1)
     sites.preview_button.click()
-    qtbot.waitUntil(lambda: "robots.txt" in sites.diff.toPlainText(), timeout=10000)
+    qtbot.waitUntil(lambda: "robots.txt" in sites.diff.toPlainText(), timeout=WORK_MS)
     assert not (site_root / "robots.txt").exists()  # a preview writes nothing
     sites.publish_button.click()
-    qtbot.waitUntil(lambda: sites.status.text().startswith("Published"), timeout=10000)
+    qtbot.waitUntil(lambda: sites.status.text().startswith("Published"), timeout=WORK_MS)
     assert (
         json.loads((site_root / ".well-known" / "tdmrep.json").read_text())[0]["tdm-reservation"]
         == 1
     )
     sites.verify_button.click()
-    qtbot.waitUntil(lambda: "serves every declaration" in sites.status.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "serves every declaration" in sites.status.text(), timeout=WORK_MS)
     # someone edits robots.txt on the server: the next check shows the drift
     (site_root / "robots.txt").write_text("User-agent: *\nAllow: /\n")
     sites.verify_button.click()
-    qtbot.waitUntil(lambda: "drift" in sites.status.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "drift" in sites.status.text(), timeout=WORK_MS)
     assert "DRIFT /robots.txt" in sites.checks.toPlainText()
 
     # start an opt-out for the folder's works, as published on the site
@@ -95,11 +95,11 @@ def test_a_new_user_from_wizard_to_opt_out(qtbot, tmp_path, photos, exiftool):
     assert dialog.destination.currentData() == "laion"  # the wizard's choice comes first
     dialog.base_url.setText(server.url + "/images/")
     dialog.preview_button.click()
-    qtbot.waitUntil(lambda: "Nothing was sent" in dialog.result.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "Nothing was sent" in dialog.result.text(), timeout=WORK_MS)
     assert f"{server.url}/images/p000.jpg" in dialog.preview.toPlainText()
     assert store.submissions() == []
     dialog.send_button.click()
-    qtbot.waitUntil(lambda: "recorded" in dialog.result.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "recorded" in dialog.result.text(), timeout=WORK_MS)
     dialog.accept()
     window.optouts.refresh()
     assert "3 waiting for you" in window.optouts.summary.text()
@@ -125,7 +125,7 @@ def test_wizard_cancelled_leaves_nothing(qtbot, tmp_path):
     page.password.setText("s3cret")
     page.url.setText("https://jane.example")
     page.test_button.click()
-    qtbot.waitUntil(lambda: page.result.text().startswith("Could not connect"), timeout=15000)
+    qtbot.waitUntil(lambda: page.result.text().startswith("Could not connect"), timeout=WORK_MS)
     assert "s3cret" not in page.result.text()
     wizard.reject()
     assert secrets.get("ftp", "portfolio") is None  # the test's password is not kept

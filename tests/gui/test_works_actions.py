@@ -9,7 +9,7 @@ from pathlib import Path
 from creatorapp.core.catalogue import WorkState
 from creatorapp.gui.qt import Qt, QtCore, QtGui
 from tests.conftest import VOCAB, make_jpeg, pixels
-from tests.gui.conftest import tagged
+from tests.gui.conftest import WORK_MS, tagged
 
 
 def test_add_folder_tags_it_and_the_detail_pane_reads_the_file_back(
@@ -17,13 +17,13 @@ def test_add_folder_tags_it_and_the_detail_pane_reads_the_file_back(
 ):
     folder = photos(count=3)
     window.add_folder(str(folder))
-    qtbot.waitUntil(lambda: tagged(window.store) == 3 and not window.jobs.busy, timeout=20000)
+    qtbot.waitUntil(lambda: tagged(window.store) == 3 and not window.jobs.busy, timeout=WORK_MS)
     qtbot.waitUntil(lambda: window.works.model.rowCount() == 3)
     assert "3 works: 3 tagged" in window.works.counts.text()
     first = folder / "p000.jpg"
     assert exiftool(first)["XMP-plus:DataMining"].startswith(VOCAB + "DMI-PROHIBITED")
     window.works.table.selectRow(0)
-    qtbot.waitUntil(lambda: window.works.detail.signals.rowCount() > 0, timeout=10000)
+    qtbot.waitUntil(lambda: window.works.detail.signals.rowCount() > 0, timeout=WORK_MS)
     shown = {
         window.works.detail.signals.item(r, 1).text(): window.works.detail.signals.item(r, 2).text()
         for r in range(window.works.detail.signals.rowCount())
@@ -69,7 +69,7 @@ def test_dropping_files_tags_them_and_undo_puts_them_back(qtbot, window, tmp_pat
     before = {f: f.read_bytes() for f in files}
     _drop(window, files)
     qtbot.waitUntil(
-        lambda: window.works.undo_button.isEnabled() and not window.jobs.busy, timeout=20000
+        lambda: window.works.undo_button.isEnabled() and not window.jobs.busy, timeout=WORK_MS
     )
     for f in files:
         assert exiftool(f)["XMP-plus:DataMining"].startswith(VOCAB)
@@ -78,7 +78,7 @@ def test_dropping_files_tags_them_and_undo_puts_them_back(qtbot, window, tmp_pat
 
     window.undo()
     qtbot.waitUntil(
-        lambda: not window.works.undo_button.isEnabled() and not window.jobs.busy, timeout=20000
+        lambda: not window.works.undo_button.isEnabled() and not window.jobs.busy, timeout=WORK_MS
     )
     for f in files:
         assert f.read_bytes() == before[f]
@@ -103,7 +103,7 @@ def test_cancel_stops_a_batch_and_leaves_the_rest_untouched(qtbot, window, photo
             window.jobs.cancel_button.click()
 
     job.signals.progress.connect(cancel_once)
-    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=60000)
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=WORK_MS)
     assert cancelled
     changed = [p for p, data in before.items() if p.read_bytes() != data]
     assert 1 <= len(changed) < 240
@@ -111,7 +111,7 @@ def test_cancel_stops_a_batch_and_leaves_the_rest_untouched(qtbot, window, photo
     # undo covers exactly what the cancelled batch wrote
     window.undo()
     qtbot.waitUntil(
-        lambda: not window.jobs.busy and not window.works.undo_button.isEnabled(), timeout=60000
+        lambda: not window.jobs.busy and not window.works.undo_button.isEnabled(), timeout=WORK_MS
     )
     assert all(p.read_bytes() == data for p, data in before.items())
 
@@ -121,7 +121,7 @@ def test_a_file_that_cannot_be_tagged_is_explained_and_untouched(qtbot, window, 
     bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
     original = bad.read_bytes()
     window.tag([bad])
-    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=20000)
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=WORK_MS)
     title, text = window.last_failure
     assert title == "A file could not be tagged"
     assert text.startswith("broken.jpg: ") and len(text) > len("broken.jpg: ") + 5
@@ -131,7 +131,7 @@ def test_a_file_that_cannot_be_tagged_is_explained_and_untouched(qtbot, window, 
 
 def test_panels_refresh_after_a_folder_is_added(qtbot, window, photos):
     window.add_folder(str(photos(count=2)))
-    qtbot.waitUntil(lambda: tagged(window.store) == 2 and not window.jobs.busy, timeout=20000)
+    qtbot.waitUntil(lambda: tagged(window.store) == 2 and not window.jobs.busy, timeout=WORK_MS)
     window.show_section("activity")
     model = window.activity.model
 
