@@ -190,11 +190,10 @@ def test_publishes_over_sftp_and_verifies_the_live_site(bundle, tmp_path):
     home = tmp_path / "home"
     app = bundle / "creatorapp"
     try:
+        reach = ["--host", "127.0.0.1", "--port", server.port, "--user", server.user]
+        reach += ["--root", docroot, "--key-file", server.client_key]
         added = run(
-            [app, "site", "add", "jane", "--url", web.url, "--transport", "sftp"]
-            + ["--host", "127.0.0.1", "--port", server.port, "--user", server.user]
-            + ["--root", docroot, "--key-file", server.client_key],
-            home,
+            [app, "site", "add", "jane", "--url", web.url, "--transport", "sftp", *reach], home
         )
         assert added.returncode == 0, added.stderr
         trust = ["site", "trust", "jane", "--fingerprint", server.host_fingerprint()]
@@ -280,6 +279,7 @@ def test_runs_with_every_python_on_the_machine_hidden(bundle, tmp_path):
     photos = tmp_path / "photos"
     photos.mkdir()
     make_jpeg(photos / "a.jpg")
+    app = bundle / "creator-reserve"
     hide = "\n".join(
         [f"mount -t tmpfs -o ro,size=1k hidden '{d}'" for d in folders]
         + [f"mount --bind /dev/null '{f}'" for f in files]
@@ -291,8 +291,7 @@ def test_runs_with_every_python_on_the_machine_hidden(bundle, tmp_path):
         ]
     )
     out = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-ec", hide, "sh"]
-        + [str(bundle / "creator-reserve")],
+        ["unshare", "--mount", "--propagation", "private", "sh", "-ec", hide, "sh", str(app)],
         env={**bare_env(tmp_path / "home"), "PHOTOS": str(photos)},
         capture_output=True,
         text=True,
