@@ -68,7 +68,7 @@ def _workers(folder: Path, sample: Path, fields) -> Check:
     batch = folder / "batch"
     batch.mkdir()
     files = []
-    for i in range(3 * tagging._SMALL_BATCH):
+    for i in range(3 * tagging.SMALL_BATCH):
         files.append(batch / f"copy-{i:02d}{sample.suffix}")
         shutil.copyfile(sample, files[-1])
     method = tagging.DESKTOP_START_METHOD

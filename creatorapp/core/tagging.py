@@ -41,7 +41,7 @@ from creatorapp.core.signals import Field, embedded_fields, is_reserved
 log = logging.getLogger(__name__)
 
 _TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".crdownload", ".download", ".swp", ".swx", ".bak", "~")
-_SMALL_BATCH = 8
+SMALL_BATCH = 8  # up to this many files, no worker processes are started
 
 
 def ignored_reason(name: str) -> str | None:
@@ -280,7 +280,7 @@ def tag_files(
     """
     todo = [(str(path), fields) for path, fields in work]
     jobs = max(1, jobs or default_jobs())
-    if jobs == 1 or len(todo) <= _SMALL_BATCH:
+    if jobs == 1 or len(todo) <= SMALL_BATCH:
         for path, fields in todo:
             if cancel is not None and cancel.is_set():
                 return

@@ -276,6 +276,10 @@ def _can_hide() -> bool:
 def test_runs_with_every_python_on_the_machine_hidden(bundle, tmp_path):
     folders, files = _python_everywhere()
     assert any(Path(sys.base_prefix).is_relative_to(d) for d in folders), folders
+    # the interpreter running these tests, and the system's python3 if there is one, are hidden
+    assert any(Path(sys.executable).resolve().is_relative_to(d) for d in folders), folders
+    if Path("/usr/bin/python3").exists():
+        assert str(Path("/usr/bin/python3").resolve()) in files, files
     photos = tmp_path / "photos"
     photos.mkdir()
     make_jpeg(photos / "a.jpg")
