@@ -13,23 +13,12 @@ import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("CREATORAPP_TESTDATA", ROOT.parent / "shared" / "testdata"))
+SHARED = Path(os.environ.get("CREATORAPP_TESTDATA", ROOT / "tests" / "data"))
 SAMPLES = SHARED / "camera-samples"
 SIDECARS = SHARED / "xmp-sidecars"
 VOCAB = "http://ns.useplus.org/ldf/vocab/"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no test ever needs a screen
-
-
-def pytest_collection_modifyitems(config, items):
-    """Tests marked ``shared_data`` need the shared camera files; without them they are skipped
-    with a reason rather than failing on a missing file."""
-    if SAMPLES.is_dir():
-        return
-    skip = pytest.mark.skip(reason=f"shared test data not found at {SHARED} (CREATORAPP_TESTDATA)")
-    for item in items:
-        if "shared_data" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -203,7 +203,6 @@ def test_importing_your_own_certificate_as_pem_or_pkcs12(tmp_path):
     assert credentials.read_path(path, "jpeg").state == "Valid"  # untrusted anchor: Valid only
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("name", ["QuickTime.heic", "GIF.gif", "made.avif"])
 def test_sidecar_formats_get_credentials_inside_the_file(tmp_path, signer, name):
     from tests.conftest import SAMPLES
@@ -262,7 +261,6 @@ def test_a_policy_that_asks_for_credentials_signs_its_folder_without_the_flag(tm
     store.close()
 
 
-@pytest.mark.shared_data
 def test_a_camera_file_keeps_every_tag_we_do_not_own(tmp_path, signer):
     from tests.conftest import SAMPLES
 

@@ -49,7 +49,6 @@ def _mixed_folder(root: Path) -> tuple[list[Path], list[Path]]:
     return good, [root / n for n in broken]
 
 
-@pytest.mark.shared_data
 def test_tag_mixed_folder_json(tmp_path, exiftool):
     good, broken = _mixed_folder(tmp_path)
     before = {p: p.read_bytes() for p in broken}

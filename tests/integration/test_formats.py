@@ -257,7 +257,6 @@ def test_camera_sample(name, tmp_path, exiftool):
         assert read_reservation(path).source == "sidecar"
 
 
-@pytest.mark.shared_data
 def test_multi_picture_trailer_survives(tmp_path, exiftool):
     path = tmp_path / "mpf.jpg"
     shutil.copy2(SAMPLES / "ExifTool.jpg", path)
@@ -270,7 +269,6 @@ def test_multi_picture_trailer_survives(tmp_path, exiftool):
     assert not any("MPF" in str(v) for k, v in info.items() if k.endswith("Warning"))
 
 
-@pytest.mark.shared_data
 def test_sidecar_merge_keeps_other_content(tmp_path, exiftool):
     raw = tmp_path / "IMG_1.CR2"
     shutil.copy2(SAMPLES / "CanonRaw.cr2", raw)
@@ -288,7 +286,6 @@ def test_sidecar_merge_keeps_other_content(tmp_path, exiftool):
     assert tag_file(raw, FIELDS).status is Status.UNCHANGED
 
 
-@pytest.mark.shared_data
 def test_sidecar_with_extension_name_is_used(tmp_path):
     raw = tmp_path / "shot.nef"
     shutil.copy2(SAMPLES / "Nikon.nef", raw)
@@ -298,7 +295,6 @@ def test_sidecar_with_extension_name_is_used(tmp_path):
     assert not (tmp_path / "shot.xmp").exists()
 
 
-@pytest.mark.shared_data
 def test_sidecar_exiv2_would_mangle_is_refused(tmp_path):
     """exiv2 truncates the odd ExifVersion "0.2.2.0" on output; the check catches it."""
     raw = tmp_path / "shot.nef"
@@ -310,7 +306,6 @@ def test_sidecar_exiv2_would_mangle_is_refused(tmp_path):
     assert (tmp_path / "shot.xmp").read_bytes() == original
 
 
-@pytest.mark.shared_data
 def test_empty_sidecar_is_filled(tmp_path):
     raw = tmp_path / "x.heic"
     shutil.copy2(SAMPLES / "QuickTime.heic", raw)
@@ -319,7 +314,6 @@ def test_empty_sidecar_is_filled(tmp_path):
     assert read_reservation(raw).reserved
 
 
-@pytest.mark.shared_data
 def test_broken_sidecar_is_left_alone(tmp_path):
     raw = tmp_path / "x.gif"
     shutil.copy2(SAMPLES / "GIF.gif", raw)

@@ -1,0 +1,43 @@
+"""How names and other outside text are shown to people.
+
+A file name can hold anything but ``/`` and NUL: newlines, terminal escape sequences, bidi
+overrides, bytes that are not UTF-8 (Python keeps those as lone surrogates).  Printed raw, such a
+name can forge a line of output or colour the terminal, and an undecodable one crashes ``print``.
+Every human-readable output passes outside text through :func:`shown` first; JSON output keeps
+the value itself (JSON escapes control characters on its own).
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+
+# bidi embeddings, overrides and isolates reorder what follows them on screen
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    if ch in _NAMED:
+        return _NAMED[ch]
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def _unsafe(ch: str) -> bool:
+    return ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp")
+
+
+def shown(value: object) -> str:
+    """``value`` (text or a path) with control characters, bidi controls and undecodable bytes
+    written as visible escapes, so it prints as one harmless line."""
+    text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if text.isprintable() and text.isascii():
+        return text
+    return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
