@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from creatorapp.cli.common import EXIT_OK, emit_json
+from creatorapp.cli.common import EXIT_OK, emit_json, path_arg
+from creatorapp.core.display import shown
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -22,8 +23,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     create.set_defaults(run=run_create)
 
     imp = isub.add_parser("import", help="use your own certificate and key (PEM or PKCS#12)")
-    imp.add_argument("certificate", metavar="CERT", help="PEM chain (leaf first) or .p12/.pfx")
-    imp.add_argument("--key", metavar="FILE", help="the PEM private key (not for .p12)")
+    imp.add_argument(
+        "certificate", metavar="CERT", type=path_arg, help="PEM chain (leaf first) or .p12/.pfx"
+    )
+    imp.add_argument(
+        "--key", metavar="FILE", type=path_arg, help="the PEM private key (not for .p12)"
+    )
     imp.add_argument(
         "--passphrase-stdin", action="store_true", help="read the key's passphrase from stdin"
     )
@@ -46,12 +51,13 @@ def _print(identity, as_json: bool = False) -> None:
     if as_json:
         emit_json(info)
         return
-    print(f"Signer:    {info['subject']}")
-    print(f"Algorithm: {info['algorithm']}")
+    # names in a certificate are whatever its issuer wrote: shown escaped
+    print(f"Signer:    {shown(info['subject'])}")
+    print(f"Algorithm: {shown(info['algorithm'])}")
     for cert in info["certificates"]:
-        print(f"Issued by: {cert['issuer']} (valid until {cert['not_after']})")
+        print(f"Issued by: {shown(cert['issuer'])} (valid until {cert['not_after']})")
     if info["timestamp_url"]:
-        print(f"Timestamps: {info['timestamp_url']} (asked for every file signed)")
+        print(f"Timestamps: {shown(info['timestamp_url'])} (asked for every file signed)")
     else:
         print("Timestamps: none (signed offline)")
     if info["self_issued"]:

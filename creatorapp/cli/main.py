@@ -1,16 +1,20 @@
 """``creatorapp``: the command line.  Each command parses, calls a core service and prints.
 
-Exit codes: 0 all well, 1 some file failed (or is not reserved, for ``verify``), 2 usage error.
+Exit codes: 0 all well, 1 some file failed (or is not reserved, for ``verify``), 2 usage error,
+141 the reader of the output went away (``creatorapp verify --json DIR | head -1``): the code a
+shell gives a command that SIGPIPE stopped, and what ``set -o pipefail`` expects of one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from creatorapp import APP_TITLE, __version__
 from creatorapp.cli import (
+    catalogue_cmd,
     folders_cmd,
     identity_cmd,
     optout_cmd,
@@ -20,7 +24,8 @@ from creatorapp.cli import (
     tag_cmd,
     watch_cmd,
 )
-from creatorapp.cli.common import EXIT_USAGE
+from creatorapp.cli.common import EXIT_USAGE, path_arg
+from creatorapp.core.display import shown
 from creatorapp.errors import UserError
 
 
@@ -38,13 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--catalogue",
         metavar="PATH",
-        help="the catalogue file to use (default: $CREATORAPP_CATALOGUE, else in the app's "
-        "data folder)",
+        type=path_arg,
+        help="the catalogue file to use; it must exist ('catalogue init' makes one) "
+        "(default: $CREATORAPP_CATALOGUE, else in the app's data folder)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     gui = sub.add_parser("gui", help="open the window (the default with no command)")
     gui.add_argument("--exit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
+    gui.add_argument(
+        "--offscreen",
+        action="store_true",
+        help="draw the window off screen, even where there is no display (for tests); without "
+        "a display and without this, the demo runs instead",
+    )
     gui.set_defaults(run=_run_gui)
 
     selftest = sub.add_parser(
@@ -61,13 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     optout_cmd.add_commands(sub)
     policy_cmd.add_commands(sub)
     identity_cmd.add_commands(sub)
+    catalogue_cmd.add_commands(sub)
     return parser
 
 
 def _run_gui(args: argparse.Namespace) -> int:
     from creatorapp.gui.app import run
 
-    return run(exit_after_ms=args.exit_after)
+    return run(exit_after_ms=args.exit_after, offscreen=args.offscreen)
 
 
 def _run_selftest(args: argparse.Namespace) -> int:
@@ -92,10 +105,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv if argv and not _only_options(argv) else [*argv, "gui"])
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return run(args)
+        code = run(args)
+        sys.stdout.flush()  # a reader that left shows up here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except UserError as exc:
-        print(f"creatorapp: error: {exc}", file=sys.stderr)
+        print(f"creatorapp: error: {shown(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("creatorapp: interrupted", file=sys.stderr)
         return 130
+
+
+EXIT_PIPE = 128 + 13  # as if SIGPIPE had stopped the process, like other Unix tools
+
+
+def _reader_gone() -> int:
+    """Whoever read standard output stopped reading (``| head``): stop quietly.  Standard output
+    is pointed at the null device so that the interpreter's last flush of what is still
+    buffered has nowhere to fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return EXIT_PIPE

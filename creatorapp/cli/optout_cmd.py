@@ -11,7 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from creatorapp.cli.common import EXIT_FAILED, EXIT_OK, UsageError, catalogue, emit_json
+from creatorapp.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    catalogue,
+    console,
+    emit_json,
+    path_arg,
+    safe,
+)
+from creatorapp.core.display import counted, shown, shown_block
 
 if TYPE_CHECKING:
     from creatorapp.core.registries.outbox import OptOuts
@@ -28,9 +38,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     submit = osub.add_parser("submit", help="ask a destination to leave works out")
     submit.add_argument("destination")
     source = submit.add_mutually_exclusive_group(required=True)
-    source.add_argument("--urls", metavar="FILE", help="one URL (or account) per line")
+    source.add_argument(
+        "--urls", metavar="FILE", type=path_arg, help="one URL (or account) per line"
+    )
     source.add_argument("--site", metavar="NAME", help="a site's pages and images (sitemaps)")
-    source.add_argument("--folder", metavar="PATH", help="the works of a portfolio folder")
+    source.add_argument(
+        "--folder", metavar="PATH", type=path_arg, help="the works of a portfolio folder"
+    )
     source.add_argument(
         "--account", metavar="NAME", action="append", help="an account name (repeatable)"
     )
@@ -68,14 +82,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     attest = osub.add_parser("attest", help="say you finished a browser hand-off")
     attest.add_argument("submission", metavar="REFERENCE", help="the cr-... reference")
-    attest.add_argument("--evidence", metavar="FILE", help="a confirmation to keep with it")
+    attest.add_argument(
+        "--evidence", metavar="FILE", type=path_arg, help="a confirmation to keep with it"
+    )
     attest.add_argument("--note", help="a confirmation number or anything worth keeping")
     attest.set_defaults(run=run_attest)
 
     resolve = osub.add_parser("resolve", help="record what a destination decided")
     resolve.add_argument("submission", metavar="REFERENCE", help="the cr-... reference")
     resolve.add_argument("outcome", choices=["confirmed", "rejected"])
-    resolve.add_argument("--evidence", metavar="FILE", help="the answer, to keep with it")
+    resolve.add_argument(
+        "--evidence", metavar="FILE", type=path_arg, help="the answer, to keep with it"
+    )
     resolve.add_argument("--note", help="what they said, in short")
     resolve.set_defaults(run=run_resolve)
 
@@ -139,22 +157,21 @@ def run_destinations(args: argparse.Namespace) -> int:
         for row in rows:
             emit_json(row)
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("destination", "how you ask", "how it confirms", "unit", "needs", "basis", "days")
     for r in rows:
         name = r["id"] + ("" if r["available"] else " (soon)")
         table.add_row(
-            name + (f"\n{r['asks_for']}" if r["asks_for"] else ""),
-            r["submit"],
-            r["confirms_by"],
-            r["unit"],
-            r["needs"],
-            r["legal_basis"],
+            safe(name) + (f"\n{safe(r['asks_for'])}" if r["asks_for"] else ""),
+            safe(r["submit"]),
+            safe(r["confirms_by"]),
+            safe(r["unit"]),
+            safe(r["needs"]),
+            safe(r["legal_basis"]),
             str(r["expected_days"]),
         )
-    Console(file=sys.stdout).print(table)
+    console(file=sys.stdout).print(table)
     return EXIT_OK
 
 
@@ -201,20 +218,27 @@ def run_submit(args: argparse.Namespace) -> int:
     if args.dry_run:
         for payload in report.payloads:
             _show_payload(payload)
-        print(f"Dry run: nothing was sent or recorded ({len(found.values)} from {found.source})")
+        print(
+            f"Dry run: nothing was sent or recorded ({len(found.values):,} from "
+            f"{shown(found.source)})"
+        )
     for s in report.found:
-        print(f"already submitted as {s['idempotency_key']} ({s['state']}); not filed again")
+        print(f"already submitted as {shown(s['idempotency_key'])} ({s['state']}); not filed again")
     if report.already_tracked and report.queued:
-        print(f"{report.already_tracked} were asked for before; only the new ones are sent")
+        before = report.already_tracked
+        print(
+            f"{before:,} {'was' if before == 1 else 'were'} asked for before; "
+            "only the new ones are sent"
+        )
     for s in report.sent:
-        where = f" {s['remote_url']}" if s["remote_url"] else ""
-        print(f"submitted {s['idempotency_key']}: {s['state']}{where}")
+        where = f" {shown(s['remote_url'])}" if s["remote_url"] else ""
+        print(f"submitted {shown(s['idempotency_key'])}: {s['state']}{where}")
     for s, error in report.failed:
-        print(f"not sent yet {s['idempotency_key']}: {error} (it stays queued)")
+        print(f"not sent yet {shown(s['idempotency_key'])}: {shown(error)} (it stays queued)")
     for s, when in report.scheduled:
-        print(f"queued {s['idempotency_key']}: goes out at {when} ('optout poll' sends it)")
+        print(f"queued {shown(s['idempotency_key'])}: goes out at {when} ('optout poll' sends it)")
     for step in report.next_steps:
-        print(f"Next: {step}")
+        print(f"Next: {shown(step)}")
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
@@ -222,15 +246,15 @@ def _show_payload(payload: dict) -> None:
     """A letter is shown as a letter, everything else as the JSON that would be sent."""
     if "text" in payload:
         for name in ("to", "from", "subject", "message_id"):
-            print(f"{name.replace('_', '-').title()}: {payload[name]}")
+            print(f"{name.replace('_', '-').title()}: {shown(payload[name])}")
         print()
-        print(payload["text"])
+        print(shown_block(payload["text"]))
         return
     if "fields" in payload:
-        print(f"Form: {payload['open']}")
+        print(f"Form: {shown(payload['open'])}")
         for label, value in payload["fields"].items():
-            print(f"--- {label} ---")
-            print(value)
+            print(f"--- {shown(label)} ---")
+            print(shown_block(str(value)))
         print()
         return
     print(json.dumps(payload, indent=2, ensure_ascii=False))
@@ -257,12 +281,14 @@ def run_status(args: argparse.Namespace) -> int:
     if not summary:
         print("No opt-out requests yet. See 'creatorapp optout destinations'.")
     for dest, counts in summary.items():
-        parts = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        print(f"{dest}: {parts}")
+        parts = ", ".join(f"{n:,} {state}" for state, n in sorted(counts.items()))
+        print(f"{shown(dest)}: {parts}")
     if attention:
         print("\nNeeds you:")
         for a in attention:
-            print(f"  {a['idempotency_key']} ({a['destination']}): {a['reason']}")
+            print(
+                f"  {shown(a['idempotency_key'])} ({shown(a['destination'])}): {shown(a['reason'])}"
+            )
     return EXIT_OK
 
 
@@ -285,16 +311,19 @@ def run_poll(args: argparse.Namespace) -> int:
         return EXIT_FAILED if failed or result.errors else EXIT_OK
     for r in sent:
         for s in r.sent:
-            print(f"sent {s['idempotency_key']} ({s['destination']}): {s['state']}")
+            print(f"sent {shown(s['idempotency_key'])} ({shown(s['destination'])}): {s['state']}")
         for s, error in r.failed:
-            print(f"not sent yet {s['idempotency_key']}: {error}")
+            print(f"not sent yet {shown(s['idempotency_key'])}: {shown(error)}")
     for dest, counts in result.changes.items():
-        changes = ", ".join(f"{n} now {s}" for s, n in sorted(counts.items())) or "no change"
-        print(f"{dest}: {changes}")
+        changes = ", ".join(f"{n:,} now {s}" for s, n in sorted(counts.items())) or "no change"
+        print(f"{shown(dest)}: {changes}")
     for dest, error in result.errors.items():
-        print(f"{dest}: not checked: {error}")
+        print(f"{shown(dest)}: not checked: {shown(error)}")
     if result.not_due:
-        print(f"{result.not_due} not due yet (next at {result.next_due}); --now asks anyway")
+        print(
+            f"{counted(result.not_due, 'request')} not due yet (next at {result.next_due}); "
+            "--now asks anyway"
+        )
     if not result.changes and not result.errors and not result.not_due and not sent:
         print("Nothing open to check.")
     return EXIT_FAILED if failed or result.errors else EXIT_OK
@@ -307,7 +336,10 @@ def run_attest(args: argparse.Namespace) -> int:
             evidence_file=Path(args.evidence).expanduser() if args.evidence else None,
             note=args.note,
         )
-    print(f"Recorded: {moved} items are now waiting for the destination to confirm")
+    waiting = "is" if moved == 1 else "are"
+    print(
+        f"Recorded: {counted(moved, 'item')} {waiting} now waiting for the destination to confirm"
+    )
     return EXIT_OK
 
 
@@ -321,7 +353,7 @@ def run_resolve(args: argparse.Namespace) -> int:
             evidence_file=Path(args.evidence).expanduser() if args.evidence else None,
             note=args.note,
         )
-    print(f"Recorded: {moved} items {args.outcome}")
+    print(f"Recorded: {counted(moved, 'item')} {args.outcome}")
     return EXIT_OK
 
 
@@ -335,7 +367,7 @@ def run_contact(args: argparse.Namespace) -> int:
             current = {**current, **given}
             store.set_setting("contact", current)
     for key in ("name", "email", "address"):
-        print(f"{key}: {current.get(key) or '(not set)'}")
+        print(f"{key}: {shown(current.get(key) or '(not set)')}")
     return EXIT_OK
 
 

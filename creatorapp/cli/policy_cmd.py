@@ -6,7 +6,15 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from creatorapp.cli.common import EXIT_OK, emit_json, policy_arg
+from creatorapp.cli.common import (
+    EXIT_OK,
+    console,
+    emit_json,
+    policy_arg,
+    safe,
+    safe_block,
+    text_arg,
+)
 
 if TYPE_CHECKING:
     from creatorapp.core.policy import Policy
@@ -19,9 +27,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     lister.add_argument("--json", action="store_true")
     lister.set_defaults(run=run_list)
     show = psub.add_parser("show", help="what a policy allows and what each carrier will say")
-    show.add_argument("name", metavar="NAME|FILE")
+    show.add_argument("name", metavar="NAME|FILE", type=text_arg)
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=run_show)
+
+
+_LABELS = {
+    "creator": "Creator",
+    "copyright_notice": "Copyright notice",
+    "contact_url": "Contact URL",
+    "licence_url": "Licence URL",
+    "policy_url": "Policy URL",
+}
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -42,13 +59,14 @@ def run_list(args: argparse.Namespace) -> int:
         for name, kind, text in rows:
             emit_json({"name": name, "kind": kind, "description": text})
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
 
-    table = Table("policy", "kind", "meaning", title=f"Policies (yours live in {policies_dir()})")
+    table = Table(
+        "policy", "kind", "meaning", title=f"Policies (yours live in {safe(policies_dir())})"
+    )
     for name, kind, text in rows:
-        table.add_row(name, kind, text)
-    Console(file=sys.stdout).print(table)
+        table.add_row(safe(name), safe(kind), safe(text))
+    console(file=sys.stdout).print(table)
     return EXIT_OK
 
 
@@ -85,11 +103,10 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(doc)
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console(file=sys.stdout)
-    out.print(f"[bold]{policy.title}[/] ({policy.name}): {policy.description}\n")
+    out = console(file=sys.stdout)
+    out.print(f"[bold]{safe(policy.title)}[/] ({safe(policy.name)}): {safe(policy.description)}\n")
     table = Table("use", "", "what it means")
     for use in Use:
         allowed = policy.permits(use)
@@ -98,14 +115,14 @@ def run_show(args: argparse.Namespace) -> int:
         )
     out.print(table)
     if policy.constraints:
-        out.print(f"\n[bold]Constraints:[/] {policy.constraints}")
+        out.print(f"\n[bold]Constraints:[/] {safe_block(policy.constraints)}")
     code = signals.data_mining_code(policy)
     out.print(
         f"\n[bold]Files will say[/] (IPTC Data Mining): {code} - "
         f"{signals.DATA_MINING_VOCABULARY[signals.VOCAB_PREFIX + code]}"
     )
-    out.print(f"[bold]Usage terms:[/] {signals.usage_terms(policy)}")
+    out.print(f"[bold]Usage terms:[/] {safe(signals.usage_terms(policy))}")
     for key in ("creator", "copyright_notice", "contact_url", "licence_url", "policy_url"):
         if getattr(policy, key):
-            out.print(f"[bold]{key.replace('_', ' ').capitalize()}:[/] {getattr(policy, key)}")
+            out.print(f"[bold]{_LABELS.get(key, key)}:[/] {safe_block(getattr(policy, key))}")
     return EXIT_OK

@@ -10,7 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from creatorapp.cli.common import EXIT_FAILED, EXIT_OK, UsageError, catalogue, emit_json
+from creatorapp.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    catalogue,
+    console,
+    emit_json,
+    path_arg,
+    safe,
+    text_arg,
+)
+from creatorapp.core.display import counted, shown, shown_block
 
 if TYPE_CHECKING:
     from creatorapp.core.site.sites import Sites
@@ -21,32 +32,35 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     ssub = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
 
     add = ssub.add_parser("add", help="add a site and how to reach its files")
-    add.add_argument("name")
+    add.add_argument("name", type=text_arg)
     add.add_argument("--url", required=True, help="the site's address, e.g. https://jane.example")
     add.add_argument(
         "--transport", required=True, help="how files get there: local, sftp, ftp, webdav"
     )
     add.add_argument(
         "--root",
+        type=path_arg,
         help="the document root: a local folder, or the folder on the server (sftp)",
     )
     add.add_argument("--host", help="sftp, ftp: the server")
     add.add_argument("--port", type=int, help="sftp, ftp: the port (default 22, 21)")
     add.add_argument("--user", help="sftp, ftp: the user name")
     add.add_argument("--no-tls", action="store_true", help="ftp: plain FTP (passwords in clear)")
-    add.add_argument("--ca-file", metavar="PEM", help="ftp, webdav: trust this CA")
+    add.add_argument("--ca-file", metavar="PEM", type=path_arg, help="ftp, webdav: trust this CA")
     add.add_argument("--endpoint", metavar="URL", help="webdav: the share's address")
     add.add_argument("--repo", metavar="OWNER/NAME", help="github: the Pages repository")
     add.add_argument("--branch", help="github: the branch Pages publishes from")
     add.add_argument("--folder", default="", help="github: the folder Pages publishes (docs)")
     add.add_argument("--api", metavar="URL", help="github: the API address (GitHub Enterprise)")
-    add.add_argument("--key-file", metavar="PATH", help="sftp: log in with this private key")
+    add.add_argument(
+        "--key-file", metavar="PATH", type=path_arg, help="sftp: log in with this private key"
+    )
     add.add_argument(
         "--password-stdin",
         action="store_true",
         help="read the password, token or key passphrase from standard input into the keyring",
     )
-    add.add_argument("--policy", default="no-ai", metavar="NAME|FILE")
+    add.add_argument("--policy", default="no-ai", metavar="NAME|FILE", type=text_arg)
     add.add_argument("--sample-image", metavar="PATH", help="an image on the site to check")
     add.add_argument("--host-policy", action="store_true", help="publish the policy page too")
     add.add_argument("--no-content-usage", action="store_true", help="leave out Content-Usage")
@@ -59,7 +73,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     render = ssub.add_parser("render", help="write what would be published, plus server snippets")
     render.add_argument("name")
-    render.add_argument("--out", required=True, metavar="DIR")
+    render.add_argument("--out", required=True, metavar="DIR", type=path_arg)
     render.set_defaults(run=run_render)
 
     publish = ssub.add_parser("publish", help="merge the declarations into the site")
@@ -158,7 +172,10 @@ def run_add(args: argparse.Namespace) -> int:
 
             kind = "sftp-key" if settings.get("key_file") else record.transport
             secrets.put(kind, record.name, secret)
-    print(f"Added site {record.name} ({record.url}, {record.transport}, policy {record.policy})")
+    print(
+        f"Added site {shown(record.name)} ({shown(record.url)}, {record.transport}, "
+        f"policy {record.policy})"
+    )
     if record.transport == "sftp":
         print(f"Next: check the server's key with 'creatorapp site trust {record.name}'")
     return EXIT_OK
@@ -174,14 +191,20 @@ def run_list(args: argparse.Namespace) -> int:
     if not records:
         print("No sites yet. Add one with 'creatorapp site add NAME --url URL --transport ...'.")
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("site", "address", "transport", "policy", "published", "verified")
     for r in records:
         verified = "never" if r.verified_at is None else ("ok" if r.verify_ok else "PROBLEMS")
-        table.add_row(r.name, r.url, r.transport, r.policy, r.published_at or "never", verified)
-    Console(file=sys.stdout).print(table)
+        table.add_row(
+            safe(r.name),
+            safe(r.url),
+            safe(r.transport),
+            safe(r.policy),
+            r.published_at or "never",
+            verified,
+        )
+    console(file=sys.stdout).print(table)
     return EXIT_OK
 
 
@@ -198,7 +221,7 @@ def run_render(args: argparse.Namespace) -> int:
             target.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write into {out} ({exc.strerror or exc})") from None
-    print(f"Wrote the declarations and server snippets for {site.name} into {out}")
+    print(f"Wrote the declarations and server snippets for {shown(site.name)} into {shown(out)}")
     return EXIT_OK
 
 
@@ -218,15 +241,16 @@ def run_publish(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     for change in report.changes:
-        sys.stdout.write(change.diff())
+        sys.stdout.write(shown_block(change.diff()))  # what the server held: outside text
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {shown(warning)}", file=sys.stderr)
+    files = counted(len(report.changes), "file")
     if not report.changes:
-        print(f"{args.name}: already up to date; nothing written")
+        print(f"{shown(args.name)}: already up to date; nothing written")
     elif args.dry_run:
-        print(f"Dry run: {len(report.changes)} files would change; nothing written")
+        print(f"Dry run: {files} would change; nothing written")
     else:
-        print(f"Published {len(report.changes)} files to {args.name}")
+        print(f"Published {files} to {shown(args.name)}")
     return EXIT_OK
 
 
@@ -238,11 +262,11 @@ def run_verify(args: argparse.Namespace) -> int:
         return EXIT_OK if report.ok else EXIT_FAILED
     for check in report.checks:
         mark = "ok  " if check.ok else "FAIL"
-        print(f"{mark} {check.name}" + (f": {check.detail}" if check.detail else ""))
+        print(f"{mark} {shown(check.name)}" + (f": {shown(check.detail)}" if check.detail else ""))
     for path, diff in report.drift.items():
-        print(f"DRIFT /{path} differs from what was published:")
-        sys.stdout.write(diff)
-    print(f"{args.name}: {'verified' if report.ok else 'problems found'}")
+        print(f"DRIFT /{shown(path)} differs from what was published:")
+        sys.stdout.write(shown_block(diff))  # what the server serves: outside text
+    print(f"{shown(args.name)}: {'verified' if report.ok else 'problems found'}")
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -256,19 +280,19 @@ def run_trust(args: argparse.Namespace) -> int:
     host, port = record.settings["host"], int(record.settings.get("port", 22))
     if not args.fingerprint:
         key = sftp.server_key(host, port)
-        print(f"{host}:{port} presents {key.get_name()} key {sftp.fingerprint(key)}")
+        print(f"{shown(host)}:{port} presents {key.get_name()} key {sftp.fingerprint(key)}")
         print(
             "Compare it with the fingerprint your hosting provider shows, then run: "
             f"creatorapp site trust {args.name} --fingerprint {sftp.fingerprint(key)}"
         )
         return EXIT_OK
     sftp.trust(host, port, args.fingerprint)
-    print(f"Trusted {host}:{port} ({args.fingerprint})")
+    print(f"Trusted {shown(host)}:{port} ({shown(args.fingerprint)})")
     return EXIT_OK
 
 
 def run_remove(args: argparse.Namespace) -> int:
     with _sites(args) as sites:
         sites.remove(args.name)
-    print(f"Removed site {args.name} (nothing on the server was touched)")
+    print(f"Removed site {shown(args.name)} (nothing on the server was touched)")
     return EXIT_OK

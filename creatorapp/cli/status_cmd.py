@@ -3,11 +3,61 @@
 from __future__ import annotations
 
 import argparse
+import heapq
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from creatorapp.cli.common import EXIT_FAILED, EXIT_OK, UsageError, emit_json, open_store
+from creatorapp.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    console,
+    emit_json,
+    open_store,
+    path_arg,
+    safe,
+    text_arg,
+)
+from creatorapp.core.display import counted, shown
+
+if TYPE_CHECKING:
+    from creatorapp.core.catalogue import Store
+    from creatorapp.core.catalogue.model import LedgerEvent
 
 _FAILURES_SHOWN = 20
+
+# Every kind of event the app writes (docs/catalogue.md says what each records); a test checks
+# the code writes no other.  ``--kind`` outside this list is a typo, not an empty export.
+LEDGER_KINDS = (
+    "folder.added",
+    "folder.removed",
+    "folder.policy",
+    "folder.watching",
+    "folder.unavailable",
+    "folder.available",
+    "work.added",
+    "work.tagged",
+    "work.failed",
+    "work.moved",
+    "work.deleted",
+    "work.restored",
+    "credentials.unavailable",
+    "ledger.gap",
+    "site.added",
+    "site.removed",
+    "site.published",
+    "site.verified",
+    "optout.queued",
+    "optout.sent",
+    "optout.failed",
+    "optout.attested",
+    "optout.resolved",
+    "optout.items",
+    "optout.reply",
+    "optout.poll_failed",
+    "optout.stale",
+)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -22,9 +72,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     verify.set_defaults(run=run_verify)
     export = lsub.add_parser("export", help="every event, oldest first")
     export.add_argument("--json", action="store_true", help="JSON Lines, one event per line")
-    export.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
-    export.add_argument("--kind", help="only events of this kind (e.g. work.tagged)")
-    export.add_argument("--subject", metavar="PATH", help="only events about this path")
+    export.add_argument(
+        "--output", metavar="FILE", type=path_arg, help="write to FILE instead of the screen"
+    )
+    export.add_argument("--kind", type=text_arg, help="only events of this kind (e.g. work.tagged)")
+    export.add_argument(
+        "--subject",
+        metavar="PATH|NAME",
+        type=path_arg,
+        help="only events about this file or folder (relative paths are fine), site or destination",
+    )
     export.set_defaults(run=run_export)
 
 
@@ -52,11 +109,12 @@ def run_status(args: argparse.Namespace) -> int:
         emit_json(doc)
         return EXIT_OK
 
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console(file=sys.stdout, soft_wrap=True)
-    out.print(f"[bold]{doc['total']}[/] works in {len(folders)} portfolio folders")
+    out = console(file=sys.stdout, soft_wrap=True)
+    out.print(
+        f"[bold]{counted(doc['total'], 'work')}[/] in {counted(len(folders), 'portfolio folder')}"
+    )
     table = Table(show_header=False, box=None)
     for state, n in doc["works"].items():
         if n:
@@ -64,67 +122,98 @@ def run_status(args: argparse.Namespace) -> int:
     out.print(table)
     for folder in folders:
         if folder.error:
-            out.print(f"[yellow]folder problem[/] {folder.path}: {folder.error}")
+            out.print(f"[yellow]folder problem[/] {safe(folder.path)}: {safe(folder.error)}")
     if failures:
-        out.print(f"[bold red]{len(failures)} failed[/]:")
+        out.print(f"[bold red]{len(failures):,} failed[/]:")
         for w in failures[:_FAILURES_SHOWN]:
-            out.print(f"  {w.path}: {w.error}")
+            out.print(f"  {safe(w.path)}: {safe(w.error)}")
         if len(failures) > _FAILURES_SHOWN:
-            out.print(f"  … and {len(failures) - _FAILURES_SHOWN} more (see --json)")
+            out.print(f"  … and {len(failures) - _FAILURES_SHOWN:,} more (see --json)")
     if last:
-        out.print(f"Last activity: {last.at} {last.kind} {last.subject}")
+        out.print(f"Last activity: {last.at} {safe(last.kind)} {safe(last.subject)}")
     else:
         out.print("No activity yet.")
     return EXIT_OK
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from creatorapp.core.catalogue.ledger import verify_chain
+    """The chain, and the head recorded outside the database; says what that does and does
+    not prove (see creatorapp.core.catalogue.anchor)."""
+    from creatorapp.core.catalogue import verify_ledger
+    from creatorapp.core.catalogue.anchor import PROVES
 
     store = open_store(args)
     try:
-        report = verify_chain(store.events(), expected_count=store.events_written())
+        report = verify_ledger(store)
     finally:
         store.close()
     if args.json:
-        emit_json(report.as_json())
-    elif report.ok:
-        print(f"Ledger intact: {report.events} events, head {report.head}")
+        emit_json({**report.as_json(), "proves": PROVES})
+        return EXIT_OK if report.ok else EXIT_FAILED
+    if report.ok:
+        print(f"Ledger intact: {counted(report.events, 'event')}, head {report.head}")
+        if report.matched:
+            print(f"The head matches the one recorded {' and '.join(report.matched)}.")
+    elif report.bad_seq is None:
+        print(f"Ledger NOT VERIFIED: {shown(report.problem)}.")
     else:
+        good = min(report.events, report.bad_seq - 1)
         print(
-            f"Ledger BROKEN at event {report.bad_seq}: {report.problem}. "
-            f"The {report.events} events before it check out."
+            f"Ledger BROKEN at event {report.bad_seq}: {shown(report.problem)}. "
+            f"The {counted(good, 'event')} before it {'checks' if good == 1 else 'check'} out."
         )
+    for note in report.notes:
+        print(f"Note: {shown(note)}.")
+    print(PROVES)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def run_export(args: argparse.Namespace) -> int:
-    import json
+    from creatorapp.core.pathtext import json_text
 
     store = open_store(args)
     try:
-        events = store.events(kind=args.kind, subject=args.subject)
+        events = _selected(store, args.kind, args.subject)
         if args.output:
             try:
                 with open(args.output, "w", encoding="utf-8") as handle:
                     count = 0
                     for event in events:
-                        handle.write(json.dumps(event.as_json(), ensure_ascii=False) + "\n")
+                        handle.write(json_text(event.as_json()) + "\n")
                         count += 1
             except OSError as exc:
                 raise UsageError(f"cannot write {args.output} ({exc.strerror or exc})") from None
-            print(f"{count} events written to {args.output}", file=sys.stderr)
+            print(f"{counted(count, 'event')} written to {shown(args.output)}", file=sys.stderr)
         elif args.json:
             for event in events:
                 emit_json(event.as_json())
         else:
-            from rich.console import Console
             from rich.table import Table
 
             table = Table("#", "when (UTC)", "event", "about")
             for event in events:
-                table.add_row(str(event.seq), event.at, event.kind, event.subject)
-            Console(file=sys.stdout).print(table)
+                table.add_row(str(event.seq), event.at, safe(event.kind), safe(event.subject))
+            console(file=sys.stdout).print(table)
     finally:
         store.close()
     return EXIT_OK
+
+
+def _selected(store: Store, kind: str | None, subject: str | None) -> Iterator[LedgerEvent]:
+    """The events asked for.  A kind must be one the app writes (or one this ledger holds); a
+    path is looked up as given and in the form the catalogue stores paths in (absolute,
+    symlinked folders resolved), so ``--subject photos/a.jpg`` finds ``/home/jane/photos/a.jpg``."""
+    if (
+        kind is not None
+        and kind not in LEDGER_KINDS
+        and next(store.events(kind=kind), None) is None
+    ):
+        raise UsageError(f"unknown event kind {kind!r} (kinds: {', '.join(LEDGER_KINDS)})")
+    if subject is None:
+        return store.events(kind=kind)
+    from creatorapp.core.portfolio import normalise
+
+    forms = dict.fromkeys([subject, normalise(subject)])  # both, once each, in this order
+    return heapq.merge(
+        *(store.events(kind=kind, subject=form) for form in forms), key=lambda e: e.seq
+    )

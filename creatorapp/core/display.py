@@ -41,3 +41,14 @@ def shown(value: object) -> str:
     if text.isprintable() and text.isascii():
         return text
     return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
+
+
+def shown_block(text: str) -> str:
+    """Several lines of outside text (a diff of a served file, a letter) shown line by line:
+    the line breaks stay, everything else unsafe in each line is escaped."""
+    return "\n".join(shown(line) for line in text.split("\n"))
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``1,204 works``: a count with its noun agreeing."""
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"

@@ -55,6 +55,42 @@ NARROWER_THAN: Mapping[Use, Use] = MappingProxyType(
     {Use.AI_TRAINING: Use.DATA_MINING, Use.GENAI_TRAINING: Use.AI_TRAINING}
 )
 
+# How a use reads in a one-line summary of a policy
+USE_WORDS: Mapping[Use, str] = MappingProxyType(
+    {
+        Use.DATA_MINING: "text and data mining",
+        Use.AI_TRAINING: "AI training",
+        Use.GENAI_TRAINING: "generative-AI training",
+        Use.AI_INFERENCE: "use in AI answers",
+        Use.SEARCH_INDEXING: "search engine indexing",
+    }
+)
+
+
+def summarise(uses: Mapping[Use, Permission]) -> str:
+    """A policy's choices in one line, built from the choices themselves so it can never say
+    something the table of uses does not: a narrower use prohibited along with the broader one
+    is named once, as included."""
+
+    def banned(use: Use) -> bool:
+        return uses[use] is Permission.PROHIBITED
+
+    inside = {broad: narrow for narrow, broad in NARROWER_THAN.items()}
+    prohibited = []
+    for use in Use:
+        if not banned(use) or (use in NARROWER_THAN and banned(NARROWER_THAN[use])):
+            continue
+        words = USE_WORDS[use]
+        if use in inside and banned(inside[use]):
+            words += f" ({USE_WORDS[inside[use]]} included)"
+        prohibited.append(words)
+    allowed = [USE_WORDS[u] for u in Use if not banned(u)]
+    return (
+        f"Prohibited: {', '.join(prohibited) or 'nothing'}. "
+        f"Allowed: {', '.join(allowed) or 'nothing'}."
+    )
+
+
 URL_FIELDS = ("contact_url", "licence_url", "policy_url")
 TEXT_FIELDS = ("creator", "copyright_notice", "constraints")
 
@@ -260,12 +296,13 @@ def policy_from_dict(data: Mapping[str, object], *, origin: str, default_name: s
     sign = data.get("content_credentials", False)
     if not isinstance(sign, bool):
         raise PolicyError(f"{origin}: content_credentials must be true or false, not {sign!r}")
+    description = _expect_str(f"{origin}: description", data.get("description", base.description))
+    if description == base.description and uses != dict(base.uses):
+        description = summarise(uses)  # the preset's words no longer describe these choices
     policy = Policy(
         name=_expect_str(f"{origin}: name", data.get("name", default_name)),
         title=_expect_str(f"{origin}: title", data.get("title", default_name)),
-        description=_expect_str(
-            f"{origin}: description", data.get("description", base.description)
-        ),
+        description=description,
         uses=uses,
         source=origin,
         extends=extends,

@@ -116,7 +116,7 @@ def test_folders_remove_and_set(tmp_path):
     assert listing["watching"] is False and listing["policy"] == "no-tdm"
     before = (photos / "a.jpg").read_bytes()
     run = cli("folders", "remove", str(photos))
-    assert run.returncode == 0 and "1 works no longer catalogued" in run.stdout
+    assert run.returncode == 0 and "1 work no longer catalogued" in run.stdout
     assert (photos / "a.jpg").read_bytes() == before
     assert _lines(cli("folders", "list", "--json")) == []
 

@@ -62,7 +62,7 @@ def test_an_unknown_repository_and_a_refused_connection(api):
         connect(api, repo="jane/nope")
     from tests.servers.common import free_port
 
-    with pytest.raises(TransportError, match="cannot connect"):
+    with pytest.raises(TransportError, match="refused the connection"):
         GitHubPages(repo="a/b", token="x", api=f"http://127.0.0.1:{free_port()}")
 
 

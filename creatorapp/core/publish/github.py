@@ -11,7 +11,7 @@ import base64
 from typing import ClassVar
 from urllib.parse import quote
 
-from creatorapp.core import secrets
+from creatorapp.core import neterrors, secrets
 from creatorapp.core.publish.base import (
     Transport,
     TransportError,
@@ -88,9 +88,9 @@ class GitHubPages(Transport):
                     f"the connection to {self.api} dropped during {method} {path}; GitHub "
                     "applies a write whole or not at all, publish again"
                 ) from None
-            raise TransportError(f"cannot connect to {self.api} ({exc})") from None
+            raise TransportError(neterrors.describe(exc, self.api)) from None
         except requests.RequestException as exc:
-            raise TransportError(f"talking to {self.api} failed ({exc})") from None
+            raise TransportError(neterrors.describe(exc, self.api)) from None
 
     def _raise_for(self, response, action: str, path: str) -> None:
         code = response.status_code

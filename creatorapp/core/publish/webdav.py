@@ -7,7 +7,7 @@ import secrets as random
 from typing import ClassVar
 from urllib.parse import quote
 
-from creatorapp.core import secrets
+from creatorapp.core import neterrors, secrets
 from creatorapp.core.publish.base import (
     Transport,
     TransportError,
@@ -48,8 +48,9 @@ class WebDav(Transport):
         self._session = requests.Session()
         if user:
             self._session.auth = (user, password or "")
-        if ca_file:
-            self._session.verify = ca_file
+        # given with every request: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE override
+        # a session's CA, and the CA the site was set up with must win
+        self._verify: str | bool = ca_file or True
         # a first request: wrong address, refused connection and wrong password show up here
         response = self._request("OPTIONS", "", what="connecting")
         if response.status_code in (401, 403):
@@ -61,22 +62,24 @@ class WebDav(Transport):
     def _request(self, method: str, path: str, *, what: str, **kw):
         import requests
 
+        url = self._url(path)
         try:
-            return self._session.request(method, self._url(path), timeout=TIMEOUT, **kw)
+            return self._session.request(method, url, timeout=TIMEOUT, verify=self._verify, **kw)
         except requests.exceptions.SSLError as exc:
-            raise TransportError(
-                f"the TLS certificate of {self.endpoint} cannot be trusted ({exc}); "
-                "nothing was sent"
-            ) from None
+            raise TransportError(f"{neterrors.describe(exc, url)}; nothing was sent") from None
         except requests.ConnectionError as exc:
             if dropped(exc):
                 raise TransportError(
                     f"the connection to {self.endpoint} dropped while {what} /{path}; the file "
                     "on the site was left as it was"
                 ) from None
-            raise TransportError(f"cannot connect to {self.endpoint} ({exc})") from None
+            raise TransportError(
+                f"cannot connect to {self.endpoint}: {neterrors.reason(exc, url)}"
+            ) from None
         except requests.RequestException as exc:
-            raise TransportError(f"{what} /{path} on {self.endpoint} failed ({exc})") from None
+            raise TransportError(
+                f"{what} /{path} on {self.endpoint} failed: {neterrors.reason(exc, url)}"
+            ) from None
 
     def _check(self, response, action: str, path: str) -> None:
         if response.status_code in (401, 403):

@@ -6,7 +6,9 @@ import threading
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
+from creatorapp.core import neterrors
 from creatorapp.errors import UserError
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
@@ -16,17 +18,7 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 def _may_have_arrived(exc: Exception) -> bool:
     """Only a refused or unresolvable connection proves the request never reached the
     destination; a reset or a timeout after sending proves nothing."""
-    import requests
-
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    if isinstance(exc, requests.ConnectionError):
-        text = str(exc)
-        return not any(
-            s in text
-            for s in ("Connection refused", "Name or service not known", "NewConnectionError")
-        )
-    return True
+    return neterrors.may_have_arrived(exc)
 
 
 class RegistryError(UserError):
@@ -118,7 +110,10 @@ def send(
             # a POST that may have arrived is not sent again blindly: the outbox first looks
             # for what it created (by the idempotency key), then sends only if nothing is there
             if attempt == attempts or (method not in _IDEMPOTENT and _may_have_arrived(exc)):
-                raise RegistryError(f"{what}: cannot reach {url} ({exc})") from None
+                where = urlsplit(url).hostname or url
+                raise RegistryError(
+                    f"{what}: cannot reach {where} ({neterrors.reason(exc, url)})"
+                ) from None
             limiter.hold(delay)
             delay *= 2
             continue

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
+from creatorapp.core import neterrors
 from creatorapp.core.catalogue import Store, WorkState
 from creatorapp.core.registries.descriptor import Unit
 from creatorapp.errors import UserError
@@ -106,7 +107,7 @@ def _sitemap_urls(origin: str, timeout: float) -> set[str]:
         if robots.ok:
             queue += list(Protego.parse(robots.text).sitemaps)
     except requests.RequestException as exc:
-        raise TargetError(f"cannot reach {origin} ({exc})") from None
+        raise TargetError(neterrors.describe(exc, origin)) from None
     seen: set[str] = set()
     found: set[str] = set()
     read_any = False
@@ -118,7 +119,7 @@ def _sitemap_urls(origin: str, timeout: float) -> set[str]:
         try:
             response = session.get(url, timeout=timeout)
         except requests.RequestException as exc:
-            raise TargetError(f"cannot read {url} ({exc})") from None
+            raise TargetError(neterrors.describe(exc, url)) from None
         if response.status_code != 200:
             continue
         read_any = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from creatorapp.core import neterrors
 from creatorapp.core.site import robots, snippets
 from creatorapp.core.site.config import SiteConfig
 from creatorapp.core.site.publisher import sha256
@@ -71,7 +72,7 @@ def verify(
         url = f"{site.origin}/{path}"
         got = _get(session, url)
         if isinstance(got, Exception):
-            report.add(f"/{path} is served", False, f"cannot fetch {url}: {got}")
+            report.add(f"/{path} is served", False, neterrors.describe(got, url))
             continue
         body = got.content
         report.responses[url] = {"status": got.status_code, "sha256": sha256(body)}
