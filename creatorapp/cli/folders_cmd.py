@@ -13,11 +13,16 @@ from creatorapp.cli.common import (
     EXIT_OK,
     UsageError,
     catalogue,
+    console,
     emit_json,
     interactive,
+    path_arg,
     print_counts,
+    safe,
     show_outcomes,
+    text_arg,
 )
+from creatorapp.core.display import counted, shown
 
 if TYPE_CHECKING:
     from creatorapp.core.portfolio import Portfolio
@@ -33,11 +38,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Add a portfolio folder: every image in it (and below) is catalogued and "
         "tagged with the folder's policy, and 'creatorapp watch' keeps it that way.",
     )
-    add.add_argument("path", metavar="PATH")
-    add.add_argument("--policy", default="no-ai", metavar="NAME|FILE", help="default: no-ai")
+    add.add_argument("path", metavar="PATH", type=path_arg)
+    add.add_argument(
+        "--policy", default="no-ai", metavar="NAME|FILE", type=text_arg, help="default: no-ai"
+    )
     add.add_argument("--no-watch", action="store_true", help="catalogue it but do not watch it")
     add.add_argument("--no-tag", action="store_true", help="catalogue only; tag later")
     add.add_argument("--jobs", type=int, metavar="N", help="parallel workers")
+    add.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask before adding the current folder named as '.' (scripts need it to)",
+    )
     add.add_argument("--json", action="store_true", help="JSON Lines: one per file, then totals")
     add.set_defaults(run=run_add)
 
@@ -46,12 +58,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     lister.set_defaults(run=run_list)
 
     remove = fsub.add_parser("remove", help="stop keeping a folder (its files are never touched)")
-    remove.add_argument("path", metavar="PATH")
+    remove.add_argument("path", metavar="PATH", type=path_arg)
     remove.set_defaults(run=run_remove)
 
     setter = fsub.add_parser("set", help="change a folder's policy or watching")
-    setter.add_argument("path", metavar="PATH")
-    setter.add_argument("--policy", metavar="NAME|FILE")
+    setter.add_argument("path", metavar="PATH", type=path_arg)
+    setter.add_argument("--policy", metavar="NAME|FILE", type=text_arg)
     watching = setter.add_mutually_exclusive_group()
     watching.add_argument("--watch", dest="watching", action="store_true", default=None)
     watching.add_argument("--no-watch", dest="watching", action="store_false")
@@ -69,7 +81,16 @@ def _portfolio(args: argparse.Namespace) -> Iterator[Portfolio]:
 def run_add(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
+    from creatorapp.cli.confirm import ask_or_refuse, wide_folders
+
     with _portfolio(args) as portfolio:
+        # only "." asks: naming a folder for 'folders add' is the explicit choice to keep it
+        wide = wide_folders([args.path], [], by_count=False)
+        ask_or_refuse(
+            wide,
+            question="Make {folder}, with {files}, a portfolio folder and tag it?",
+            yes=args.yes,
+        )
         folder = portfolio.add_folder(args.path, args.policy, watching=not args.no_watch)
         report = scan_with_progress(portfolio, [folder], as_json=args.json)
         counts = None
@@ -85,15 +106,18 @@ def run_add(args: argparse.Namespace) -> int:
             )
         else:
             print(
-                f"Added {folder.path} with policy {folder.policy}: "
-                f"{report.seen} works found" + ("" if folder.watching else " (not watched)")
+                f"Added {shown(folder.path)} with policy {folder.policy}: "
+                f"{counted(report.seen, 'work')} found"
+                + ("" if folder.watching else " (not watched)")
             )
             for problem in report.problems:
-                print(f"  problem: {problem}", file=sys.stderr)
+                print(f"  problem: {shown(problem)}", file=sys.stderr)
+            for path, why in report.skipped:  # symbolic links, never followed
+                print(f"  skipped: {shown(path)}: {shown(why)}", file=sys.stderr)
             if counts is not None:
                 print_counts(counts)
             elif report.due:
-                print(f"{len(report.due)} works to tag: run 'creatorapp watch --once'")
+                print(f"{counted(len(report.due), 'work')} to tag: run 'creatorapp watch --once'")
     return EXIT_FAILED if counts and counts["failed"] else EXIT_OK
 
 
@@ -101,10 +125,8 @@ def scan_with_progress(portfolio, folders, *, as_json: bool):
     """A scan with a live count of the files seen (on a terminal)."""
     if as_json or not interactive():
         return portfolio.scan(folders)
-    from rich.console import Console
 
-    console = Console(stderr=True)
-    with console.status("Scanning…") as status:
+    with console(stderr=True).status("Scanning…") as status:
         return portfolio.scan(folders, progress=lambda n: status.update(f"Scanning… {n:,} files"))
 
 
@@ -121,20 +143,19 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         print("No portfolio folders yet. Add one with 'creatorapp folders add PATH'.")
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("folder", "policy", "watching", "works", "problem")
     for folder, counts in rows:
-        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
+        summary = ", ".join(f"{n:,} {state}" for state, n in sorted(counts.items())) or "none"
         table.add_row(
-            folder.path,
-            folder.policy,
+            safe(folder.path),
+            safe(folder.policy),
             "yes" if folder.watching else "no",
             summary,
-            folder.error or "",
+            safe(folder.error or ""),
         )
-    Console(file=sys.stdout).print(table)
+    console(file=sys.stdout).print(table)
     return EXIT_OK
 
 
@@ -142,7 +163,7 @@ def run_remove(args: argparse.Namespace) -> int:
     with _portfolio(args) as portfolio:
         forgotten = portfolio.remove_folder(args.path)
     print(
-        f"Removed {args.path}: {forgotten} works no longer catalogued "
+        f"Removed {shown(args.path)}: {counted(forgotten, 'work')} no longer catalogued "
         "(the files and the ledger are kept)"
     )
     return EXIT_OK
@@ -154,6 +175,7 @@ def run_set(args: argparse.Namespace) -> int:
     with _portfolio(args) as portfolio:
         folder = portfolio.set_folder(args.path, policy=args.policy, watching=args.watching)
     print(
-        f"{folder.path}: policy {folder.policy}, {'watched' if folder.watching else 'not watched'}"
+        f"{shown(folder.path)}: policy {folder.policy}, "
+        f"{'watched' if folder.watching else 'not watched'}"
     )
     return EXIT_OK

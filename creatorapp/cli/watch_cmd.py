@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ from creatorapp.cli.common import (
     print_counts,
     show_outcomes,
 )
+from creatorapp.core.display import shown
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +27,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="watch the portfolio folders and tag new and changed works",
         description="Catch up with what changed since last time, then tag every new or changed "
         "image in the watched portfolio folders as soon as it has finished being written. "
-        "Ctrl-C or SIGTERM stops after the files in hand.",
+        "Ctrl-C or SIGTERM stops after the files in hand; a second one stops at once (the files "
+        "in hand are left as they were).",
     )
     watch.add_argument("--once", action="store_true", help="scan, tag what is due, and exit")
     watch.add_argument(
@@ -65,7 +68,9 @@ def _once(portfolio, args: argparse.Namespace) -> int:
     folders = [f for f in portfolio.store.folders() if f.watching]
     report = scan_with_progress(portfolio, folders, as_json=args.json)
     for problem in report.problems:
-        print(f"creatorapp: problem: {problem}", file=sys.stderr)
+        print(f"creatorapp: problem: {shown(problem)}", file=sys.stderr)
+    for path, reason in report.skipped:
+        print(f"creatorapp: skipped {shown(path)}: {shown(reason)}", file=sys.stderr)
     counts = show_outcomes(
         portfolio.process(report.due, jobs=args.jobs), as_json=args.json, total=len(report.due)
     )
@@ -89,14 +94,17 @@ def _forever(portfolio, args: argparse.Namespace) -> int:
             if args.json:
                 emit_json(outcome.as_json())
             elif outcome.status.value != "unchanged":
-                reason = f": {outcome.reason}" if outcome.reason else ""
-                print(f"{outcome.status.value:9s} {outcome.path}{reason}", flush=True)
+                reason = f": {shown(outcome.reason)}" if outcome.reason else ""
+                print(f"{outcome.status.value:9s} {shown(outcome.path)}{reason}", flush=True)
 
     def problem(text: str) -> None:
         with lock:
-            print(f"creatorapp: problem: {text}", file=sys.stderr, flush=True)
+            print(f"creatorapp: problem: {shown(text)}", file=sys.stderr, flush=True)
 
     def request_stop(signum, frame) -> None:
+        if stop.is_set():  # asked twice: the user wants out now; every write is atomic
+            print("creatorapp: stopped at once", file=sys.stderr, flush=True)
+            os._exit(128 + signum)
         stop.set()
 
     previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -105,9 +113,12 @@ def _forever(portfolio, args: argparse.Namespace) -> int:
     )
     try:
         watcher.start()
-        watcher.wait_ready()
-        folders = [f.path for f in portfolio.store.folders() if f.watching]
-        if not args.json:
+        # in slices: a signal must be able to stop the wait, and so must a watcher that failed
+        while not watcher.wait_ready(0.2):
+            if stop.is_set() or watcher.failure is not None or not watcher.is_alive():
+                break
+        if watcher.failure is None and not stop.is_set() and not args.json:
+            folders = [f.path for f in portfolio.store.folders() if f.watching]
             print(
                 f"Watching {len(folders)} folder{'s' if len(folders) != 1 else ''}"
                 + (". Press Ctrl-C to stop." if interactive() else "."),
@@ -120,11 +131,11 @@ def _forever(portfolio, args: argparse.Namespace) -> int:
         watcher.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    stats = watcher.stats
+    stats = watcher.stats  # a failure was reported as a problem when it happened
     if not args.json:
         print(
             f"Stopped. {stats.tagged} tagged, {stats.unchanged} already reserved, "
             f"{stats.failed} failed.",
             flush=True,
         )
-    return EXIT_FAILED if stats.failed else EXIT_OK
+    return EXIT_FAILED if stats.failed or watcher.failure is not None else EXIT_OK

@@ -8,6 +8,9 @@ with everything that changed while it was not running.  A folder that disappears
 drive) is reported and watched for; when it returns it is scanned again and watched as before.
 
 All catalogue writes happen on the watcher's own thread; tagging runs in worker processes.
+A symbolic link in a folder is never tagged through (it may lead anywhere): it is reported once
+as skipped and never becomes a work.  If any of the watcher's threads fails (its own or
+watchdog's), the watcher stops and says why in ``failure``; it never goes on half-alive.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import contextlib
 import logging
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -26,7 +30,7 @@ from pathlib import Path
 from creatorapp.core.catalogue import DONE_STATES, Folder, WorkState
 from creatorapp.core.media.base import Outcome, Status, by_extension
 from creatorapp.core.portfolio import Due, Portfolio, Rules, ScanReport
-from creatorapp.core.tagging import TagOptions, TagPool, ignored_reason
+from creatorapp.core.tagging import TagOptions, TagPool, ignored_reason, link_reason
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +39,7 @@ StatKey = tuple[int, int]  # size, mtime_ns
 
 def _stat_key(path: str) -> StatKey | None:
     try:
-        st = os.stat(path)
+        st = os.lstat(path)  # a link is judged as itself, never by what it points to
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns)
@@ -110,10 +114,15 @@ OutcomeFn = Callable[[Outcome], None]
 ProblemFn = Callable[[str], None]
 
 
+class WatcherFailed(Exception):
+    """One of the watcher's threads failed; the message says which and why."""
+
+
 class Watcher:
     """The folder watcher.  ``start()`` returns at once; ``stop()`` finishes the files in hand.
 
-    ``on_outcome`` and ``on_problem`` are called on the watcher's thread.
+    ``on_outcome`` and ``on_problem`` are called on the watcher's thread.  ``failure`` says why
+    the watcher stopped on its own, if it did.
     """
 
     def __init__(
@@ -150,11 +159,17 @@ class Watcher:
         self._pool: TagPool | None = None
         self._next_folder_check = 0.0
         self._was_busy = False
+        self._links: set[str] = set()  # symbolic links already reported
+        self._watch_paths: set[str] = set()  # every folder ever given to watchdog
+        self._previous_hook: Callable | None = None
+        self.failure: str | None = None
 
     # --- life cycle -----------------------------------------------------------------------
     def start(self) -> None:
         from watchdog.observers import Observer  # loaded only when watching
 
+        self._previous_hook = threading.excepthook
+        threading.excepthook = self._thread_failed
         self._pool = TagPool(self.jobs)
         self._observer = Observer()
         self._observer.start()
@@ -162,14 +177,40 @@ class Watcher:
         self._thread.start()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        """True once the catch-up scan has been done and every folder is being watched."""
-        return self._ready.wait(timeout)
+        """True once the catch-up scan has been done and every folder is being watched; False
+        when ``timeout`` ran out or the watcher stopped before that (``failure`` says why)."""
+        return self._ready.wait(timeout) and self.failure is None
 
     def stop(self) -> None:
         self._stop.set()
         self._inbox.put(("wake",))
         if self._thread is not None:
             self._thread.join()
+        if threading.excepthook == self._thread_failed:
+            threading.excepthook = self._previous_hook or threading.__excepthook__
+
+    def _thread_failed(self, args: threading.ExceptHookArgs) -> None:
+        """An exception ended one of watchdog's threads: without it nothing would be noticed
+        again, so the watcher stops too and says so (on its own thread)."""
+        if not self._is_ours(args.thread):
+            (self._previous_hook or threading.__excepthook__)(args)
+            return
+        log.debug("a watchdog thread failed", exc_info=(args.exc_type, args.exc_value, None))
+        watch = getattr(args.thread, "watch", None)
+        what = f"watching {watch.path}" if watch is not None else "the file system watch"
+        detail = args.exc_value or args.exc_type.__name__
+        self._inbox.put(("failed", f"{what} failed ({detail})"))
+
+    def _is_ours(self, thread: threading.Thread | None) -> bool:
+        """Our observer, or an emitter watching one of our folders (an emitter may fail before
+        the observer lists it, so it is known by what it watches)."""
+        from watchdog.observers.api import EventEmitter
+
+        if thread is None or self._observer is None:
+            return False
+        if thread is self._observer:
+            return True
+        return isinstance(thread, EventEmitter) and str(thread.watch.path) in self._watch_paths
 
     def is_alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -187,10 +228,22 @@ class Watcher:
                 self._wait_for_something()
                 self._tick()
         except Exception as exc:  # report, never die silently
-            log.exception("the watcher stopped")
-            self._problem(f"the watcher stopped after an unexpected error ({exc})")
+            log.debug("the watcher stopped", exc_info=True)
+            detail = str(exc) if isinstance(exc, WatcherFailed) else f"{type(exc).__name__}: {exc}"
+            self.failure = f"the watcher stopped after an unexpected error ({detail})"
+            with contextlib.suppress(Exception):
+                self._problem(self.failure)
         finally:
-            self._shutdown()
+            try:
+                self._shutdown()
+            except Exception as exc:
+                log.debug("the watcher did not shut down cleanly", exc_info=True)
+                if self.failure is None:
+                    self.failure = f"the watcher could not finish ({exc})"
+                    with contextlib.suppress(Exception):
+                        self._problem(self.failure)
+            finally:
+                self._ready.set()  # nobody may wait for a start that will not come
 
     def _wait_for_something(self) -> None:
         now = time.monotonic()
@@ -211,6 +264,8 @@ class Watcher:
 
     def _tick(self) -> None:
         now = time.monotonic()
+        if self._observer is not None and not self._observer.is_alive():
+            raise WatcherFailed("the file system watch stopped")
         if now >= self._next_folder_check:
             self._check_folders()
         for folder_id, deadline in list(self._rescan.items()):
@@ -224,6 +279,7 @@ class Watcher:
         # move reaches us as a delete here and a create there)
         ready = [d for d in (self._consider(p) for p in stable) if d is not None]
         for path in gone:
+            self._links.discard(path)  # a link made again later is reported again
             if path not in self._in_flight:
                 self.portfolio.deleted(path)
         self._dispatch(ready)
@@ -238,10 +294,19 @@ class Watcher:
             self._event(*message[1:])
         elif kind == "done":
             self._done(*message[1:])
+        elif kind == "failed":
+            raise WatcherFailed(message[1])
 
     # --- events from watchdog -------------------------------------------------------------
     def _post(self, event: object) -> None:
-        """Called on watchdog's thread: hand the event over and return at once."""
+        """Called on watchdog's thread: hand the event over and return at once (an event that
+        cannot be read fails the watcher in its own thread, never watchdog's)."""
+        try:
+            self._post_event(event)
+        except Exception as exc:
+            self._inbox.put(("failed", f"an event could not be read ({type(exc).__name__}: {exc})"))
+
+    def _post_event(self, event: object) -> None:
         self._inbox.put(
             (
                 "event",
@@ -282,12 +347,17 @@ class Watcher:
         folder = self.store.folder_for(path)
         if folder is None or not folder.watching:
             return None
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            self._skip_link(path)
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
         rules = self._rules_for(folder)
         if rules is None:
-            return None
-        try:
-            st = os.stat(path)
-        except OSError:
             return None
         work = self.store.work(path)
         if work is None or work.state is WorkState.DELETED:
@@ -309,9 +379,18 @@ class Watcher:
                 return None
         return self._rules[key]
 
+    def _skip_link(self, path: str, reason: str | None = None) -> None:
+        """Report a symbolic link once, however many events and scans see it."""
+        if path in self._links:
+            return
+        self._links.add(path)
+        self.on_outcome(Outcome(path, Status.SKIPPED, reason=reason or link_reason(path)))
+
     def _queue_scan(self, report: ScanReport) -> None:
         for problem in report.problems:
             self._problem(problem)
+        for path, reason in report.skipped:
+            self._skip_link(path, reason)
         self._dispatch([d for d in report.due if d.path not in self._in_flight])
 
     def _dispatch(self, ready: list[Due]) -> None:
@@ -396,6 +475,7 @@ class Watcher:
 
     def _watch(self, folder: Folder) -> bool:
         handler = _Handler(self._post)
+        self._watch_paths.add(folder.path)
         try:
             self._watches[folder.id] = self._observer.schedule(handler, folder.path, recursive=True)
             return True

@@ -185,7 +185,7 @@ def test_live_verify_of_an_unreachable_site_says_so(docroot):
     sock.close()  # nothing listens here now
     s = SiteConfig("jane", f"http://127.0.0.1:{port}", PRESETS["no-ai"])
     result = verify(s, {"robots.txt": b"x"})
-    assert not result.ok and "cannot fetch" in result.checks[0].detail
+    assert not result.ok and "refused the connection" in result.checks[0].detail
 
 
 def test_a_failure_midway_puts_back_what_was_already_written(docroot):
