@@ -264,6 +264,7 @@ class MainWindow(QMainWindow):
             self.operations.changed.connect(
                 self._after_setup, Qt.ConnectionType.SingleShotConnection
             )
+            self._watch_when_idle()
 
         wizard.accepted.connect(accepted)
         wizard.rejected.connect(lambda: prefs.set_flag(prefs.SETUP_DONE, True))
@@ -271,7 +272,16 @@ class MainWindow(QMainWindow):
 
     def _after_setup(self) -> None:
         self.policies.reload(select="mine")
-        self.watch.refresh()
+
+    def _watch_when_idle(self) -> None:
+        """Watch the new folders once the queued jobs (the scan, then the tagging batch it
+        queues) are over.  A watcher started earlier catches up on the same new files beside
+        the batch: two writers race on each file and the batch, losing, records as failed a
+        file the watcher has just tagged, which the watcher then never looks at again."""
+        if self.jobs.busy:
+            self.jobs.idle.connect(self.watch.refresh, Qt.ConnectionType.SingleShotConnection)
+        else:
+            self.watch.refresh()
 
     def add_folder(self, path: str | None = None) -> None:
         if not path:
@@ -281,9 +291,7 @@ class MainWindow(QMainWindow):
         if path:
             self.show_section("works")
             self.operations.add_folders([Path(path)])
-            self.operations.changed.connect(
-                self.watch.refresh, Qt.ConnectionType.SingleShotConnection
-            )
+            self._watch_when_idle()
 
     def tag_files(self) -> None:
         files, _ = W.QFileDialog.getOpenFileNames(self, "Tag files", str(Path.home()))

@@ -58,7 +58,11 @@ def test_a_new_user_from_wizard_to_opt_out(qtbot, tmp_path, photos, exiftool):
     wizard.registries.choose(["laion"])
     wizard.accept()
 
-    qtbot.waitUntil(lambda: tagged(store) == 3 and not window.jobs.busy, timeout=WORK_MS)
+    # settled: the batch has tagged the folder, then (never beside it) the watcher has started
+    qtbot.waitUntil(
+        lambda: tagged(store) == 3 and not window.jobs.busy and window.watch.state == "watching",
+        timeout=WORK_MS,
+    )
     assert prefs.flag(prefs.SETUP_DONE)
     mine = user_policies()["mine"]
     assert mine.creator == "Jane Doe" and mine.extends == "no-ai"
