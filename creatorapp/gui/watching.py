@@ -4,6 +4,7 @@ from the tray or the menu, and able to keep running with the window closed."""
 from __future__ import annotations
 
 from creatorapp.core.catalogue import Store
+from creatorapp.core.display import shown
 from creatorapp.core.portfolio import Portfolio
 from creatorapp.core.watch import Watcher
 from creatorapp.gui import tasks
@@ -68,7 +69,7 @@ class WatchService(QObject):
             self.tagged_count += 1
             self.tagged.emit(outcome.path)
         elif outcome.status.value == "failed":
-            self.problem.emit(f"{outcome.path}: {outcome.reason}")
+            self.problem.emit(f"{shown(outcome.path)}: {shown(outcome.reason)}")
 
     def pause(self, then=None) -> None:
         watcher, self._watcher = self._watcher, None

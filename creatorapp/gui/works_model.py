@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 from creatorapp.core.catalogue import Store, Work, WorkState
+from creatorapp.core.display import shown
 from creatorapp.gui.qt import Qt, QtCore, QtGui
 from creatorapp.gui.thumbnails import Thumbnails
 
@@ -107,7 +108,7 @@ class WorksModel(QtCore.QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text(work, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return work.error if work.error else work.path
+            return shown(work.error if work.error else work.path)
         if role == Qt.ItemDataRole.UserRole:
             return work.id
         if role == Qt.ItemDataRole.DecorationRole:
@@ -122,13 +123,13 @@ class WorksModel(QtCore.QAbstractTableModel):
     @staticmethod
     def _text(work: Work, column: int) -> str:
         if column == 0:
-            return os.path.basename(work.path)
+            return shown(os.path.basename(work.path))
         if column == 1:
             return STATE_LABELS.get(work.state, work.state.value)
         if column == 2:
             return work.format or ""
         if column == 3:
-            return os.path.dirname(work.path)
+            return shown(os.path.dirname(work.path))
         return (work.tagged_at or "")[:16].replace("T", " ")
 
     # --- lazy loading ---------------------------------------------------------------------

@@ -4,10 +4,12 @@ selected file carries, read back from the file itself."""
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
 from creatorapp.core.catalogue import Store, Work, WorkState
+from creatorapp.core.display import shown
 from creatorapp.core.tagging import read_reservation, read_signals
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
@@ -54,7 +56,8 @@ class WorkDetail(W.QWidget):
             self.title.setText("Select a work to see what it carries.")
             self.facts.setText("")
             return
-        self.title.setText(f"<b>{os.path.basename(work.path)}</b><br>{work.path}")
+        name, where = html.escape(shown(os.path.basename(work.path))), html.escape(shown(work.path))
+        self.title.setText(f"<b>{name}</b><br>{where}")
         facts = [
             f"State: {STATE_LABELS.get(work.state, work.state.value)}",
             f"Policy: {work.policy or '-'}",

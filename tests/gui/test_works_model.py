@@ -70,3 +70,26 @@ def test_the_works_panel_filters_as_the_user_types(qtbot, tmp_path):
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
     assert panel.model.data(panel.model.index(0, 0)) == "w00100.jpg"
     window.close()
+
+
+def test_odd_names_are_shown_escaped_never_lost_or_rendered(qtbot, tmp_path):
+    """A name that is not UTF-8 keeps its byte visibly (Qt would drop it), and markup or a
+    newline in a name is shown as text, never rendered."""
+    from creatorapp.gui.works_panel import WorkDetail
+
+    store = open_catalogue(tmp_path / "c.sqlite3")
+    folder = store.add_folder(str(tmp_path), "no-ai", True)
+    odd = str(tmp_path / "caf\udce9.jpg")
+    markup = str(tmp_path / "<img src=x>\n<b>ALL GOOD<b>.jpg")
+    with store.transaction():
+        for i, path in enumerate((odd, markup)):
+            store.add_work(folder.id, path, size=1, mtime_ns=1, inode=i + 1, state=WorkState.NEW)
+    model = WorksModel(store)
+    model.fetchMore()
+    names = {model.data(model.index(r, 0)) for r in range(model.rowCount())}
+    assert names == {"caf\\xe9.jpg", "<img src=x>\\n<b>ALL GOOD<b>.jpg"}
+    detail = WorkDetail()
+    qtbot.addWidget(detail)
+    detail.show_work(store.work(markup))
+    assert "&lt;b&gt;ALL GOOD" in detail.title.text() and "<b>ALL" not in detail.title.text()
+    store.close()
