@@ -9,14 +9,19 @@ from creatorapp.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     UsageError,
+    console,
     emit_json,
     existing_paths,
     interactive,
     open_store,
+    path_arg,
     policy_arg,
     print_counts,
+    safe,
     show_outcomes,
+    text_arg,
 )
+from creatorapp.cli.confirm import CONFIRM_ABOVE, CONFIRM_ENV, ask_or_refuse, wide_folders
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -27,11 +32,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "already carry it are left untouched; raw files, HEIF, GIF and PSD get a .xmp sidecar.",
     )
     tag.add_argument(
-        "paths", nargs="+", metavar="PATH", help="files or folders (walked recursively)"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        type=path_arg,
+        help="files or folders (walked recursively)",
     )
     tag.add_argument(
         "--policy",
         metavar="NAME|FILE",
+        type=text_arg,
         help="preset, user policy or TOML file (default: the portfolio folder's policy, "
         "else no-ai)",
     )
@@ -41,7 +51,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     tag.add_argument(
         "--force",
         action="store_true",
-        help="also replace existing copyright/creator values with the policy's",
+        help="also replace existing copyright/creator values with the policy's, and rewrite "
+        "read-only files (they stay read-only)",
     )
     tag.add_argument(
         "--jobs", type=int, metavar="N", help="parallel workers (default: twice the CPU count)"
@@ -52,11 +63,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="also sign Content Credentials with the training-and-mining assertion "
         "('creatorapp identity create' first)",
     )
+    tag.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask before tagging the current folder named as '.', or a folder that "
+        f"is not a portfolio folder and holds more than {CONFIRM_ABOVE:,} images "
+        f"(${CONFIRM_ENV} changes that number); scripts need it to do so",
+    )
+    tag.add_argument(
+        "--break-credentials",
+        action="store_true",
+        help="also rewrite files whose Content Credentials cannot be re-signed (no signing "
+        "identity); their credentials will then show as invalid",
+    )
     tag.add_argument("--json", action="store_true", help="one JSON object per file per line")
     tag.set_defaults(run=run_tag)
 
     verify = sub.add_parser("verify", help="read back the reservation each file carries")
-    verify.add_argument("paths", nargs="+", metavar="PATH")
+    verify.add_argument("paths", nargs="+", metavar="PATH", type=path_arg)
     verify.add_argument("--json", action="store_true", help="one JSON object per file per line")
     verify.set_defaults(run=run_verify)
 
@@ -69,15 +93,25 @@ def run_tag(args: argparse.Namespace) -> int:
     paths = existing_paths(args.paths)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
-    credentials = None
+    from creatorapp.core.media.c2pa import SignJob, keeping_job
+
     if args.c2pa:
         from creatorapp.core import identity
-        from creatorapp.core.media.c2pa import SignJob
 
         credentials = SignJob(identity.load())
-    options = TagOptions(force=args.force, dry_run=args.dry_run, credentials=credentials)
+    else:  # files that already carry credentials are re-signed when tagging rewrites them
+        credentials = keeping_job()
+    options = TagOptions(
+        force=args.force,
+        dry_run=args.dry_run,
+        credentials=credentials,
+        break_credentials=args.break_credentials,
+    )
     store = open_store(args)
     try:
+        if not args.dry_run:
+            wide = wide_folders(args.paths, [f.path for f in store.folders()])
+            ask_or_refuse(wide, question="Tag {files} in {folder}?", yes=args.yes)
         portfolio = Portfolio(store)
         outcomes = portfolio.tag(paths, policy, options=options, jobs=args.jobs)
         total = sum(1 for _ in iter_targets(paths)) if interactive() and not args.json else None
@@ -87,11 +121,11 @@ def run_tag(args: argparse.Namespace) -> int:
     if not args.json:
         from creatorapp.core import signals
 
-        shown = policy or policy_arg(None)
+        used = policy or policy_arg(None)
         print(
             f"{'Dry run, ' if args.dry_run else ''}policy "
-            f"{shown.name if policy else 'of each portfolio folder, else ' + shown.name} "
-            f"({signals.data_mining_code(shown)})"
+            f"{used.name if policy else 'of each portfolio folder, else ' + used.name} "
+            f"({signals.data_mining_code(used)})"
         )
         print_counts(counts, prefix="would be" if args.dry_run else "")
     return EXIT_FAILED if counts["failed"] else EXIT_OK
@@ -107,31 +141,40 @@ def run_verify(args: argparse.Namespace) -> int:
         for result in results:
             emit_json(result.as_json())
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("file", "reserved", "IPTC data mining", "from", "Content Credentials")
     for r in results:
         code = (r.data_mining or "").removeprefix(signals.VOCAB_PREFIX) or (r.error or "-")
+        skipped = r.source == "skipped"  # not an image, hidden, unreadable folder: r.error says
         table.add_row(
-            r.path,
-            "[green]yes[/]" if r.reserved else "[red]no[/]",
-            code,
-            r.source,
+            safe(r.path),
+            "[yellow]skipped[/]" if skipped else "[green]yes[/]" if r.reserved else "[red]no[/]",
+            safe(code),
+            "-" if skipped else r.source,
             _credentials_cell(r),
         )
-    Console(file=sys.stdout).print(table)
+    console(file=sys.stdout).print(table)
     return EXIT_OK
 
 
 def _credentials_cell(r) -> str:
+    """One of four answers: none, valid (trusted or not), invalid (with why), unreadable."""
+    from rich.markup import escape
+
+    from creatorapp.core.media.c2pa import CredentialStatus
+
     c = r.credentials
-    if c is None or not c.present:
+    if c is None or c.status is CredentialStatus.ABSENT:
         return "-"
-    colour = {"Trusted": "green", "Valid": "yellow"}.get(c.state or "", "red")
-    text = f"[{colour}]{c.state}[/]"
+    if c.status is CredentialStatus.UNREADABLE:
+        return "[magenta]unreadable[/]" + (f" ({escape(c.error)})" if c.error else "")
+    if c.status is CredentialStatus.VALID:
+        text = "[green]Trusted[/]" if c.state == "Trusted" else "[yellow]Valid[/]"
+    else:
+        text = "[red]Invalid[/]"
     if c.failures:
-        text += f" ({', '.join(c.failures)})"
+        text += f" ({escape(', '.join(c.failures))})"
     if r.agrees is False:
         text += " [red]disagrees with IPTC[/]"
     return text

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 import pytest
 
 from creatorapp.core.media import safe_write as sw
-from creatorapp.core.media.base import FileProblem
+from creatorapp.core.media.base import FileProblem, Reason
 
 
 def _debris(folder: Path) -> list[str]:
@@ -91,3 +92,53 @@ def test_folder_sync_is_deferred_to_the_end_of_a_batch(tmp_path, monkeypatch):
     assert synced == [tmp_path]
     sw.safe_write(paths[0], b"again")
     assert synced == [tmp_path, tmp_path]
+
+
+def test_a_name_near_the_length_limit_still_gets_its_temporary_file(tmp_path):
+    path = tmp_path / ("L" * 240 + ".jpg")  # 244 bytes: fits, but not with our suffix added
+    path.write_bytes(b"before")
+    sw.safe_write(path, b"after", expect_stat=os.stat(path))
+    assert path.read_bytes() == b"after"
+    assert len(sw.temp_path(path).name.encode()) <= 255
+    assert sw.is_temp_name(sw.temp_path(path).name)
+    assert _debris(tmp_path) == []
+
+
+def test_a_read_only_original_is_replaced_only_when_asked(tmp_path):
+    path = tmp_path / "work.bin"
+    path.write_bytes(b"before")
+    path.chmod(0o444)
+    with pytest.raises(FileProblem) as caught:
+        sw.safe_write(path, b"after", expect_stat=os.stat(path), replace_read_only=False)
+    assert caught.value.code is Reason.READ_ONLY and path.read_bytes() == b"before"
+    sw.safe_write(path, b"after", expect_stat=os.stat(path), replace_read_only=True)
+    assert path.read_bytes() == b"after" and os.stat(path).st_mode & 0o777 == 0o444
+    assert _debris(tmp_path) == []
+
+
+def _acl(*entries: tuple[int, int, int]) -> bytes:
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+
+
+def test_an_acl_the_folder_would_give_the_new_file_is_not_added(tmp_path):
+    """The temporary file inherits the folder's default ACL; the original had none, so the
+    replacement must not have one either (it would grant access nobody granted)."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "work.bin"
+    path.write_bytes(b"before")
+    path.chmod(0o600)
+    undefined = 0xFFFFFFFF
+    default = _acl((1, 7, undefined), (2, 7, 65534), (4, 5, undefined), (16, 7, undefined),
+                   (32, 5, undefined))  # fmt: skip
+    try:
+        os.setxattr(folder, "system.posix_acl_default", default)
+    except (OSError, AttributeError) as exc:
+        pytest.skip(f"this filesystem keeps no ACLs ({exc})")
+    assert "system.posix_acl_access" not in os.listxattr(path)
+
+    sw.safe_write(path, b"after", expect_stat=os.stat(path))
+
+    assert path.read_bytes() == b"after"
+    assert "system.posix_acl_access" not in os.listxattr(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600

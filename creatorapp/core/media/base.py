@@ -30,6 +30,20 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
+class Reason(StrEnum):
+    """Stable codes for why a file was left as it was: scripts and the desktop app act on the
+    code, people read the sentence beside it (which says what to do)."""
+
+    FOREIGN_XMP_UNREADABLE = "FOREIGN_XMP_UNREADABLE"  # another program's XMP we cannot keep
+    SYMLINK = "SYMLINK"  # the name is a symbolic link; its target is not written through it
+    READ_ONLY = "READ_ONLY"  # nobody may write it; --force rewrites it and keeps it read-only
+    OWNER_NOT_KEPT = "OWNER_NOT_KEPT"  # the rewritten file could not keep its owner or group
+    ATTRIBUTES_NOT_KEPT = "ATTRIBUTES_NOT_KEPT"  # an extended attribute or ACL could not be kept
+    CREDENTIALS_WOULD_BREAK = "CREDENTIALS_WOULD_BREAK"  # signed, and no identity to re-sign
+    CHANGED_WHILE_TAGGING = "CHANGED_WHILE_TAGGING"  # another program changed it meanwhile
+    BUSY = "BUSY"  # another process has held the file for too long
+
+
 @dataclass(frozen=True)
 class Outcome:
     path: str
@@ -43,6 +57,7 @@ class Outcome:
     mtime_ns: int | None = None
     inode: int | None = None
     sha256: str | None = None
+    code: Reason | None = None  # why it failed, when the reason has a stable code
 
     @property
     def written(self) -> bool:
@@ -52,13 +67,22 @@ class Outcome:
         doc: dict = {"path": self.path, "status": self.status.value}
         if self.status in (Status.FAILED, Status.SKIPPED):
             doc["reason"] = self.reason
+            if self.code is not None:
+                doc["code"] = self.code.value
+        if self.notes and self.status in (Status.TAGGED, Status.SIDECAR):
+            doc["notes"] = list(self.notes)
         if self.sidecar:
             doc["sidecar"] = self.sidecar
         return doc
 
 
 class FileProblem(Exception):
-    """A file we will not write; ``str(exc)`` is the plain-words reason shown to the user."""
+    """A file we will not write; ``str(exc)`` is the plain-words reason shown to the user and
+    ``code`` its stable reason code, where it has one."""
+
+    def __init__(self, message: str, code: Reason | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Container(ABC):

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
+import struct
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from creatorapp.core.signals import TRAINING_MINING_LABELS, training_mining
@@ -43,16 +45,30 @@ class CredentialError(Exception):
     """Signing or reading failed; ``str(exc)`` is the plain-words reason."""
 
 
+class CredentialStatus(StrEnum):
+    """The four different answers about a file's Content Credentials."""
+
+    ABSENT = "absent"  # the file carries none
+    VALID = "valid"  # present, and they match the file (state says whether trusted too)
+    INVALID = "invalid"  # present, and they do not match the file (or cannot be validated)
+    UNREADABLE = "unreadable"  # the file could not be read far enough to tell
+
+
 @dataclass(frozen=True)
 class Credentials:
     """What a file's Content Credentials say, as our reader sees them."""
 
-    present: bool
-    state: str | None = None  # Valid, Trusted, Invalid
+    status: CredentialStatus
+    state: str | None = None  # the validator's word: Valid, Trusted, Invalid
     failures: tuple[str, ...] = ()  # validation codes that are not only "untrusted"
     entries: dict[str, dict] = field(default_factory=dict)  # label -> entries map
     manifests: int = 0
     signer: str | None = None
+    error: str | None = None  # why they could not be read (UNREADABLE)
+
+    @property
+    def present(self) -> bool:
+        return self.status in (CredentialStatus.VALID, CredentialStatus.INVALID)
 
     def uses(self) -> dict[str, str]:
         """Use key (without prefix) -> ``use``, preferring the CAWG label; ``constrained`` is
@@ -64,7 +80,8 @@ class Credentials:
         return found
 
     def as_json(self) -> dict:
-        return {
+        doc = {
+            "status": self.status.value,
             "present": self.present,
             "state": self.state,
             "failures": list(self.failures),
@@ -72,6 +89,12 @@ class Credentials:
             "manifests": self.manifests,
             "signer": self.signer,
         }
+        if self.error:
+            doc["error"] = self.error
+        return doc
+
+
+ABSENT = Credentials(CredentialStatus.ABSENT)
 
 
 def is_carrier(unit) -> bool:
@@ -104,21 +127,37 @@ def _context(trust_pem: bytes | None = None):
 class SignJob:
     """What the tagging workers need to sign: the identity, and the manifest for each policy
     by the signature of its embedded fields (the key travels in memory to the worker
-    processes, never to disk or logs)."""
+    processes, never to disk or logs).
+
+    ``every_file`` (``--c2pa``) signs every file.  Without it the job only keeps credentials
+    valid: a file that already carries them is re-signed when tagging rewrites it (its old
+    manifest kept as the parent ingredient), and files of policies that ask for credentials
+    themselves (``always``) are signed; no other file is."""
 
     identity: Identity
     manifests: dict[str, dict] = field(default_factory=dict)
+    every_file: bool = True
+    always: frozenset[str] = frozenset()  # fields signatures of policies that ask to be signed
 
     def __repr__(self) -> str:  # never print the key
         return f"SignJob(signer={self.identity.subject!r}, policies={len(self.manifests)})"
+
+    def __bool__(self) -> bool:
+        """False for a job that only keeps existing credentials valid: it has nothing to do
+        for a file that is not rewritten, so callers need not open files they know are done."""
+        return self.every_file or bool(self.always)
 
     def with_policies(self, policies: list[Policy]) -> SignJob:
         from creatorapp.core.signals import embedded_fields, fields_signature
 
         found = dict(self.manifests)
+        always = set(self.always)
         for policy in policies:
-            found[fields_signature(embedded_fields(policy))] = manifest(policy)
-        return SignJob(self.identity, found)
+            signature = fields_signature(embedded_fields(policy))
+            found[signature] = manifest(policy)
+            if policy.content_credentials:
+                always.add(signature)
+        return replace(self, manifests=found, always=frozenset(always))
 
     def manifest_for(self, fields) -> dict | None:
         """The manifest for the policy these fields come from; None when that policy is not
@@ -126,6 +165,25 @@ class SignJob:
         from creatorapp.core.signals import fields_signature
 
         return self.manifests.get(fields_signature(fields))
+
+    def signs_unsigned(self, fields) -> bool:
+        """Whether a file of this policy that carries no credentials yet is to be signed."""
+        from creatorapp.core.signals import fields_signature
+
+        return self.every_file or fields_signature(fields) in self.always
+
+
+def keeping_job() -> SignJob | None:
+    """A job that re-signs the credentials of files tagging rewrites, when the creator has a
+    signing identity; None when there is none (such files are then refused, not broken)."""
+    from creatorapp.core import identity
+
+    if not (identity.folder() / "identity.json").exists():
+        return None  # no identity: do not even ask the keyring
+    try:
+        return SignJob(identity.load(), every_file=False)
+    except identity.IdentityError:
+        return None
 
 
 def wanted_uses(manifest_def: dict) -> dict[str, str]:
@@ -187,7 +245,7 @@ def read_bytes(data: bytes, format_name: str, trust_pem: bytes | None = None) ->
 
     mime = MIME.get(format_name.lower())
     if mime is None:
-        return Credentials(present=False)
+        return ABSENT
     try:
         with _context(trust_pem) as context:
             reader = c2pa.Reader(mime, io.BytesIO(data), context=context)
@@ -196,9 +254,46 @@ def read_bytes(data: bytes, format_name: str, trust_pem: bytes | None = None) ->
     except c2pa.C2paError as exc:
         text = str(exc)
         if "ManifestNotFound" in text or "JumbfNotFound" in text or "no JUMBF" in text:
-            return Credentials(present=False)
-        return Credentials(present=True, state="Invalid", failures=(text[:200],))
+            return ABSENT
+        return _unreadable(data, format_name, text[:200])
     return _summarise(store)
+
+
+def _unreadable(data: bytes, format_name: str, text: str) -> Credentials:
+    """The validator could not read the file: credentials we can see in it are present and
+    cannot be validated (invalid); without any in sight the honest answer is that the file
+    could not be checked, never that it carries invalid ones."""
+    if carries_credentials(data, format_name):
+        return Credentials(CredentialStatus.INVALID, state="Invalid", failures=(text,))
+    return Credentials(
+        CredentialStatus.UNREADABLE,
+        error=f"the file could not be read to look for Content Credentials ({text})",
+    )
+
+
+def carries_credentials(data: bytes, format_name: str) -> bool:
+    """Whether the file holds a Content Credentials carrier where its format keeps one (JPEG
+    APP11, PNG caBX, WebP C2PA chunk, TIFF tag 0xCD41), by our own container parser; False
+    when the container cannot be parsed or the format is not one we splice."""
+    from creatorapp.core.media import base, tiff
+
+    container = next(
+        (
+            f
+            for f in base.formats()
+            if isinstance(f, base.Container) and f.name.lower() == format_name.lower()
+        ),
+        None,
+    )
+    if container is None:
+        return False
+    try:
+        parsed = container.parse(data)
+        if isinstance(parsed, tiff.Parsed):
+            return tiff.TAG_C2PA in parsed.ifd0
+        return any(is_carrier(unit) for unit in container.payload(parsed))
+    except (base.FileProblem, ValueError, IndexError, struct.error):
+        return False
 
 
 def _summarise(store: dict) -> Credentials:
@@ -216,9 +311,10 @@ def _summarise(store: dict) -> Credentials:
         if f.get("code") != "signingCredential.untrusted"
     ]
     signature = active.get("signature_info") or {}
+    state = store.get("validation_state")
     return Credentials(
-        present=True,
-        state=store.get("validation_state"),
+        CredentialStatus.VALID if state in ("Valid", "Trusted") else CredentialStatus.INVALID,
+        state=state,
         failures=tuple(failures),
         entries=entries,
         manifests=len(manifests),
@@ -268,6 +364,6 @@ def agrees_with_iptc(credentials: Credentials, data_mining_uri: str | None) -> b
 def read_path(path, format_name: str, trust_pem: bytes | None = None) -> Credentials:
     """A file's credentials; an unreadable file reads as none (the caller reports the error)."""
     if format_name.lower() not in MIME:
-        return Credentials(present=False)
+        return ABSENT
     with open(path, "rb") as handle:
         return read_bytes(handle.read(), format_name, trust_pem)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
-from creatorapp.core.media import c2pa, exiv2, tiff_ifd
-from creatorapp.core.media.base import Container, ExifTags, FileProblem, Outcome, Status
-from creatorapp.core.media.c2pa import SignJob
+from creatorapp.core.media import c2pa, exiv2, foreign_xmp, tiff_ifd
+from creatorapp.core.media.base import Container, ExifTags, FileProblem, Outcome, Reason, Status
+from creatorapp.core.media.c2pa import CredentialStatus, SignJob
 from creatorapp.core.media.changes import Plan, plan, verify
-from creatorapp.core.media.safe_write import safe_write
+from creatorapp.core.media.safe_write import read_existing, safe_write
 from creatorapp.core.signals import Family, Field
 
 UTF8_CHARSET = "\x1b%G"
@@ -60,19 +61,49 @@ def _iptc_source(data: bytes, meta: exiv2.Metadata, wanted: Plan) -> bytes | Non
     return exiv2.write_iptc(data, changes)
 
 
-def _new_packet(container: Container, parsed: object, changes: dict) -> bytes:
-    """Update the packet as stored; a packet exiv2 only reads inside its image (UTF-16, say)
-    is taken as exiv2 re-serialises it."""
+def _new_packet(
+    container: Container, parsed: object, changes: dict, foreign: foreign_xmp.Foreign
+) -> bytes:
+    """Update the packet as stored (or as repaired); a packet exiv2 only reads inside its image
+    (UTF-16, say) is taken as exiv2 re-serialises it.  Either way every property the old packet
+    held must be in the new one: exiv2 silently reads a packet it cannot parse as empty."""
     old = container.xmp_packet(parsed)
     try:
-        return exiv2.update_packet(old, changes, pad_to=len(old or b""))
+        packet = exiv2.update_packet(foreign.source, changes, pad_to=len(old or b""))
     except exiv2.Exiv2Error:
         if old is None:
             raise
         source = exiv2.read(container.metadata_bytes(parsed), want_raw_xmp=True).raw_xmp
-        return exiv2.update_packet(
+        packet = exiv2.update_packet(
             source or None, changes, pad_to=len(old), about_from=_as_utf8(old)
         )
+    foreign_xmp.check_kept(foreign, packet, set(changes))
+    return packet
+
+
+def _examine_xmp(
+    container: Container, parsed: object, meta: exiv2.Metadata
+) -> tuple[foreign_xmp.Foreign, exiv2.Metadata]:
+    """The file's packet as another program wrote it, and the metadata with what a repaired
+    packet really holds (exiv2 read it as empty)."""
+    foreign = foreign_xmp.examine(container.xmp_packet(parsed))
+    if not foreign.repaired:
+        return foreign, meta
+    try:
+        xmp = exiv2.read(foreign.source).xmp
+    except exiv2.Exiv2Error as exc:
+        raise FileProblem(
+            f"{foreign_xmp.EMBEDDED} is not valid XMP ({exc}); rewriting it would lose that "
+            f"metadata, so it was left as it is: {foreign_xmp.ADVICE}",
+            Reason.FOREIGN_XMP_UNREADABLE,
+        ) from None
+    return foreign, replace(meta, xmp=xmp)
+
+
+REPAIRED_NOTE = (
+    "its XMP (written by another program) had an unescaped '&', which is not valid XML; "
+    "it was escaped and every property kept"
+)
 
 
 def _as_utf8(packet: bytes) -> bytes:
@@ -117,41 +148,80 @@ def _check(
     verify(meta, meta_after, wanted, ignore=("Exif.Image.XMLPacket",) if new_packet else ())
 
 
+BREAK_FLAG = "--break-credentials"
+
+
 def _credentials(
     format_name: str,
     original: bytes,
     result: bytes,
-    job: SignJob,
+    job: SignJob | None,
     fields: tuple[Field, ...],
     *,
     force: bool,
-) -> bytes | None:
-    """Signed bytes, or None when the file's credentials already say what the policy says
-    (and nothing else changed).  Credentials another tool broke are reported, not replaced."""
-    manifest = job.manifest_for(fields)
-    if manifest is None:
-        return None  # this file's policy does not ask for credentials
+    break_ok: bool = False,
+) -> tuple[bytes | None, str | None]:
+    """Signed bytes (None: write ``result`` as it is) and a note for the outcome.
+
+    Files are signed when the job signs every file of this policy; a file that already
+    carries credentials and is being rewritten is re-signed whenever there is an identity
+    (rewriting any byte would otherwise leave a manifest that no longer matches), and without
+    one it is refused unless the user accepts breaking them.  Credentials another tool broke
+    are reported, not replaced."""
+    manifest = job.manifest_for(fields) if job is not None else None
     try:
-        wanted = c2pa.wanted_uses(manifest)
+        if manifest is not None and job.signs_unsigned(fields):
+            existing = c2pa.read_bytes(original, format_name)
+            return _sign(format_name, original, result, job, manifest, existing, force), None
+        if result is original or not c2pa.carries_credentials(original, format_name):
+            return None, None
         existing = c2pa.read_bytes(original, format_name)
-        if existing.present and existing.state == "Invalid" and not force:
-            raise FileProblem(
-                "its Content Credentials are invalid (changed after signing, perhaps by "
-                "another tool); they are left as they are (--force signs over them)"
-            )
-        if result is original and existing.present and existing.uses() == wanted and not force:
-            return None
-        signed = c2pa.sign(
-            result,
-            format_name,
-            manifest,
-            job.identity,
-            parent=original if existing.present else None,
-        )
+        if not existing.present:
+            return None, None
+        if manifest is not None:
+            signed = _sign(format_name, original, result, job, manifest, existing, force)
+            return signed, "Content Credentials re-signed (the earlier ones kept as their parent)"
     except c2pa.CredentialError as exc:
         raise FileProblem(str(exc)) from None
+    if break_ok:
+        return None, f"its Content Credentials no longer match the file ({BREAK_FLAG})"
+    raise FileProblem(
+        "it carries Content Credentials, which tagging would make invalid (they are bound "
+        "to the file's exact bytes) and there is no signing identity to re-sign them: "
+        "create one with 'creatorapp identity create', or tag with "
+        f"{BREAK_FLAG} to tag it anyway, knowing its credentials will show as invalid",
+        Reason.CREDENTIALS_WOULD_BREAK,
+    )
+
+
+def _sign(
+    format_name: str,
+    original: bytes,
+    result: bytes,
+    job: SignJob,
+    manifest: dict,
+    existing: c2pa.Credentials,
+    force: bool,
+) -> bytes | None:
+    """Signed bytes, or None when the file's credentials already say what the policy says
+    (and nothing else changed)."""
+    wanted = c2pa.wanted_uses(manifest)
+    if existing.status is CredentialStatus.INVALID and not force:
+        raise FileProblem(
+            "its Content Credentials are invalid (changed after signing, perhaps by "
+            "another tool); they are left as they are (--force signs over them)"
+        )
+    if result is original and existing.present and existing.uses() == wanted and not force:
+        return None
+    signed = c2pa.sign(
+        result,
+        format_name,
+        manifest,
+        job.identity,
+        parent=original if existing.present else None,
+    )
     check = c2pa.read_bytes(signed, format_name)
-    if check.state not in ("Valid", "Trusted") or check.uses() != wanted:
+    if check.status is not CredentialStatus.VALID or check.uses() != wanted:
         raise FileProblem(
             f"check after signing failed: the Content Credentials read back as {check.state}"
         )
@@ -170,10 +240,13 @@ def tag_embedded(
     dry_run: bool,
     digest: bool = False,
     credentials: SignJob | None = None,
+    break_credentials: bool = False,
 ) -> Outcome:
     """``handle`` is the file opened for reading at offset 0; ``stat`` was taken from it.
     With ``digest`` a written file's SHA-256 is taken from the bytes in hand (they were read
     back from disk and compared), saving a second read."""
+    # a file that is not rewritten needs no signing unless the job signs every such file
+    signing = credentials is not None and credentials.signs_unsigned(fields)
     probe_meta = None
     probe = container.read_for_check(handle)
     try:
@@ -181,7 +254,7 @@ def tag_embedded(
         wanted = plan(
             probe_meta, fields, container.families, force=force, format_name=container.name
         )
-        if not wanted and credentials is None:
+        if not wanted and not signing:
             return Outcome(
                 display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
             )
@@ -202,21 +275,37 @@ def tag_embedded(
         except exiv2.Exiv2Error as exc:
             raise FileProblem(f"the metadata cannot be read ({exc})") from None
         wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
-        if not wanted and credentials is None:
+        if not wanted and not signing:
             return Outcome(
                 display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
             )
 
+    foreign = foreign_xmp.NONE
+    if wanted.changes.get(Family.XMP):
+        foreign, meta = _examine_xmp(container, parsed, meta)
+        if foreign.repaired:
+            wanted = plan(meta, fields, container.families, force=force, format_name=container.name)
+            wanted.notes.append(REPAIRED_NOTE)
     result = data
     if wanted:
         exif_tags = _exif_tags(container, parsed, meta, wanted)
         iptc_from = _iptc_source(data, meta, wanted)
         xmp_changes = wanted.changes.get(Family.XMP)
-        packet = _new_packet(container, parsed, xmp_changes) if xmp_changes else None
+        packet = _new_packet(container, parsed, xmp_changes, foreign) if xmp_changes else None
         result = container.splice(parsed, xmp=packet, exif_tags=exif_tags, iptc_from=iptc_from)
         _check(container, parsed, meta, result, wanted, packet is not None)
-    if credentials is not None:
-        signed = _credentials(container.name, data, result, credentials, fields, force=force)
+    if signing or result is not data:
+        signed, note = _credentials(
+            container.name,
+            data,
+            result,
+            credentials,
+            fields,
+            force=force,
+            break_ok=break_credentials,
+        )
+        if note:
+            wanted.notes.append(note)
         if signed is None and result is data:
             return Outcome(
                 display, Status.UNCHANGED, format=container.name, notes=tuple(wanted.notes)
@@ -228,7 +317,14 @@ def tag_embedded(
             result = signed
 
     if not dry_run:
-        safe_write(path, result, expect_stat=stat, original=data)
+        safe_write(
+            path,
+            result,
+            expect_stat=stat,
+            original=data,
+            source=handle.fileno(),
+            replace_read_only=force,
+        )
     return Outcome(
         display,
         Status.TAGGED,
@@ -245,23 +341,33 @@ def sign_in_place(
     credentials travel inside the file itself, which only the C2PA library rewrites (one box
     or block); the result must read back Valid with the policy's uses before it replaces the
     file, atomically."""
-    from dataclasses import replace
-
     if format_name.lower() not in c2pa.MIME:
         return outcome
     try:
-        with open(path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            data = handle.read()
-        signed = _credentials(
+        found = read_existing(path)
+        if found is None:
+            raise FileNotFoundError(path)
+        data, stat = found
+        signed, _note = _credentials(
             format_name, data, data, options.credentials, fields, force=options.force
         )
         if signed is None:
             return outcome
         if not options.dry_run:
-            safe_write(path, signed, expect_stat=stat, original=data)
+            safe_write(
+                path,
+                signed,
+                expect_stat=stat,
+                original=data,
+                replace_read_only=options.force,
+            )
     except (FileProblem, c2pa.CredentialError) as exc:
-        return replace(outcome, status=Status.FAILED, reason=f"Content Credentials: {exc}")
+        return replace(
+            outcome,
+            status=Status.FAILED,
+            reason=f"Content Credentials: {exc}",
+            code=getattr(exc, "code", None),
+        )
     except OSError as exc:
         return replace(outcome, status=Status.FAILED, reason=f"file error: {exc.strerror or exc}")
     return replace(

@@ -8,16 +8,24 @@ time.  If anything goes wrong the original is untouched and the temporary file i
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from stat import S_ISLNK, S_ISREG
 
-from creatorapp.core.media.base import FileProblem
+from creatorapp.core.media import attributes
+from creatorapp.core.media.base import FileProblem, Reason
+from creatorapp.core.media.leftovers import sweep_once
 
 TEMP_MARK = ".creatorapp-"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO given by name must not hang the open
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -30,9 +38,17 @@ def is_temp_name(name: str) -> bool:
     return name.startswith(".") and TEMP_MARK in name and name.endswith(".tmp")
 
 
+_NAME_MAX = 255  # bytes in one file name on every filesystem the app writes to
+
+
 def temp_path(path: Path) -> Path:
-    """Hidden, unique, and naming the writing process, so leftovers can be recognised."""
-    return path.parent / f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    """Hidden, unique, and naming the writing process, so leftovers can be recognised.  A long
+    name is shortened so the temporary name still fits where the original's did."""
+    tail = f"{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    name = path.name
+    while len(os.fsencode(f".{name}{tail}")) > _NAME_MAX and len(name) > 1:
+        name = name[:-1]
+    return path.parent / f".{name}{tail}"
 
 
 def _is_zombie(pid: int) -> bool:
@@ -105,29 +121,50 @@ def _copy_range(src: int, dst: int, count: int, offset: int) -> None:
         offset += done
 
 
-def _write_reusing(fd: int, path: Path, data: bytes, original: bytes | None) -> None:
-    """Write ``data``; the stretches it shares with the file on disk are copied by the kernel
-    (no trip through Python, and a reflink on filesystems that share extents).  Whatever goes
-    wrong here, the read-back comparison after it is the judge."""
+def _write_reusing(
+    fd: int,
+    path: Path,
+    data: bytes,
+    original: bytes | None,
+    source: int | None,
+    expect: os.stat_result | None,
+) -> bool:
+    """Write ``data``; the stretches it shares with the original are copied by the kernel
+    (no trip through Python, and a reflink on filesystems that share extents), from the
+    descriptor the original was read from, or else from the file by name when it is still the
+    one that was read.  Whatever goes wrong here, the read-back comparison is the judge.
+    True when parts were copied from the file by name (a change by someone else could then
+    show up in the copy)."""
     if original is not None and _COPY_RANGE is not None and len(data) >= 4 * _BLOCK:
         head, tail = _shared_ends(original, data)
         if head + tail >= 2 * _BLOCK:
-            try:
-                src = os.open(path, os.O_RDONLY)
-            except OSError:
-                src = None
+            src = source if source is not None else _open_original(path, expect)
             if src is not None:
                 try:
                     _copy_range(src, fd, head, 0)
                     _write_all(fd, memoryview(data)[head : len(data) - tail])
                     _copy_range(src, fd, tail, len(original) - tail)
-                    return
+                    return src != source
                 except OSError:
                     os.lseek(fd, 0, os.SEEK_SET)
                     os.ftruncate(fd, 0)
                 finally:
-                    os.close(src)
+                    if src != source:
+                        os.close(src)
     _write_all(fd, memoryview(data))
+    return False
+
+
+def _open_original(path: Path, expect: os.stat_result | None) -> int | None:
+    try:
+        src = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY)
+    except OSError:
+        return None
+    st = os.fstat(src)
+    if expect is not None and (st.st_dev, st.st_ino) != (expect.st_dev, expect.st_ino):
+        os.close(src)
+        return None
+    return src
 
 
 def _write_all(fd: int, data: memoryview) -> None:
@@ -181,24 +218,34 @@ def safe_write(
     verify: Callable[[bytes], None] | None = None,
     keep_mtime: bool = True,
     original: bytes | None = None,
+    source: int | None = None,
+    replace_read_only: bool = True,
 ) -> None:
     """Replace ``path`` with ``data`` atomically, or create it when it does not exist.
 
-    ``expect_stat`` is the stat taken when the original was read: if the file changed since, the
-    write is abandoned rather than losing someone else's change.  ``verify`` gets the bytes read
-    back from disk and raises FileProblem to abandon the write.  ``original`` is what the file
-    held when it was read; parts the new bytes share with it are copied rather than rewritten.
+    ``expect_stat`` is the stat taken when the original was read: if the file changed since (or
+    another file, or a symbolic link, took its name), the write is abandoned rather than losing
+    someone else's change.  ``verify`` gets the bytes read back from disk and raises FileProblem
+    to abandon the write.  ``original`` is what the file held when it was read, and ``source``
+    the descriptor it was read from; parts the new bytes share with it are copied from there
+    rather than rewritten.  The replacement keeps the original's owner, group, mode, extended
+    attributes and ACL, or nothing is written.  A read-only original (no write bit at all)
+    is replaced, and stays read-only, only with ``replace_read_only``: tagging passes the
+    user's ``--force`` there.
     """
+    if expect_stat is not None:
+        check_writable(expect_stat, force=replace_read_only)
+    sweep_once(path.parent)  # leftovers of our own killed writers in this folder go first
     folder = path.parent
     tmp = temp_path(path)
     try:
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
     except OSError as exc:
         raise FileProblem(f"cannot write in the folder ({_plain(exc)})") from None
     try:
         try:
             try:
-                _write_reusing(fd, path, data, original)
+                by_name = _write_reusing(fd, path, data, original, source, expect_stat)
                 os.fsync(fd)
                 written = _read_back(fd, len(data))
             finally:
@@ -206,18 +253,21 @@ def safe_write(
         except OSError as exc:
             raise FileProblem(f"writing failed ({_plain(exc)})") from None
         if written != data:
-            raise FileProblem("the written copy did not read back identically")
+            why = (
+                "the file may have been changed meanwhile, or the disk returned other bytes"
+                if by_name
+                else "the disk or file system returned other bytes than were written"
+            )
+            raise FileProblem(
+                f"the written copy did not read back identically ({why}); the original was "
+                "left untouched"
+            )
         if verify is not None:
             verify(written)
         try:
-            current = os.stat(path) if expect_stat is not None else None
+            current = _still_the_same(path, expect_stat)
             if current is not None:
-                if (current.st_size, current.st_mtime_ns) != (
-                    expect_stat.st_size,
-                    expect_stat.st_mtime_ns,
-                ):
-                    raise FileProblem("the file changed while it was being tagged; try again")
-                os.chmod(tmp, current.st_mode & 0o7777)
+                attributes.keep(tmp, source if source is not None else path, current)
                 if keep_mtime:
                     os.utime(tmp, ns=(current.st_atime_ns, current.st_mtime_ns))
             else:
@@ -233,3 +283,82 @@ def safe_write(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def check_writable(stat: os.stat_result, *, force: bool) -> None:
+    """A file nobody may write (no write bit at all) is the owner saying "leave it": even an
+    administrator, whom the system would let write, replaces it only when forced."""
+    if not stat.st_mode & 0o222 and not force:
+        raise FileProblem(
+            "the file is read-only; make it writable first, or tag it with --force "
+            "(it stays read-only)",
+            Reason.READ_ONLY,
+        )
+
+
+def symlink_problem(path: Path, what: str = "it") -> FileProblem:
+    """Nothing is written through a symbolic link: the link may point anywhere (another
+    person's file, a system file), and its target was not what the user named."""
+    target = os.path.realpath(path)
+    advice = (
+        f"name {target} itself to tag it"
+        if what == "it"
+        else "put the file itself in place of the link to have it updated"
+    )
+    return FileProblem(
+        f"{what} is a symbolic link to {target}; {advice} (nothing is written through a link)",
+        Reason.SYMLINK,
+    )
+
+
+def read_existing(path: Path, what: str = "it") -> tuple[bytes, os.stat_result] | None:
+    """A file's bytes and the stat they were read under, through a descriptor that never
+    follows a symbolic link; None when there is no such file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(path):
+            raise symlink_problem(path, what) from None
+        raise
+    with open(fd, "rb") as handle:
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode):
+            raise FileProblem(f"{what} is not a regular file")
+        return handle.read(), stat
+
+
+def _still_the_same(path: Path, expect: os.stat_result | None) -> os.stat_result | None:
+    """The name still holds the very file that was read (same device and inode, same size and
+    time), not a link or a replacement; None when there is no file to replace.  Without
+    ``expect`` (the caller did not read it) whatever regular file is there is replaced."""
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        if expect is None:
+            return None
+        raise FileProblem(
+            "the file changed while it was being tagged (it was moved or deleted); "
+            "nothing was written",
+            Reason.CHANGED_WHILE_TAGGING,
+        ) from None
+    if S_ISLNK(now.st_mode):
+        raise symlink_problem(path)
+    if expect is None:
+        if not S_ISREG(now.st_mode):
+            raise FileProblem("it is not a regular file")
+        return now
+    same = (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) == (
+        expect.st_dev,
+        expect.st_ino,
+        expect.st_size,
+        expect.st_mtime_ns,
+    )
+    if not (S_ISREG(now.st_mode) and same):
+        raise FileProblem(
+            "the file changed while it was being tagged (another program wrote or replaced "
+            "it); it was left as that program wrote it: tag it again",
+            Reason.CHANGED_WHILE_TAGGING,
+        )
+    return now

@@ -8,13 +8,19 @@ program keeps there (edits, ratings, history) survives.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from creatorapp.core.media import exiv2
-from creatorapp.core.media.base import FileProblem, Outcome, SidecarFormat, Status, register
+from creatorapp.core.media import exiv2, foreign_xmp
+from creatorapp.core.media.base import (
+    FileProblem,
+    Outcome,
+    Reason,
+    SidecarFormat,
+    Status,
+    register,
+)
 from creatorapp.core.media.changes import plan, verify
-from creatorapp.core.media.safe_write import safe_write
+from creatorapp.core.media.safe_write import read_existing, safe_write
 from creatorapp.core.signals import Family, Field
 
 SIDECAR_EXTENSIONS = (".xmp", ".XMP")
@@ -76,16 +82,24 @@ def find_sidecar(image: Path) -> Path | None:
 
 
 def read_sidecar(sidecar: Path) -> exiv2.Metadata:
-    raw = sidecar.read_bytes()
+    found = read_existing(sidecar, f"the sidecar {sidecar.name}")
+    return _read(found[0] if found else b"", sidecar.name)[0]
+
+
+def _read(raw: bytes, name: str) -> tuple[exiv2.Metadata, foreign_xmp.Foreign]:
+    """What a sidecar holds, as exiv2 reads it (after a provably lossless repair) and as a
+    strict parser lists its properties; raises FileProblem for one we cannot keep intact."""
     if not raw.strip():
-        return exiv2.Metadata()
+        return exiv2.Metadata(), foreign_xmp.NONE
+    foreign = foreign_xmp.examine(raw, f"the sidecar {name}")
     try:
-        meta = exiv2.read(raw)
+        meta = exiv2.read(foreign.source)
     except exiv2.Exiv2Error as exc:
         raise FileProblem(
-            f"the sidecar {sidecar.name} is not valid XMP ({exc}); it was left as it is"
+            f"the sidecar {name} is not valid XMP ({exc}); it was left as it is",
+            Reason.FOREIGN_XMP_UNREADABLE,
         ) from None
-    return meta
+    return meta, foreign
 
 
 def tag_sidecar(
@@ -98,18 +112,39 @@ def tag_sidecar(
     dry_run: bool,
 ) -> Outcome:
     target = find_sidecar(image) or image.with_suffix(".xmp")
-    stat = None
-    raw = b""
-    if target.exists():
-        stat = os.stat(target)
-        raw = target.read_bytes()
-    before = read_sidecar(target) if raw.strip() else exiv2.Metadata()
+    try:
+        return _tag_sidecar(target, display, fmt, fields, force=force, dry_run=dry_run)
+    except FileProblem as exc:  # the outcome names the sidecar that was left as it is
+        return Outcome(display, Status.FAILED, reason=str(exc), sidecar=str(target), code=exc.code)
+
+
+def _tag_sidecar(
+    target: Path,
+    display: str,
+    fmt: SidecarFormat,
+    fields: tuple[Field, ...],
+    *,
+    force: bool,
+    dry_run: bool,
+) -> Outcome:
+    found = read_existing(target, f"the sidecar {target.name}")
+    raw, stat = found if found is not None else (b"", None)
+    before, foreign = _read(raw, target.name)
     xmp_fields = tuple(f for f in fields if f.family is Family.XMP)
     wanted = plan(before, xmp_fields, frozenset({Family.XMP}), force=force, format_name=fmt.name)
     if not wanted:
         return Outcome(display, Status.UNCHANGED, sidecar=str(target), format=fmt.name)
-    packet = exiv2.update_packet(raw if raw.strip() else None, wanted.changes[Family.XMP])
+    changes = wanted.changes[Family.XMP]
+    packet = exiv2.update_packet(foreign.source if raw.strip() else None, changes)
     verify(before, exiv2.read(packet), wanted)
+    foreign_xmp.check_kept(foreign, packet, set(changes), f"the sidecar {target.name}")
     if not dry_run:
-        safe_write(target, packet, expect_stat=stat, keep_mtime=False)
-    return Outcome(display, Status.SIDECAR, sidecar=str(target), format=fmt.name)
+        safe_write(target, packet, expect_stat=stat, keep_mtime=False, replace_read_only=force)
+    notes = ("the sidecar's XMP had an unescaped '&'; it was escaped and every property kept",)
+    return Outcome(
+        display,
+        Status.SIDECAR,
+        sidecar=str(target),
+        format=fmt.name,
+        notes=notes if foreign.repaired else (),
+    )
