@@ -29,6 +29,7 @@ from pathlib import Path
 
 from creatorapp.core.catalogue import DONE_STATES, Folder, WorkState
 from creatorapp.core.media.base import Outcome, Status, by_extension
+from creatorapp.core.media.c2pa import SignJob, keeping_job
 from creatorapp.core.portfolio import Due, Portfolio, Rules, ScanReport
 from creatorapp.core.tagging import TagOptions, TagPool, ignored_reason, link_reason
 
@@ -157,6 +158,7 @@ class Watcher:
         self._rescan: dict[int, float] = {}
         self._rules: dict[tuple[int, str], Rules] = {}
         self._pool: TagPool | None = None
+        self._keeping: SignJob | None = None  # re-signs files that carry credentials
         self._next_folder_check = 0.0
         self._was_busy = False
         self._links: set[str] = set()  # symbolic links already reported
@@ -171,6 +173,7 @@ class Watcher:
         self._previous_hook = threading.excepthook
         threading.excepthook = self._thread_failed
         self._pool = TagPool(self.jobs)
+        self._keeping = keeping_job()
         self._observer = Observer()
         self._observer.start()
         self._thread = threading.Thread(target=self._run, name="creatorapp-watcher", daemon=True)
@@ -405,8 +408,12 @@ class Watcher:
                 chunk = items[i : i + size]
                 for item in chunk:
                     self._in_flight[item.path] = item
+                credentials = None
+                if self._keeping is not None:
+                    credentials = self._keeping.with_policies([chunk[0].rules.policy])
+                options = TagOptions(digest=True, credentials=credentials)
                 future = self._pool.submit(
-                    ([d.path for d in chunk], chunk[0].rules.fields, TagOptions(digest=True))
+                    ([d.path for d in chunk], chunk[0].rules.fields, options)
                 )
                 future.add_done_callback(lambda f, chunk=chunk: self._inbox.put(("done", f, chunk)))
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from creatorapp.core import setup, undo
 from creatorapp.core.catalogue import Store
+from creatorapp.core.media.c2pa import keeping_job
 from creatorapp.core.portfolio import Portfolio
 from creatorapp.core.tagging import TagOptions
 from creatorapp.gui.job_bar import JobBar
@@ -69,7 +70,8 @@ class Operations(QObject):
                 Portfolio(self.store),
                 paths,
                 policy,
-                options=TagOptions(),
+                # files that carry Content Credentials are re-signed, never silently broken
+                options=TagOptions(credentials=keeping_job()),
                 cancel=job.cancel,
                 progress=job.report,
                 label=f"Tagging {name}",

@@ -244,3 +244,35 @@ def test_a_burst_of_files_is_all_tagged_exactly_once(env):
     assert len(paths) == len(set(paths)) == 40
     assert all(o.status is Status.TAGGED for o in rec.outcomes)
     assert portfolio.store.count_by_state() == {WorkState.TAGGED: 40}
+
+
+def test_a_signed_file_the_watcher_retags_is_re_signed_not_broken(env, tmp_path):
+    """A file carrying Content Credentials that the watcher must rewrite (the folder's policy
+    says something else) is signed again, the old manifest kept as its parent."""
+    import shutil
+
+    from creatorapp.core import identity
+    from creatorapp.core.media import c2pa
+    from creatorapp.core.media.c2pa import CredentialStatus, SignJob
+    from creatorapp.core.policy import resolve_policy
+    from creatorapp.core.signals import embedded_fields
+    from creatorapp.core.tagging import TagOptions, tag_files
+
+    root, portfolio, rec, start = env
+    identity.create("Jane Doe")  # saved, as `creatorapp identity create` does
+    no_ai = resolve_policy("no-ai")
+    outside = make_jpeg(tmp_path / "signed.jpg", seed=9)
+    job = SignJob(identity.load()).with_policies([no_ai])
+    [signed] = tag_files([(outside, embedded_fields(no_ai))], options=TagOptions(credentials=job))
+    assert signed.status is Status.TAGGED, signed.reason
+    portfolio.add_folder(root, "allow")
+    start()
+    shutil.copyfile(outside, root / "signed.jpg")
+    wait_until(lambda: rec.for_path(root / "signed.jpg"), what="signed.jpg handled")
+    [outcome] = rec.for_path(root / "signed.jpg")
+    assert outcome.status is Status.TAGGED, outcome.reason
+    creds = c2pa.read_path(root / "signed.jpg", "jpeg")
+    assert creds.status is CredentialStatus.VALID, creds
+    assert set(creds.uses().values()) == {"allowed"}
+    assert creds.manifests == 2
+    assert pixels(root / "signed.jpg") == pixels(outside)
