@@ -21,7 +21,7 @@ from pathlib import Path
 
 from creatorapp.core.catalogue import Store, WorkState
 from creatorapp.core.catalogue.location import data_dir
-from creatorapp.core.media.base import FileProblem, Outcome
+from creatorapp.core.media.base import FileProblem, Outcome, Reason
 from creatorapp.core.media.safe_write import safe_write
 from creatorapp.core.media.sidecar import sidecar_candidates
 
@@ -216,6 +216,9 @@ class BatchSummary:
     undoable: int
     cancelled: bool
     failures: list[tuple[str, str]]
+    # signed files left alone because rewriting them would invalidate their credentials and
+    # there is no identity to re-sign: the window asks whether to go ahead
+    would_break: list[str] = field(default_factory=list)
 
 
 def tag_undoably(
@@ -239,16 +242,20 @@ def tag_undoably(
     batch.keep(targets)
     counts: dict[str, int] = {}
     failures: list[tuple[str, str]] = []
+    would_break: list[str] = []
     done = 0
     try:
         for outcome in portfolio.tag(paths, policy, options=options, cancel=cancel):
             batch.settle(outcome)
             counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
-            if outcome.reason and outcome.status.value == "failed":
+            if outcome.code is Reason.CREDENTIALS_WOULD_BREAK:
+                would_break.append(outcome.path)
+            elif outcome.reason and outcome.status.value == "failed":
                 failures.append((outcome.path, outcome.reason))
             done += 1
             if progress is not None:
                 progress(done, len(targets))
     finally:
         undoable = batch.finish(label or f"{len(targets)} files")
-    return BatchSummary(counts, undoable, bool(cancel and cancel.is_set()), failures)
+    cancelled = bool(cancel and cancel.is_set())
+    return BatchSummary(counts, undoable, cancelled, failures, would_break)

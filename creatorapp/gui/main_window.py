@@ -8,6 +8,7 @@ from pathlib import Path
 
 from creatorapp import APP_TITLE, __version__
 from creatorapp.core.catalogue import Store
+from creatorapp.core.display import shown
 from creatorapp.core.policy import DEFAULT_PRESET, PRESETS
 from creatorapp.core.registries.descriptor import load_all
 from creatorapp.core.registries.outbox import OptOuts
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.operations.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.operations.failure.connect(self.notify_failure)
         self.operations.undo_available.connect(self._undo_changed)
+        self.operations.credentials_at_stake.connect(self.ask_break_credentials)
         self.policies.saved.connect(lambda _: self.refresh())
         self.sites.changed.connect(self.activity.refresh)
         self.watch.changed.connect(self._watch_changed)
@@ -376,6 +378,34 @@ class MainWindow(QMainWindow):
             # a whole task failed: say so where it cannot be missed, without blocking
             self.error_box = W.QMessageBox(W.QMessageBox.Icon.Warning, title, text, parent=self)
             self.error_box.open()
+
+    def ask_break_credentials(self, paths: list[str]) -> None:
+        """Signed files were left alone because there is no identity to sign them again: say
+        what tagging them would cost and let the creator choose, without blocking."""
+        count = len(paths)
+        files = "1 file carries" if count == 1 else f"{count:,} files carry"
+        box = W.QMessageBox(
+            W.QMessageBox.Icon.Question,
+            "Content Credentials would become invalid",
+            f"{files} Content Credentials. Tagging changes the file, so the credentials "
+            "would no longer match it and would read as invalid. Create a signing identity "
+            "('creatorapp identity create') to sign them again instead, or tag them anyway.",
+            parent=self,
+        )
+        box.setDetailedText("\n".join(shown(p) for p in paths[:200]))
+        go = box.addButton("Tag anyway", W.QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Leave them as they are", W.QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(W.QMessageBox.StandardButton.NoButton)
+
+        def answered() -> None:
+            if box.clickedButton() is go:
+                self.operations.tag(
+                    [Path(p) for p in paths], label="signed files", break_credentials=True
+                )
+
+        box.finished.connect(answered)
+        self.credentials_box = box
+        box.open()
 
     # --- drag and drop ----------------------------------------------------------------------
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:

@@ -39,6 +39,9 @@ class Operations(QObject):
     message = Signal(str)  # a result worth a line in the status bar
     failure = Signal(str, str)  # title, details: worth a notification
     undo_available = Signal(str)  # "" when there is nothing to undo
+    # files that carry Content Credentials the batch left alone: re-tagging them without a
+    # signing identity would make the credentials invalid, so the creator decides
+    credentials_at_stake = Signal(list)
 
     def __init__(self, store: Store, jobs: JobBar, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -58,9 +61,12 @@ class Operations(QObject):
         return "" if last is None else f"{last[0]} ({_plural(last[1], 'file')})"
 
     # --- tagging ---------------------------------------------------------------------------
-    def tag(self, paths: list[Path], *, label: str | None = None) -> Job:
+    def tag(
+        self, paths: list[Path], *, label: str | None = None, break_credentials: bool = False
+    ) -> Job:
         """Tag files or folders with their portfolio folder's policy (else the user's own),
-        keeping the originals for one undo."""
+        keeping the originals for one undo.  ``break_credentials``: the creator agreed that
+        files whose Content Credentials cannot be re-signed lose their validity."""
         paths = [Path(p) for p in paths]
         name = label or (paths[0].name if len(paths) == 1 else _plural(len(paths), "item"))
 
@@ -71,7 +77,7 @@ class Operations(QObject):
                 paths,
                 policy,
                 # files that carry Content Credentials are re-signed, never silently broken
-                options=TagOptions(credentials=keeping_job()),
+                options=TagOptions(credentials=keeping_job(), break_credentials=break_credentials),
                 cancel=job.cancel,
                 progress=job.report,
                 label=f"Tagging {name}",
@@ -86,6 +92,8 @@ class Operations(QObject):
         self.message.emit(describe(summary))
         self.undo_available.emit(self.undo_label())
         self.changed.emit()
+        if summary.would_break:
+            self.credentials_at_stake.emit(summary.would_break)
 
     def undo_last(self) -> Job | None:
         if undo.last_batch() is None:

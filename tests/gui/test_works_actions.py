@@ -140,3 +140,39 @@ def test_panels_refresh_after_a_folder_is_added(qtbot, window, photos):
 
     qtbot.waitUntil(lambda: {"folder.added", "work.tagged"} <= kinds())
     assert window.store.count_by_state() == {WorkState.TAGGED: 2}
+
+
+def test_signed_files_are_not_broken_without_asking(qtbot, window, tmp_path):
+    """With no identity to re-sign, a signed file is left alone and the window asks; only
+    'Tag anyway' rewrites it."""
+    from creatorapp.core import identity
+    from creatorapp.core.media import c2pa
+    from creatorapp.core.media.c2pa import CredentialStatus, SignJob
+    from creatorapp.core.policy import resolve_policy
+    from creatorapp.core.signals import embedded_fields
+    from creatorapp.core.tagging import TagOptions, tag_files
+
+    allow = resolve_policy("allow")  # what the file says; the window's default is no-ai
+    signed = make_jpeg(tmp_path / "signed.jpg", seed=21)
+    job = SignJob(identity.create("Someone Else", save=False)).with_policies([allow])
+    [done] = tag_files([(signed, embedded_fields(allow))], options=TagOptions(credentials=job))
+    assert done.status.value == "tagged", done.reason
+    before = signed.read_bytes()
+
+    window.tag([signed])
+    qtbot.waitUntil(lambda: getattr(window, "credentials_box", None) is not None, timeout=WORK_MS)
+    box = window.credentials_box
+    assert "invalid" in box.text() and box.isVisible()
+    assert signed.read_bytes() == before  # nothing broken while the question is open
+    leave = next(b for b in box.buttons() if b.text().startswith("Leave"))
+    leave.click()
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=WORK_MS)
+    assert signed.read_bytes() == before
+
+    window.operations.credentials_at_stake.emit([str(signed)])
+    box = window.credentials_box
+    go = next(b for b in box.buttons() if b.text() == "Tag anyway")
+    go.click()
+    qtbot.waitUntil(lambda: signed.read_bytes() != before and not window.jobs.busy, timeout=WORK_MS)
+    assert c2pa.read_path(signed, "jpeg").status is CredentialStatus.INVALID
+    assert pixels(signed) == pixels_of(before, tmp_path)

@@ -455,6 +455,20 @@ def test_retagging_a_signed_file_without_an_identity_is_refused_unless_accepted(
     assert _reader(path)["validation_state"] == "Invalid"  # as the user was told
 
 
+def test_break_credentials_on_the_command_line_is_what_lets_a_signed_file_be_retagged(tmp_path):
+    path = make_jpeg(tmp_path / "a.jpg")
+    policy = resolve_policy("no-ai")
+    job = SignJob(identity.create("Jane Doe", save=False)).with_policies([policy])
+    list(tag_files([(path, embedded_fields(policy))], options=TagOptions(credentials=job)))
+    image = pixels(path)
+
+    run = cli("tag", str(path), "--policy", "allow", "--break-credentials", "--json")
+
+    doc = json.loads(run.stdout)
+    assert run.returncode == 0 and doc["status"] == "tagged", doc
+    assert _reader(path)["validation_state"] == "Invalid" and pixels(path) == image
+
+
 # --- 10. two runs at once -------------------------------------------------------------------------
 
 
