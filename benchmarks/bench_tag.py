@@ -87,6 +87,7 @@ def main() -> int:
             [sys.executable, "-m", "compileall", "-q", str(root / "creatorapp")], check=True
         )
         base = [sys.executable, "-m", "creatorapp", "--catalogue", str(work / "cat.sqlite3")]
+        subprocess.run([*base, "catalogue", "init"], check=True, capture_output=True)
         creatorapp = [*base, "tag", "--json"]
         if args.jobs:
             creatorapp += ["--jobs", str(args.jobs)]

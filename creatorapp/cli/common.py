@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import functools
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from creatorapp.core.pathtext import json_text
 from creatorapp.errors import UserError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from creatorapp.core.catalogue import Store
     from creatorapp.core.media.base import Outcome
     from creatorapp.core.policy import Policy
@@ -36,6 +39,42 @@ def policy_arg(spec: str | None) -> Policy:
         raise UsageError(str(exc)) from None
 
 
+def path_arg(value: str) -> str:
+    """The argparse type of every path argument.  ``Path("")`` is the current folder, so an
+    empty or blank path would quietly mean "everything here"; it is refused instead."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            "an empty path names nothing (to mean the current folder, write '.')"
+        )
+    return value
+
+
+def text_arg(value: str) -> str:
+    """The argparse type of names (policies, sites): empty would silently mean the default."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty name names nothing")
+    return value
+
+
+def safe(value: object) -> str:
+    """Outside text for rich output: control characters escaped (display.shown) and rich
+    markup escaped, so ``[bold red]x[/]`` in a file name prints as written."""
+    from rich.markup import escape
+
+    from creatorapp.core.display import shown
+
+    return escape(shown(value))
+
+
+def safe_block(text: str) -> str:
+    """Like :func:`safe` for text of several lines: the line breaks stay."""
+    from rich.markup import escape
+
+    from creatorapp.core.display import shown_block
+
+    return escape(shown_block(text))
+
+
 def existing_paths(raw: list[str]) -> list[Path]:
     paths = [Path(p).expanduser() for p in raw]
     missing = [str(p) for p in paths if not p.exists()]
@@ -45,9 +84,23 @@ def existing_paths(raw: list[str]) -> list[Path]:
 
 
 def open_store(args: argparse.Namespace) -> Store:
-    from creatorapp.core.catalogue import open_catalogue
+    """The catalogue named by ``--catalogue`` (which must exist: a typo must not start an empty
+    catalogue), else the default one, made on first use."""
+    from creatorapp.core.catalogue import CatalogueMissing, open_catalogue
 
-    return open_catalogue(Path(args.catalogue).expanduser() if args.catalogue else None)
+    if not args.catalogue:
+        return open_catalogue(None)
+    path = Path(args.catalogue).expanduser()
+    try:
+        return open_catalogue(path, create=False)
+    except CatalogueMissing as exc:
+        raise UsageError(f"{exc}; to create one: {init_command(path)}") from None
+
+
+def init_command(path: Path) -> str:
+    import shlex
+
+    return f"creatorapp --catalogue {shlex.quote(str(path))} catalogue init"
 
 
 @contextlib.contextmanager
@@ -61,12 +114,32 @@ def catalogue(args: argparse.Namespace) -> Iterator[Store]:
 
 
 def emit_json(doc: dict) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    """One JSON line; a file name's bytes that are not UTF-8 appear as ``\\udcXX`` escapes
+    (see creatorapp.core.pathtext), so the line is always valid UTF-8."""
+    sys.stdout.write(json_text(doc) + "\n")
     sys.stdout.flush()
 
 
 def interactive() -> bool:
     return sys.stderr.isatty()
+
+
+def console(*, stderr: bool = False, **options) -> Console:
+    """A rich console for outside text: no ``:name:`` emoji codes, and a reader gone from the
+    pipe raises BrokenPipeError for main() to end quietly (rich's own answer is exit 1, the
+    code for a failed file)."""
+    return _console_class()(stderr=stderr, emoji=False, **options)
+
+
+@functools.cache
+def _console_class() -> type[Console]:
+    from rich.console import Console
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return PipeConsole
 
 
 def show_outcomes(
@@ -76,8 +149,20 @@ def show_outcomes(
     label: str = "Tagging",
     total: int | None = None,
 ) -> Counter:
-    """Print outcomes as JSON Lines, or as a progress bar with failures listed; return counts
-    by status value."""
+    """Print outcomes as JSON Lines, or as a progress bar with failures and skipped files
+    listed; return counts by status value.  However printing ends (the reader of a pipe gone,
+    Ctrl-C), ``outcomes`` is closed here, while the catalogue it records into is still open."""
+    try:
+        return _show_outcomes(outcomes, as_json=as_json, label=label, total=total)
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
+
+
+def _show_outcomes(
+    outcomes: Iterable[Outcome], *, as_json: bool, label: str, total: int | None
+) -> Counter:
     counts: Counter = Counter()
     if as_json:
         for outcome in outcomes:
@@ -85,7 +170,6 @@ def show_outcomes(
             emit_json(outcome.as_json())
         return counts
 
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -94,12 +178,13 @@ def show_outcomes(
         TimeRemainingColumn,
     )
 
+    skipped = 0
     with Progress(
         TextColumn(f"[bold]{label}[/]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=console(stderr=True),
         transient=True,
         disable=not interactive(),
     ) as progress:
@@ -108,8 +193,23 @@ def show_outcomes(
             counts[outcome.status.value] += 1
             progress.advance(task)
             if outcome.status.value == "failed":
-                progress.console.print(f"[bold red]failed[/] {outcome.path}: {outcome.reason}")
+                progress.console.print(
+                    f"[bold red]failed[/] {safe(outcome.path)}: {safe(outcome.reason)}"
+                )
+            elif outcome.status.value == "skipped":
+                skipped += 1
+                if skipped <= SKIPPED_SHOWN:
+                    progress.console.print(
+                        f"[yellow]skipped[/] {safe(outcome.path)}: {safe(outcome.reason)}"
+                    )
+        if skipped > SKIPPED_SHOWN:
+            progress.console.print(
+                f"[yellow]skipped[/] {skipped - SKIPPED_SHOWN:,} more (--json lists them all)"
+            )
     return counts
+
+
+SKIPPED_SHOWN = 20  # skipped files named one by one; past that, only how many more
 
 
 STATUS_STYLE = {
@@ -122,11 +222,10 @@ STATUS_STYLE = {
 
 
 def print_counts(counts: Counter, *, prefix: str = "") -> None:
-    from rich.console import Console
     from rich.table import Table
 
     summary = Table(show_header=False, box=None)
     for status, style in STATUS_STYLE.items():
         if counts[status]:
             summary.add_row(f"[{style}]{(prefix + ' ' + status).strip()}[/]", str(counts[status]))
-    Console(file=sys.stdout, soft_wrap=True).print(summary)
+    console(file=sys.stdout, soft_wrap=True).print(summary)

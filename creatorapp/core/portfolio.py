@@ -11,13 +11,13 @@ missing (an unplugged drive) is reported; its works are not marked deleted.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from creatorapp.core.catalogue import (
@@ -32,10 +32,17 @@ from creatorapp.core.catalogue import (
 )
 from creatorapp.core.media.base import Outcome, Status, by_extension
 from creatorapp.core.media.c2pa import SignJob
-from creatorapp.core.media.safe_write import is_leftover, is_temp_name
+from creatorapp.core.media.leftovers import remove_if_leftover
+from creatorapp.core.media.safe_write import is_temp_name
 from creatorapp.core.policy import Policy, PolicyError, resolve_policy
 from creatorapp.core.signals import Field, data_mining_uri, embedded_fields, fields_signature
-from creatorapp.core.tagging import TagOptions, ignored_reason, iter_targets, tag_files
+from creatorapp.core.tagging import (
+    TagOptions,
+    ignored_reason,
+    iter_targets,
+    link_reason,
+    tag_files,
+)
 from creatorapp.errors import UserError
 
 
@@ -82,6 +89,7 @@ class ScanReport:
     leftovers_removed: int = 0
     due: list[Due] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): links
 
     def as_json(self) -> dict:
         return {
@@ -93,6 +101,7 @@ class ScanReport:
             "unchanged": self.unchanged,
             "due": len(self.due),
             "problems": self.problems,
+            "skipped": [{"path": path, "reason": why} for path, why in self.skipped],
         }
 
 
@@ -313,14 +322,14 @@ class Portfolio:
             for entry in entries:
                 name = entry.name
                 if is_temp_name(name):
-                    if is_leftover(entry.path):
-                        with contextlib.suppress(OSError):
-                            os.unlink(entry.path)
-                            report.leftovers_removed += 1
+                    report.leftovers_removed += remove_if_leftover(entry.path)
                     continue
                 if name.startswith(".") or ignored_reason(name):
                     continue
                 try:
+                    if entry.is_symlink():  # never followed: it may lead out of the folder
+                        report.skipped.append((entry.path, link_reason(entry.path)))
+                        continue
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(entry.path)
                         continue
@@ -425,10 +434,10 @@ class Portfolio:
         content when it came from another drive), move that work here and return it."""
         folder = self.store.folder_for(path)
         try:
-            st = os.stat(path)
+            st = os.lstat(path)
         except OSError:
             return None
-        if folder is None:
+        if folder is None or not stat.S_ISREG(st.st_mode):  # a link is never a work
             return None
 
         def elsewhere(w: Work) -> bool:
@@ -471,6 +480,8 @@ class Portfolio:
         """Tag the due works with their folders' policies and record every outcome."""
         items = list(due)
         by_path = {d.path: d for d in items}
+        if items:
+            self.store.ensure_room(len(items))  # a full disk stops the batch before any write
         credentials = self._credentials_for({d.rules.policy.name: d.rules.policy for d in items})
         if credentials is None:
             items = [_without_credentials(d) for d in items]
@@ -508,7 +519,13 @@ class Portfolio:
     def _recorded(
         self, outcomes: Iterable[Outcome], due_of: Callable[[Outcome], Due | None]
     ) -> Iterator[Outcome]:
-        """Record outcomes in small transactions while passing them on as they come."""
+        """Record outcomes in small transactions while passing them on as they come.
+
+        When the catalogue cannot record (its disk is full), no further file is handed out:
+        the files in hand are finished, never cut off, and the error stops the batch.  What
+        was written but not recorded is found on the next run (a rewritten file has a new
+        inode, so it never matches its catalogued stat) and recorded then.
+        """
         batch: list[tuple[Outcome, Due]] = []
         last = time.monotonic()
         try:
@@ -520,6 +537,12 @@ class Portfolio:
                     self._record_batch(batch)
                     batch, last = [], time.monotonic()
                 yield outcome
+        except CatalogueError:
+            batch = []
+            close = getattr(outcomes, "close", None)
+            if close is not None:
+                close()  # stop the workers: files in hand are finished, queued ones dropped
+            raise
         finally:
             if batch:
                 self._record_batch(batch)
@@ -647,18 +670,15 @@ class Portfolio:
             work.append((Path(shown), item.rules.fields if item else default.fields))
             if item is not None:
                 due_of[shown] = item
+        if due_of and not options.dry_run:
+            self.store.ensure_room(len(due_of))  # a full disk stops the batch before any write
         used = {r.policy.name: r.policy for r in (default, *folder_rules.values())}
         credentials = self._credentials_for(used, options.credentials)
         if credentials is None:
             due_of = {k: _without_credentials(d) for k, d in due_of.items()}
         outcomes = tag_files(
             work,
-            options=TagOptions(
-                force=options.force,
-                dry_run=options.dry_run,
-                digest=bool(due_of),
-                credentials=credentials,
-            ),
+            options=replace(options, digest=bool(due_of), credentials=credentials),
             jobs=jobs,
             cancel=cancel,
         )

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from stat import S_ISREG
 
 from creatorapp.core import media  # noqa: F401  (registers the formats)
 from creatorapp.core.media import exiv2
+from creatorapp.core.media.attributes import owner_problem
 from creatorapp.core.media.base import (
     HEAD_SIZE,
     Container,
@@ -32,8 +32,9 @@ from creatorapp.core.media.base import (
     detect,
 )
 from creatorapp.core.media.c2pa import Credentials, SignJob
+from creatorapp.core.media.claim import claimed
 from creatorapp.core.media.embed import sign_in_place, tag_embedded
-from creatorapp.core.media.safe_write import deferred_folder_sync, is_temp_name
+from creatorapp.core.media.safe_write import check_writable, deferred_folder_sync, is_temp_name
 from creatorapp.core.media.sidecar import find_sidecar, read_sidecar, tag_sidecar
 from creatorapp.core.policy import Policy
 from creatorapp.core.signals import Field, embedded_fields, is_reserved
@@ -62,10 +63,22 @@ class Target:
     skip: str | None = None
 
 
+def link_reason(path: Path | str) -> str:
+    """Why a symbolic link is not followed.  Writing through it would change a file somewhere
+    else (perhaps outside every portfolio folder) that the user never named."""
+    return f"symbolic link to {os.path.realpath(path)}; not followed; name the target to tag it"
+
+
 def iter_targets(paths: Iterable[Path]) -> Iterator[Target]:
-    """Files to tag: given files as they are, folders walked recursively in name order."""
+    """Files to tag: given files as they are, folders walked recursively in name order.
+
+    Symbolic links are never followed, given or found: each comes back once as skipped, saying
+    where it leads.  (A folder given through a link is walked: the user named that folder.)
+    """
     for root in paths:
-        if root.is_dir():
+        if root.is_symlink() and not root.is_dir():
+            yield Target(root, link_reason(root))
+        elif root.is_dir():
             yield from _walk(root)
         elif root.exists():
             reason = ignored_reason(root.name)
@@ -86,10 +99,14 @@ def _walk(folder: Path) -> Iterator[Target]:
         if entry.name.startswith("."):
             continue
         try:
+            if entry.is_symlink():
+                if not ignored_reason(entry.name):
+                    yield Target(Path(entry.path), link_reason(entry.path))
+                continue
             if entry.is_dir(follow_symlinks=False):
                 yield from _walk(Path(entry.path))
                 continue
-            if not entry.is_file():
+            if not entry.is_file(follow_symlinks=False):
                 continue
         except OSError:
             continue
@@ -104,10 +121,12 @@ def _walk(folder: Path) -> Iterator[Target]:
 
 @dataclass(frozen=True)
 class TagOptions:
-    force: bool = False
+    force: bool = False  # also overwrite others' values, and rewrite read-only files
     dry_run: bool = False
     digest: bool = False  # also report the final file's stat and SHA-256 (for the catalogue)
     credentials: SignJob | None = None  # sign Content Credentials too (written last)
+    # rewrite files whose Content Credentials cannot be re-signed (no identity), knowingly
+    break_credentials: bool = False
 
 
 def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOptions()) -> Outcome:
@@ -119,15 +138,16 @@ def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOpt
 
 
 def _with_identity(path: Path, outcome: Outcome) -> Outcome:
-    """Add the file's stat and content hash as it is now: what the catalogue remembers it by."""
+    """Add the file's stat and content hash as it is now: what the catalogue remembers it by
+    (the name's own, never a symbolic link's target)."""
     try:
         if outcome.sha256 is not None or outcome.status is Status.FAILED:
-            stat, digest = os.stat(path), outcome.sha256
+            stat, digest = os.stat(path, follow_symlinks=False), outcome.sha256
         else:
-            with open(path, "rb") as handle:
+            with claimed(path, exclusive=False) as handle:
                 stat = os.fstat(handle.fileno())
                 digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
+    except (OSError, FileProblem):
         return outcome
     return replace(
         outcome, size=stat.st_size, mtime_ns=stat.st_mtime_ns, inode=stat.st_ino, sha256=digest
@@ -135,29 +155,30 @@ def _with_identity(path: Path, outcome: Outcome) -> Outcome:
 
 
 def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Outcome:
+    """The file is opened without following a symbolic link and claimed (one writer per file
+    across processes) before it is read, and held until its replacement is in place."""
     display = str(path)
     try:
-        real = Path(os.path.realpath(path))
-        with open(real, "rb") as handle:
+        with claimed(path, exclusive=not options.dry_run) as handle:
             stat = os.fstat(handle.fileno())
-            if not S_ISREG(stat.st_mode):
-                raise FileProblem("not a regular file")
-            fmt = detect(real, handle.read(HEAD_SIZE))
+            fmt = detect(path, handle.read(HEAD_SIZE))
             if isinstance(fmt, SidecarFormat):
-                handle.close()
                 outcome = tag_sidecar(
-                    real, display, fmt, fields, force=options.force, dry_run=options.dry_run
+                    path, display, fmt, fields, force=options.force, dry_run=options.dry_run
                 )
                 if options.credentials is not None and outcome.status is not Status.FAILED:
-                    outcome = sign_in_place(real, fmt.name, fields, options, outcome)
+                    outcome = sign_in_place(path, fmt.name, fields, options, outcome)
                 return outcome
-            if not options.dry_run and not os.access(real, os.W_OK):
-                raise FileProblem("the file is read-only")
+            if not options.dry_run:
+                check_writable(stat, force=options.force)
+                problem = owner_problem(stat)
+                if problem is not None:
+                    raise problem
             if stat.st_nlink > 1:
                 raise FileProblem("the file has other hard links; rewriting it would separate them")
             handle.seek(0)
             return tag_embedded(
-                real,
+                path,
                 handle,
                 stat,
                 display,
@@ -167,11 +188,12 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
                 dry_run=options.dry_run,
                 digest=options.digest,
                 credentials=options.credentials,
+                break_credentials=options.break_credentials,
             )
     except FileNotFoundError:
         return Outcome(display, Status.SKIPPED, reason="the file is gone")
     except FileProblem as exc:
-        return Outcome(display, Status.FAILED, reason=str(exc))
+        return Outcome(display, Status.FAILED, reason=str(exc), code=exc.code)
     except exiv2.Exiv2Error as exc:
         return Outcome(display, Status.FAILED, reason=f"the metadata cannot be read ({exc})")
     except PermissionError:
@@ -188,10 +210,13 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 
 
-def _worker_setup() -> None:
+def _worker_setup(app_pid: int | None = None) -> None:
     """Workers finish the file in hand when the user presses Ctrl-C (the parent decides what
     stops), and keep freed buffers in their heap: each file needs a few buffers its size, and
-    handing them back to the kernel after every file costs a page fault per 4 KB next time."""
+    handing them back to the kernel after every file costs a page fault per 4 KB next time.
+
+    A worker also stops by itself when the app is gone (killed, crashed): nothing would record
+    what it writes, and nobody would stop it.  See :func:`_watch_parent`."""
     import ctypes
     import signal
 
@@ -202,6 +227,76 @@ def _worker_setup() -> None:
             libc = ctypes.CDLL(None)
             libc.mallopt(_M_MMAP_THRESHOLD, 64 << 20)
             libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20)
+    if app_pid is not None:
+        threading.Thread(
+            target=_watch_parent,
+            args=(app_pid, os.getppid(), _pidfd(app_pid)),
+            name="parent-watch",
+            daemon=True,
+        ).start()
+
+
+# Held while a worker tags a file: the watch below ends the worker only between files, so a
+# write is never cut off (an os.replace half-done is impossible anyway; this also keeps the
+# verified temp file from being left for the sweep).
+_busy = threading.Lock()
+_WATCH_EVERY = 0.25  # seconds between checks where the platform cannot wait on the app itself
+
+
+def _pidfd(pid: int) -> int | None:
+    """A descriptor that becomes readable when the process ends (Linux 5.3+), else None."""
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
+    try:
+        return opener(pid)
+    except OSError:
+        return None
+
+
+def _watch_parent(app_pid: int, ppid: int, pidfd: int | None) -> None:
+    """End this worker soon after the app that started it dies.
+
+    Neither the parent-death signal (it fires when the forking *thread* exits, and a pool may
+    fork from a helper thread) nor the pool's pipes (every worker holds copies of their ends)
+    can be trusted for that.  The app's pid is watched directly (a pidfd where there is one),
+    and so is this process's parent (the app, or the forkserver, which exits with the app).
+    """
+    import select
+
+    pause = threading.Event()
+    while not _parent_gone(app_pid, ppid, pidfd):
+        if pidfd is not None:
+            with contextlib.suppress(OSError, ValueError):
+                select.select([pidfd], [], [], _WATCH_EVERY)
+        else:
+            pause.wait(_WATCH_EVERY)
+    _busy.acquire()  # the file in hand is finished first; no further file is started
+    os._exit(3)
+
+
+def _parent_gone(app_pid: int, ppid: int, pidfd: int | None) -> bool:
+    if sys.platform == "win32":
+        import multiprocessing
+
+        parent = multiprocessing.parent_process()
+        return parent is not None and not parent.is_alive()
+    if os.getppid() != ppid:
+        return True  # orphaned: adopted by init (or a subreaper)
+    if pidfd is not None:
+        import select
+
+        try:
+            return bool(select.select([pidfd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
+    try:
+        os.kill(app_pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        pass
+    return False
 
 
 Chunk = tuple[list[str], tuple[Field, ...], TagOptions]
@@ -210,8 +305,12 @@ Chunk = tuple[list[str], tuple[Field, ...], TagOptions]
 def tag_chunk(chunk: Chunk) -> list[Outcome]:
     """Tag a few files in a worker; their folders are fsynced once at the end."""
     paths, fields, options = chunk
+    outcomes: list[Outcome] = []
     with deferred_folder_sync():
-        return [tag_file(Path(p), fields, options) for p in paths]
+        for p in paths:
+            with _busy:  # see _watch_parent
+                outcomes.append(tag_file(Path(p), fields, options))
+    return outcomes
 
 
 def default_jobs() -> int:
@@ -252,7 +351,10 @@ class TagPool:
 
         self.jobs = max(1, jobs or default_jobs())
         self._pool = ProcessPoolExecutor(
-            max_workers=self.jobs, initializer=_worker_setup, mp_context=_context(START_METHOD)
+            max_workers=self.jobs,
+            initializer=_worker_setup,
+            initargs=(os.getpid(),),
+            mp_context=_context(START_METHOD),
         )
 
     def submit(self, chunk: Chunk) -> Future[list[Outcome]]:
@@ -391,6 +493,9 @@ def read_reservation(path: Path) -> Reservation:
 
 
 def verify_paths(paths: Iterable[Path], *, credentials: bool = True) -> Iterator[Reservation]:
+    """A reservation per target; one that was not read (not an image, hidden, a folder that
+    cannot be read) comes back with source ``"skipped"`` and the reason as its error, so no
+    path asked about goes unanswered."""
     trust = None
     if credentials:
         from creatorapp.core.identity import trust_anchor
@@ -398,6 +503,7 @@ def verify_paths(paths: Iterable[Path], *, credentials: bool = True) -> Iterator
         trust = trust_anchor()
     for target in iter_targets(paths):
         if target.skip:
+            yield Reservation(str(target.path), False, None, "skipped", target.skip)
             continue
         found = read_reservation(target.path)
         if credentials:
@@ -406,14 +512,17 @@ def verify_paths(paths: Iterable[Path], *, credentials: bool = True) -> Iterator
 
 
 def _with_credentials(path: Path, found: Reservation, trust: bytes | None) -> Reservation:
+    """The file's Content Credentials in one of four states (absent, valid, invalid,
+    unreadable): a file that cannot be read is unreadable, never "invalid" or "none"."""
     from creatorapp.core.media import c2pa
 
     try:
         with open(path, "rb") as handle:
             fmt = detect(path, handle.read(HEAD_SIZE))
         creds = c2pa.read_path(path, getattr(fmt, "name", ""), trust)
-    except (OSError, FileProblem):
-        return found
+    except (OSError, FileProblem) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        creds = c2pa.Credentials(c2pa.CredentialStatus.UNREADABLE, error=why)
     return replace(found, credentials=creds, agrees=c2pa.agrees_with_iptc(creds, found.data_mining))
 
 

@@ -190,6 +190,7 @@ def test_the_mail_command_keeps_the_password_in_the_keyring_only(tmp_path, serve
     from tests.integration.test_cli import cli
 
     catalogue = tmp_path / "c.sqlite3"
+    assert cli("--catalogue", str(catalogue), "catalogue", "init").returncode == 0
     result = cli(
         "--catalogue", str(catalogue),
         "optout", "mail", "--smtp", f"127.0.0.1:{servers.smtp_port}",

@@ -2,6 +2,9 @@
 
 ``hash = sha256(prev_hash || canonical JSON of the event)`` where the event is
 ``{"seq", "at", "kind", "subject", "data"}`` serialised with sorted keys, no spaces and UTF-8.
+A byte of a file name that is not UTF-8 (a lone surrogate in Python) is written as the JSON
+escape of that surrogate, ``\\udce9``: that is what ``backslashreplace`` does, and nothing else
+ever needs it, so every other event hashes exactly as it always has.
 The first event's ``prev_hash`` is 64 zeros.  Anyone can re-check an exported ledger with these
 three lines; nothing here depends on the store.
 """
@@ -20,7 +23,8 @@ GENESIS = "0" * 64
 
 def canonical(seq: int, at: str, kind: str, subject: str, data: dict) -> bytes:
     doc = {"seq": seq, "at": at, "kind": kind, "subject": subject, "data": data}
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8", "backslashreplace")
 
 
 def chain_hash(prev_hash: str, seq: int, at: str, kind: str, subject: str, data: dict) -> str:
@@ -34,11 +38,14 @@ class ChainReport:
     head: str
     bad_seq: int | None = None
     problem: str | None = None
+    matched: tuple[str, ...] = ()  # where outside the database the head was found (anchor)
+    notes: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         doc = {"ok": self.ok, "events": self.events, "head": self.head}
         if not self.ok:
             doc |= {"bad_event": self.bad_seq, "problem": self.problem}
+        doc |= {"head_recorded": list(self.matched), "notes": list(self.notes)}
         return doc
 
 

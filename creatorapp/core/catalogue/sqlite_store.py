@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import sqlite3
+import stat
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from creatorapp.core.catalogue import anchor
 from creatorapp.core.catalogue.ledger import GENESIS, chain_hash
+from creatorapp.core.catalogue.location import private_file, private_folder
 from creatorapp.core.catalogue.model import (
     CatalogueError,
     Folder,
@@ -25,7 +31,8 @@ from creatorapp.core.catalogue.model import (
     utc_now,
 )
 from creatorapp.core.catalogue.schema import MIGRATIONS, SCHEMA_VERSION
-from creatorapp.core.catalogue.store import Store
+from creatorapp.core.catalogue.store import CatalogueFull, CatalogueMissing, Store
+from creatorapp.core.pathtext import from_stored, json_text, storable
 
 _FOLDER_COLUMNS = ("id", "path", "policy", "watching", "added_at", "last_scan_at", "error")
 _WORK_COLUMNS = (
@@ -49,21 +56,72 @@ _EVENT_SELECT = "SELECT seq, at, kind, subject, data, prev_hash, hash FROM ledge
 _BATCH = 500
 # SQLite's JSON functions are built in from 3.38: a list of ids travels as one parameter
 _JSON_EACH = sqlite3.sqlite_version_info >= (3, 38)
+_CORE_TABLES = frozenset({"folders", "works", "ledger", "meta"})
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL = 8, 10, 13  # primary result codes
+# Room a batch needs on the catalogue's disk: a write-ahead log cycle (about 4 MB), and per work
+# a ledger event, its index entries and the pages a batch rewrites, with margin.
+_ROOM_BASE, _ROOM_PER_WORK = 4 << 20, 4 << 10
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB"
+
+
+def _prepare(path: Path, create: bool) -> None:
+    """Refuse what is not a catalogue before SQLite touches it; make a new one private."""
+    if create and path.parent.is_dir():
+        private_folder(path.parent)  # the app's data folder an earlier version left open
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if not create:
+            raise CatalogueMissing(f"there is no catalogue at {path}") from None
+        try:
+            private_folder(path.parent)
+            os.close(private_file(path))  # SQLite gives its -wal and -shm files the same mode
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise CatalogueError(
+                f"cannot create the catalogue {path} ({exc.strerror or exc})"
+            ) from None
+        return
+    except OSError as exc:
+        raise CatalogueError(f"cannot open the catalogue {path} ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise CatalogueError(f"{path} is a folder, not a catalogue file")
+    if st.st_size == 0:
+        if not create:
+            raise CatalogueMissing(f"{path} is an empty file, not a catalogue")
+        return
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise CatalogueError(f"cannot read the catalogue {path} ({exc.strerror or exc})") from None
+    if magic != _SQLITE_MAGIC:
+        raise CatalogueError(
+            f"{path} is not a Creator Reserve catalogue (not a database at all); it was left "
+            "as it is"
+        )
 
 
 def _dumps(data: dict) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json_text(data, sort_keys=True, separators=(",", ":"))
 
 
 def _work(row: tuple) -> Work:
     values = dict(zip(_WORK_COLUMNS, row, strict=True))
     values["state"] = WorkState(values["state"])
+    values["path"] = from_stored(values["path"])
     return Work(**values)
 
 
 def _folder(row: tuple) -> Folder:
     values = dict(zip(_FOLDER_COLUMNS, row, strict=True))
     values["watching"] = bool(values["watching"])
+    values["path"] = from_stored(values["path"])
     return Folder(**values)
 
 
@@ -73,14 +131,18 @@ def _event(row: tuple) -> LedgerEvent:
         parsed = json.loads(data)
     except ValueError:
         parsed = {"unreadable": data}
-    return LedgerEvent(seq, at, kind, subject, parsed, prev_hash, digest)
+    return LedgerEvent(seq, at, kind, from_stored(subject), parsed, prev_hash, digest)
 
 
 class SqliteStore(Store):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        """``create``: make the catalogue if there is none (the default location, ``catalogue
+        init``); otherwise a missing file is an error and nothing is created, not even its
+        folder, so a mistyped path cannot start an empty catalogue."""
         self.path = path
+        self.catalogue_id = ""
+        _prepare(path, create)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=30
             )
@@ -90,17 +152,53 @@ class SqliteStore(Store):
         self._depth = 0
         self._head: tuple[int, str] | None = None
         self._folders: list[Folder] | None = None
+        self._known: anchor.Head | None = None  # the head last recorded outside the database
+        self._known_loaded = False
         try:
             self._db.execute("PRAGMA busy_timeout = 30000")
+            self._refuse_foreign(create)  # before anything writes to the file
             self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
+            # a commit is on disk before the head is recorded outside (see anchor): after a
+            # power cut the database never holds less than the record says
+            self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+            self.catalogue_id = self._identity()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise CatalogueError(
+            raise self._disk_error(exc) or CatalogueError(
                 f"{path} is not a Creator Reserve catalogue or is damaged ({exc})"
             ) from None
+        except CatalogueError:
+            self._db.close()
+            raise
+
+    def _refuse_foreign(self, create: bool) -> None:
+        """Another program's SQLite database is never migrated into a catalogue."""
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        if (version == 0 and tables) or (version > 0 and not tables >= _CORE_TABLES):
+            raise CatalogueError(
+                f"{self.path} is a database of another program, not a Creator Reserve "
+                "catalogue; it was left as it is"
+            )
+        if version == 0 and not create:
+            raise CatalogueMissing(f"{self.path} is an empty database, not a catalogue")
+
+    def _identity(self) -> str:
+        """The catalogue's id, made once: what the outside records of its head are kept under."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'catalogue_id'")
+        if not rows:
+            try:
+                with self.transaction():
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO meta(key, value) VALUES ('catalogue_id', ?)",
+                        (uuid.uuid4().hex,),
+                    )
+            except CatalogueError:
+                return ""  # a read-only catalogue of an earlier version: it can still be read
+            rows = self._query("SELECT value FROM meta WHERE key = 'catalogue_id'")
+        return str(rows[0][0])
 
     def _migrate(self) -> None:
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
@@ -127,26 +225,113 @@ class SqliteStore(Store):
             self._depth += 1
             try:
                 yield
-            except BaseException:
+            except BaseException as exc:
                 self._depth -= 1
                 if outer:
-                    self._db.execute("ROLLBACK")
-                    self._head = None
-                    self._folders = None
+                    self._abandon()
+                    plain = self._disk_error(exc)
+                    if plain is not None:
+                        raise plain from None
                 raise
             self._depth -= 1
             if outer:
-                if self._head is not None:
-                    self._db.execute(
-                        "INSERT INTO meta(key, value) VALUES ('ledger_events', ?) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        (str(self._head[0]),),
-                    )
-                self._db.execute("COMMIT")
-                self._head = None
+                head, self._head = self._head, None
+                try:
+                    if head is not None:
+                        self._db.execute(
+                            "INSERT INTO meta(key, value) VALUES ('ledger_events', ?) "
+                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                            (str(head[0]),),
+                        )
+                    self._db.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    self._abandon()
+                    raise self._disk_error(exc) or exc from None
+                if head is not None:
+                    self._record_head(head)
+
+    def _abandon(self) -> None:
+        # SQLite may have rolled back already (a full disk does that): nothing left to undo
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("ROLLBACK")
+        self._head = None
+        self._folders = None
+
+    def _disk_error(self, exc: BaseException) -> CatalogueError | None:
+        """The plain-words error for a write the catalogue's disk refused; None for others."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        if not isinstance(exc, sqlite3.Error) or code is None:
+            return None
+        disk = self.path.parent
+        if code & 0xFF == _SQLITE_FULL:
+            return CatalogueFull(
+                f"the disk holding the catalogue ({disk}) is full: nothing more could be "
+                "recorded. Free some space there and run again; files changed but not recorded "
+                "are found and recorded then"
+            )
+        if code & 0xFF == _SQLITE_IOERR:
+            return CatalogueError(
+                f"the disk holding the catalogue ({disk}) failed to write ({exc}); nothing more "
+                "could be recorded"
+            )
+        if code & 0xFF == _SQLITE_READONLY:
+            return CatalogueError(f"the catalogue {self.path} cannot be written (read-only)")
+        return None
+
+    def ensure_room(self, works: int) -> None:
+        need = _ROOM_BASE + _ROOM_PER_WORK * works
+        try:
+            free = shutil.disk_usage(self.path.parent).free
+        except OSError:
+            return
+        if free < need:
+            raise CatalogueFull(
+                f"the disk holding the catalogue ({self.path.parent}) is full: "
+                f"{_mb(free)} free, about {_mb(need)} needed to record {works} works. "
+                "Free some space there and run again; no file was changed"
+            )
+
+    # --- the head kept outside the database (see anchor) ------------------------------------
+    def head_records(self) -> list[anchor.Record]:
+        return anchor.records(self.path, self.catalogue_id) if self.catalogue_id else []
+
+    def _record_head(self, head: tuple[int, str]) -> None:
+        if not self.catalogue_id:
+            return
+        self._known = anchor.Head(self.catalogue_id, head[0], head[1], utc_now())
+        self._known_loaded = True
+        anchor.write(self.path, self._known)
+
+    def _gap(self, head: tuple[int, str]) -> dict | None:
+        """What the chain lost since its head was last recorded outside the database, if
+        anything; checked when a transaction first appends, so a running app that finds the
+        end cut off says so in the ledger before it writes a new head over the old record."""
+        if not self._known_loaded:
+            self._known = anchor.newest(self.head_records())
+            self._known_loaded = True
+        known = self._known
+        if known is None:
+            return None
+        seq, digest = head
+        hash_at = digest
+        if seq > known.events:
+            row = self._db.execute(
+                "SELECT hash FROM ledger WHERE seq = ?", (known.events,)
+            ).fetchone()
+            hash_at = row[0] if row else None
+        problem = anchor.mismatch(known, seq, hash_at)
+        if problem is None:
+            return None
+        return {
+            "problem": problem,
+            "recorded_events": known.events,
+            "recorded_head": known.head,
+            "recorded_at": known.at,
+            "events_found": seq,
+        }
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, contextlib.suppress(sqlite3.Error):
             self._db.close()
 
     def _query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
@@ -158,7 +343,7 @@ class SqliteStore(Store):
         with self.transaction():
             cur = self._db.execute(
                 "INSERT INTO folders(path, policy, watching, added_at) VALUES (?, ?, ?, ?)",
-                (path, policy, int(watching), utc_now()),
+                (storable(path), policy, int(watching), utc_now()),
             )
             self._folders = None
             folder = self.folder_by_id(cur.lastrowid)
@@ -199,6 +384,8 @@ class SqliteStore(Store):
             (v.value if isinstance(v, WorkState) else int(v) if isinstance(v, bool) else v)
             for v in changes.values()
         ]
+        if "path" in changes:  # folders and works: see creatorapp.core.pathtext
+            values[list(changes).index("path")] = storable(str(changes["path"]))
         assignments = ", ".join(f"{k} = ?" for k in changes)
         with self.transaction():
             self._db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*values, row_id))
@@ -213,7 +400,7 @@ class SqliteStore(Store):
         names = ["folder_id", "path", *fields]
         values = [
             folder_id,
-            path,
+            storable(path),
             *(v.value if isinstance(v, WorkState) else v for v in fields.values()),
         ]
         with self.transaction():
@@ -230,16 +417,17 @@ class SqliteStore(Store):
 
     def work(self, path: str) -> Work | None:
         rows = self._query(
-            f"{_WORK_SELECT} WHERE path = ? ORDER BY state = 'deleted', id DESC LIMIT 1", (path,)
+            f"{_WORK_SELECT} WHERE path = ? ORDER BY state = 'deleted', id DESC LIMIT 1",
+            (storable(path),),
         )
         return _work(rows[0]) if rows else None
 
     def works_at(self, paths: list[str]) -> dict[str, Work]:
         found: dict[str, Work] = {}
         for i in range(0, len(paths), _BATCH):
-            part = paths[i : i + _BATCH]
+            part = [storable(p) for p in paths[i : i + _BATCH]]
             rows = self._query(f"{_WORK_SELECT} WHERE path IN ({', '.join('?' * len(part))})", part)
-            found.update((row[2], _work(row)) for row in rows)
+            found.update((from_stored(row[2]), _work(row)) for row in rows)
         return found
 
     def works_in(self, folder_id: int) -> list[Work]:
@@ -262,7 +450,7 @@ class SqliteStore(Store):
                 (folder_id,),
             )
             return [
-                WorkStat(i, p, size, mtime, inode, states[state], sig)
+                WorkStat(i, from_stored(p), size, mtime, inode, states[state], sig)
                 for i, p, size, mtime, inode, state, sig in cursor
             ]
 
@@ -562,13 +750,21 @@ class SqliteStore(Store):
                     "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
                 self._head = (row[0], row[1]) if row else (0, GENESIS)
+                gap = self._gap(self._head)
+                if gap is not None:
+                    self._insert(anchor.GAP_KIND, str(self.path), gap)
+            return self._insert(kind, subject, data)
+
+    def _insert(self, kind: str, subject: str, data: dict) -> LedgerEvent:
+        with self.transaction():
+            assert self._head is not None
             seq, prev = self._head[0] + 1, self._head[1]
             at = utc_now()
             digest = chain_hash(prev, seq, at, kind, subject, data)
             self._db.execute(
                 "INSERT INTO ledger(seq, at, kind, subject, data, prev_hash, hash) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (seq, at, kind, subject, _dumps(data), prev, digest),
+                (seq, at, kind, storable(subject), _dumps(data), prev, digest),
             )
             self._head = (seq, digest)
         return LedgerEvent(seq, at, kind, subject, data, prev, digest)
@@ -582,7 +778,7 @@ class SqliteStore(Store):
             params.append(kind)
         if subject:
             where.append("subject = ?")
-            params.append(subject)
+            params.append(storable(subject))
         last = after
         while True:
             params[0] = last

@@ -10,8 +10,10 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 from creatorapp.core.catalogue.model import (
+    CatalogueError,
     Folder,
     LedgerEvent,
     SiteRecord,
@@ -19,6 +21,17 @@ from creatorapp.core.catalogue.model import (
     WorkStat,
     WorkState,
 )
+
+if TYPE_CHECKING:
+    from creatorapp.core.catalogue.anchor import Record
+
+
+class CatalogueMissing(CatalogueError):
+    """There is no catalogue where one was named; creating one is an explicit step."""
+
+
+class CatalogueFull(CatalogueError):
+    """The disk holding the catalogue has no room to record what was done."""
 
 
 class Store(ABC):
@@ -29,6 +42,15 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def ensure_room(self, works: int) -> None:
+        """Raise :class:`CatalogueFull` when recording ``works`` outcomes would not fit: checked
+        before a batch changes any file, so a full disk stops it before, not half-way."""
+
+    def head_records(self) -> list[Record]:
+        """Where the ledger's head is also kept outside the store (see ``anchor``); none by
+        default."""
+        return []
 
     # --- folders --------------------------------------------------------------------------
     @abstractmethod

@@ -6,9 +6,10 @@ detectable."""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
-from creatorapp.core.catalogue.location import data_dir
+from creatorapp.core.catalogue.location import PRIVATE_FILE, data_dir, private_folder
 from creatorapp.core.media.safe_write import FileProblem, safe_write
 from creatorapp.errors import UserError
 
@@ -22,13 +23,18 @@ def folder() -> Path:
 
 
 def keep(data: bytes, suffix: str) -> dict:
-    """Store ``data`` once (by content) and return what the ledger records about it."""
+    """Store ``data`` once (by content) and return what the ledger records about it.
+
+    Evidence holds the creator's letters with their postal address and the replies: private,
+    like the catalogue (a 0700 folder the app makes, files 0600)."""
     digest = hashlib.sha256(data).hexdigest()
     path = folder() / f"{digest}{suffix}"
     if not path.exists():
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(data_dir())
+            private_folder(path.parent)
             safe_write(path, data, keep_mtime=False)
+            os.chmod(path, PRIVATE_FILE)
         except (OSError, FileProblem) as exc:
             raise EvidenceError(f"cannot keep evidence in {path.parent}: {exc}") from None
     return {"sha256": digest, "file": path.name, "bytes": len(data)}
