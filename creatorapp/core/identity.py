@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from creatorapp.core import secrets
-from creatorapp.core.catalogue.location import data_dir
+from creatorapp.core.catalogue.location import data_dir, private_folder
 from creatorapp.errors import UserError
 
 KEY_NAME = "signing-key"
@@ -227,7 +227,8 @@ def _save(identity: Identity) -> None:
     """The key to the keyring first: if that fails, nothing is half-saved."""
     secrets.put("identity", KEY_NAME, identity.key_pem.decode("ascii"))
     target = folder()
-    target.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir())
+    private_folder(target)
     (target / "chain.pem").write_bytes(identity.chain_pem)
     ca = target / "ca.pem"
     if identity.ca_pem:

@@ -11,8 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from creatorapp.core.catalogue import Store
-from creatorapp.core.catalogue.ledger import verify_chain
+from creatorapp.core.catalogue import Store, verify_ledger
 from creatorapp.core.catalogue.model import utc_now
 from creatorapp.errors import UserError
 
@@ -46,7 +45,7 @@ def write_report(store: Store, folder: Path) -> ReportFiles:
         os.replace(tmp, ledger_path)
     except OSError as exc:
         raise UserError(f"cannot write the report into {folder} ({exc.strerror or exc})") from None
-    chain = verify_chain(store.events(), expected_count=store.events_written())
+    chain = verify_ledger(store)
     counts = store.count_by_state()
     items = store.item_counts()
     parts = [

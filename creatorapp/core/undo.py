@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from creatorapp.core.catalogue import Store, WorkState
-from creatorapp.core.catalogue.location import data_dir
+from creatorapp.core.catalogue.location import data_dir, private_folder
 from creatorapp.core.media.base import FileProblem, Outcome, Reason
 from creatorapp.core.media.safe_write import safe_write
 from creatorapp.core.media.sidecar import sidecar_candidates
@@ -65,7 +65,10 @@ class UndoBatch:
         self.kept: list[Kept] = []
         if self.folder.exists():
             shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if root is None:
+            private_folder(data_dir())
+            private_folder(self.root)
+        private_folder(self.folder)  # originals of the creator's files: theirs alone
 
     def keep(self, paths: Iterable[Path]) -> None:
         """Keep the originals of the files about to be tagged (and of their sidecars)."""

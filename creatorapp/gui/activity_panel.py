@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from creatorapp.core.catalogue import Store
-from creatorapp.core.catalogue.ledger import verify_chain
+from creatorapp.core.catalogue import Store, verify_ledger
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtCore, QtWidgets
 from creatorapp.gui.tables import tidy
@@ -157,7 +156,7 @@ class ActivityPanel(QtWidgets.QWidget):
         self.result.setText("Checking…")
         store = self.store
         tasks.start(
-            lambda: verify_chain(store.events(), expected_count=store.events_written()),
+            lambda: verify_ledger(store),
             self._verified,
             self._failed,
         )
@@ -165,7 +164,14 @@ class ActivityPanel(QtWidgets.QWidget):
     def _verified(self, report) -> None:
         self.verify_button.setEnabled(True)
         if report.ok:
-            self.result.setText(f"Intact: {report.events} events, none changed or missing.")
+            where = " and ".join(report.matched) or "nowhere else yet"
+            self.result.setText(
+                f"Consistent: {report.events:,} events, each linked to the one before; the "
+                f"last one matches the head recorded {where}. This shows no event was changed "
+                "or cut off by someone who could not also rewrite those records."
+            )
+        elif report.bad_seq is None:
+            self.result.setText(f"Not verified: {report.problem}")
         else:
             self.result.setText(f"Broken at event {report.bad_seq}: {report.problem}")
 

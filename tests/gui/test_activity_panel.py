@@ -29,8 +29,27 @@ def test_lists_the_ledger_and_says_it_is_intact(qtbot, tmp_path):
     panel.model.fetchMore()
     assert panel.model.rowCount() == 700 and not panel.model.canFetchMore()
     panel.verify_button.click()
-    qtbot.waitUntil(lambda: panel.result.text().startswith("Intact"), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.result.text().startswith("Consistent"), timeout=10_000)
     assert "700 events" in panel.result.text() and panel.verify_button.isEnabled()
+    assert "matches the head recorded beside the catalogue" in panel.result.text()
+    store.close()
+
+
+def test_events_cut_off_the_end_are_caught_even_with_the_counter_fixed(qtbot, tmp_path):
+    path, store = _ledger(tmp_path, count=20)
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TRIGGER IF EXISTS ledger_no_delete")
+    db.execute("DELETE FROM ledger WHERE seq > 18")
+    db.execute("UPDATE meta SET value = '18' WHERE key = 'ledger_events'")
+    db.commit()
+    db.close()
+    store = open_catalogue(path)
+    panel = ActivityPanel(store)
+    qtbot.addWidget(panel)
+    panel.verify_button.click()
+    qtbot.waitUntil(lambda: panel.result.text().startswith("Broken"), timeout=10_000)
+    assert "cut off" in panel.result.text()
     store.close()
 
 
