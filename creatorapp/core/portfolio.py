@@ -30,7 +30,7 @@ from creatorapp.core.catalogue import (
     WorkState,
     utc_now,
 )
-from creatorapp.core.media.base import Outcome, Status, by_extension
+from creatorapp.core.media.base import Outcome, Reason, Status, by_extension
 from creatorapp.core.media.c2pa import SignJob
 from creatorapp.core.media.leftovers import remove_if_leftover
 from creatorapp.core.media.safe_write import is_temp_name
@@ -572,6 +572,11 @@ class Portfolio:
                 "inode": outcome.inode,
                 "format": outcome.format,
             }
+            if outcome.status is Status.FAILED and outcome.code in TRANSIENT:
+                # another program had the file, and what it left is not what we read: nothing
+                # is wrong with the work, so it keeps its state and stays due (the change that
+                # beat us sends the watcher an event; a scan sees a new stat)
+                return
             if outcome.status is Status.FAILED:
                 repeat = work.state is WorkState.FAILED and work.error == outcome.reason
                 store.update_work(work.id, state=WorkState.FAILED, error=outcome.reason, **identity)
@@ -686,6 +691,10 @@ class Portfolio:
             yield from outcomes
         else:
             yield from self._recorded(outcomes, lambda o: due_of.get(o.path))
+
+
+# Failures that say nothing about the file itself, only that another writer got there first.
+TRANSIENT = frozenset({Reason.CHANGED_WHILE_TAGGING, Reason.BUSY})
 
 
 def _without_credentials(due: Due) -> Due:

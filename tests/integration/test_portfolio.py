@@ -253,3 +253,28 @@ def test_pixels_survive_the_whole_flow(portfolio, photos):
     folder = portfolio.add_folder(photos)
     _sync(portfolio, [folder])
     assert pixels(photos / "a.jpg") == before
+
+
+def test_losing_a_race_to_another_writer_is_not_recorded_as_a_failed_work(portfolio, photos):
+    """When another program replaced the file while it was being tagged, the work is not
+    marked failed (a failed work with an unchanged stat is never retried by the watcher): it
+    stays due, and the next pass tags it."""
+    from creatorapp.core.media.base import Outcome, Reason
+
+    folder = portfolio.add_folder(photos)
+    report = portfolio.scan([folder])
+    item = next(d for d in report.due if d.path.endswith("a.jpg"))
+    st = os.stat(item.path)
+    lost = Outcome(
+        item.path, Status.FAILED, reason="the file changed while it was being tagged",
+        size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino,
+        code=Reason.CHANGED_WHILE_TAGGING,
+    )  # fmt: skip
+    portfolio.record(lost, item)
+
+    assert portfolio.store.work(item.path).state is not WorkState.FAILED
+    assert not _events(portfolio.store, "work.failed", item.path)
+    again = portfolio.scan([folder], retry_failed=False)
+    assert item.path in {d.path for d in again.due}
+    outcomes = list(portfolio.process(again.due, jobs=1))
+    assert portfolio.store.work(item.path).state is WorkState.TAGGED, outcomes
