@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from creatorapp.core import media  # noqa: F401  (registers the formats)
 from creatorapp.core.media import exiv2
@@ -131,36 +132,35 @@ class TagOptions:
 
 def tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions = TagOptions()) -> Outcome:
     """Tag one file; never raises."""
-    outcome = _tag_file(path, fields, options)
-    if options.digest and not options.dry_run and outcome.status is not Status.SKIPPED:
-        outcome = _with_identity(path, outcome)
+    return _tag_file(path, fields, options)
+
+
+def _identified(
+    outcome: Outcome, handle: BinaryIO, checked: os.stat_result, options: TagOptions
+) -> Outcome:
+    """The identity the catalogue remembers a work by, taken from the bytes that were checked:
+    a file we wrote carries the stat of our own replacement already; any other is described by
+    the descriptor it was read from, never by its name afterwards (an export may have taken
+    the name meanwhile, and would then be trusted as checked for good)."""
+    if outcome.size is None:
+        outcome = replace(
+            outcome, size=checked.st_size, mtime_ns=checked.st_mtime_ns, inode=checked.st_ino
+        )
+    wanted = options.digest and not options.dry_run and outcome.status is not Status.FAILED
+    if wanted and outcome.sha256 is None:
+        handle.seek(0)
+        outcome = replace(outcome, sha256=hashlib.file_digest(handle, "sha256").hexdigest())
     return outcome
-
-
-def _with_identity(path: Path, outcome: Outcome) -> Outcome:
-    """Add the file's stat and content hash as it is now: what the catalogue remembers it by
-    (the name's own, never a symbolic link's target)."""
-    try:
-        if outcome.sha256 is not None or outcome.status is Status.FAILED:
-            stat, digest = os.stat(path, follow_symlinks=False), outcome.sha256
-        else:
-            with claimed(path, exclusive=False) as handle:
-                stat = os.fstat(handle.fileno())
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    except (OSError, FileProblem):
-        return outcome
-    return replace(
-        outcome, size=stat.st_size, mtime_ns=stat.st_mtime_ns, inode=stat.st_ino, sha256=digest
-    )
 
 
 def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Outcome:
     """The file is opened without following a symbolic link and claimed (one writer per file
     across processes) before it is read, and held until its replacement is in place."""
     display = str(path)
+    checked: os.stat_result | None = None
     try:
         with claimed(path, exclusive=not options.dry_run) as handle:
-            stat = os.fstat(handle.fileno())
+            stat = checked = os.fstat(handle.fileno())
             fmt = detect(path, handle.read(HEAD_SIZE))
             if isinstance(fmt, SidecarFormat):
                 outcome = tag_sidecar(
@@ -168,7 +168,7 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
                 )
                 if options.credentials is not None and outcome.status is not Status.FAILED:
                     outcome = sign_in_place(path, fmt.name, fields, options, outcome)
-                return outcome
+                return _identified(outcome, handle, stat, options)
             if not options.dry_run:
                 check_writable(stat, force=options.force)
                 problem = owner_problem(stat)
@@ -177,7 +177,7 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
             if stat.st_nlink > 1:
                 raise FileProblem("the file has other hard links; rewriting it would separate them")
             handle.seek(0)
-            return tag_embedded(
+            outcome = tag_embedded(
                 path,
                 handle,
                 stat,
@@ -190,21 +190,27 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
                 credentials=options.credentials,
                 break_credentials=options.break_credentials,
             )
+            return _identified(outcome, handle, stat, options)
     except FileNotFoundError:
         return Outcome(display, Status.SKIPPED, reason="the file is gone")
     except FileProblem as exc:
-        return Outcome(display, Status.FAILED, reason=str(exc), code=exc.code)
+        failed = Outcome(display, Status.FAILED, reason=str(exc), code=exc.code)
     except exiv2.Exiv2Error as exc:
-        return Outcome(display, Status.FAILED, reason=f"the metadata cannot be read ({exc})")
+        failed = Outcome(display, Status.FAILED, reason=f"the metadata cannot be read ({exc})")
     except PermissionError:
-        return Outcome(display, Status.FAILED, reason="no permission to read or write the file")
+        failed = Outcome(display, Status.FAILED, reason="no permission to read or write the file")
     except OSError as exc:
-        return Outcome(display, Status.FAILED, reason=f"file error: {exc.strerror or exc}")
+        failed = Outcome(display, Status.FAILED, reason=f"file error: {exc.strerror or exc}")
     except Exception as exc:  # a bug must not stop the batch or show a traceback
         log.exception("unexpected error while tagging %s", path)
-        return Outcome(
+        failed = Outcome(
             display, Status.FAILED, reason=f"unexpected error ({type(exc).__name__}: {exc})"
         )
+    if checked is None:
+        return failed
+    # a failure is remembered with the stat of the file that failed, so that a new version
+    # under the same name is tried again
+    return replace(failed, size=checked.st_size, mtime_ns=checked.st_mtime_ns, inode=checked.st_ino)
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters

@@ -316,8 +316,9 @@ def tag_embedded(
             _check(container, parsed, meta, signed, wanted, True, signed=True)
             result = signed
 
+    final = None
     if not dry_run:
-        safe_write(
+        final = safe_write(
             path,
             result,
             expect_stat=stat,
@@ -325,13 +326,23 @@ def tag_embedded(
             source=handle.fileno(),
             replace_read_only=force,
         )
-    return Outcome(
-        display,
-        Status.TAGGED,
-        format=container.name,
-        notes=tuple(wanted.notes),
-        sha256=hashlib.sha256(result).hexdigest() if digest and not dry_run else None,
+    return with_stat(
+        Outcome(
+            display,
+            Status.TAGGED,
+            format=container.name,
+            notes=tuple(wanted.notes),
+            sha256=hashlib.sha256(result).hexdigest() if digest and not dry_run else None,
+        ),
+        final,
     )
+
+
+def with_stat(outcome: Outcome, stat: os.stat_result | None) -> Outcome:
+    """The outcome with the identity (size, mtime, inode) of the file it describes."""
+    if stat is None:
+        return outcome
+    return replace(outcome, size=stat.st_size, mtime_ns=stat.st_mtime_ns, inode=stat.st_ino)
 
 
 def sign_in_place(
@@ -353,8 +364,9 @@ def sign_in_place(
         )
         if signed is None:
             return outcome
+        final = None
         if not options.dry_run:
-            safe_write(
+            final = safe_write(
                 path,
                 signed,
                 expect_stat=stat,
@@ -370,8 +382,12 @@ def sign_in_place(
         )
     except OSError as exc:
         return replace(outcome, status=Status.FAILED, reason=f"file error: {exc.strerror or exc}")
-    return replace(
+    signed_outcome = replace(
         outcome,
         status=Status.TAGGED if outcome.status is Status.UNCHANGED else outcome.status,
         notes=(*outcome.notes, "Content Credentials signed in the file"),
     )
+    if final is None:
+        return signed_outcome
+    sha256 = hashlib.sha256(signed).hexdigest() if options.digest else None
+    return replace(with_stat(signed_outcome, final), sha256=sha256)

@@ -220,8 +220,10 @@ def safe_write(
     original: bytes | None = None,
     source: int | None = None,
     replace_read_only: bool = True,
-) -> None:
-    """Replace ``path`` with ``data`` atomically, or create it when it does not exist.
+) -> os.stat_result:
+    """Replace ``path`` with ``data`` atomically, or create it when it does not exist; return
+    the stat of the file put in place (what the catalogue may remember it by: taken from our
+    own file, never from the name afterwards, which another program may already have taken).
 
     ``expect_stat`` is the stat taken when the original was read: if the file changed since (or
     another file, or a symbolic link, took its name), the write is abandoned rather than losing
@@ -272,6 +274,7 @@ def safe_write(
                     os.utime(tmp, ns=(current.st_atime_ns, current.st_mtime_ns))
             else:
                 os.chmod(tmp, 0o666 & ~_UMASK)
+            final = os.lstat(tmp)
             os.replace(tmp, path)
         except OSError as exc:
             raise FileProblem(f"replacing the file failed ({_plain(exc)})") from None
@@ -279,6 +282,7 @@ def safe_write(
             _deferred.add(folder)
         else:
             _fsync_dir(folder)
+        return final
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
