@@ -137,7 +137,6 @@ def test_foreign_xmp_that_cannot_be_repaired_leaves_the_file_byte_identical(
     assert XXE_TARGET not in outcome.reason
 
 
-@pytest.mark.shared_data
 def test_foreign_xmp_exiv2_would_partly_drop_is_refused(tmp_path, exiftool):
     """exiftool's XMP6 (one prefix bound to two namespaces, an odd rdf prefix) is well-formed,
     but exiv2 keeps only part of it: the comparison of every property catches that."""
