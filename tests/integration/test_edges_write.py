@@ -553,3 +553,63 @@ def test_verify_tells_absent_valid_invalid_and_unreadable_apart(tmp_path):
     assert c2pa.read_path(looping, "tiff").status is CredentialStatus.UNREADABLE
     table = cli("verify", str(looping), env={"COLUMNS": "240"}).stdout
     assert "unreadable" in table and "Invalid" not in table
+
+
+# --- decompression bombs --------------------------------------------------------------------------
+
+
+def _png_with_compressed_xmp(path: Path, padding: int) -> Path:
+    """A PNG whose compressed XMP chunk unpacks to ``padding`` bytes and more: a few hundred
+    kilobytes on disk."""
+    import io
+    import zlib
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buf, "PNG")
+    png = buf.getvalue()
+    packet = (
+        b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>'
+        + b" " * padding
+        + b'<?xpacket end="w"?>'
+    )
+    body = b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(packet, 9)
+    chunk = struct.pack(">I", len(body)) + b"iTXt" + body
+    chunk += struct.pack(">I", zlib.crc32(b"iTXt" + body))
+    path.write_bytes(png[:33] + chunk + png[33:])
+    return path
+
+
+@pytest.mark.parametrize("unpacked_mb", [20, 256])
+def test_a_decompression_bomb_is_refused_within_bounded_memory(tmp_path, unpacked_mb):
+    import resource
+
+    bomb = _png_with_compressed_xmp(tmp_path / "bomb.png", unpacked_mb << 20)
+    data = bomb.read_bytes()
+    assert len(data) < 2 << 20
+
+    def bounded_memory() -> None:  # the app with its libraries needs far less than this
+        resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))
+
+    run = subprocess.run(
+        [sys.executable, "-m", "creatorapp", "tag", str(bomb), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=bounded_memory,
+        env=os.environ,
+    )
+    doc = json.loads(run.stdout)
+    assert run.returncode == 1 and doc["status"] == "failed", run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and doc["reason"]
+    assert bomb.read_bytes() == data
+
+
+def test_our_own_reading_of_compressed_xmp_stops_at_16_mb():
+    import zlib
+
+    from creatorapp.core.media.png import XMP_LIMIT, _inflate
+
+    assert _inflate(zlib.compress(b" " * XMP_LIMIT)) == b" " * XMP_LIMIT
+    with pytest.raises(FileProblem, match="more than 16 MB"):
+        _inflate(zlib.compress(b" " * (XMP_LIMIT + 1)))

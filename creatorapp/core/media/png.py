@@ -14,6 +14,21 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_KEYWORD = b"XML:com.adobe.xmp\x00"
 
 
+# An XMP packet is a few kilobytes, rarely a megabyte; a compressed chunk that would unpack to far
+# more is a decompression bomb, refused before it is unpacked.
+XMP_LIMIT = 16 << 20
+
+
+def _inflate(data: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    packet = inflater.decompress(data, XMP_LIMIT)
+    if inflater.unconsumed_tail:
+        raise FileProblem(
+            "the PNG's compressed XMP would unpack to more than 16 MB; the file was left as it was"
+        )
+    return packet
+
+
 @dataclass(frozen=True)
 class Chunk:
     kind: bytes
@@ -99,7 +114,7 @@ class Png(Container):
             flag, _method, rest = body[0], body[1], body[2:]
             _lang, rest = rest.split(b"\x00", 1)
             _translated, text = rest.split(b"\x00", 1)
-            return zlib.decompress(text) if flag else text
+            return _inflate(text) if flag else text
         except (IndexError, ValueError, zlib.error):
             raise FileProblem("damaged PNG: the XMP chunk cannot be read") from None
 
