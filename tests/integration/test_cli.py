@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLES, data_mining_code, make_jpeg, make_png, make_webp
+from tests.unprivileged import IS_ROOT, as_nobody, open_folder
 
 
 def cli(
@@ -151,15 +152,27 @@ def test_policy_file_and_show(tmp_path):
     assert {json.loads(x)["name"] for x in listed.stdout.splitlines()} >= {"no-ai", "allow"}
 
 
-@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads all")
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
 def test_unreadable_file_is_reported(tmp_path):
-    path = make_jpeg(tmp_path / "a.jpg")
-    path.chmod(0)
-    try:
-        run = cli("tag", str(path), "--json")
-        assert run.returncode == 1 and "permission" in json.loads(run.stdout)["reason"]
-    finally:
-        path.chmod(0o644)
+    if not IS_ROOT:
+        path = make_jpeg(tmp_path / "a.jpg")
+        path.chmod(0)
+        try:
+            run = cli("tag", str(path), "--json")
+            assert run.returncode == 1 and "permission" in json.loads(run.stdout)["reason"]
+        finally:
+            path.chmod(0o644)
+        return
+    from creatorapp.core.policy import resolve_policy
+    from creatorapp.core.signals import embedded_fields
+    from creatorapp.core.tagging import tag_file
+
+    with open_folder() as folder:  # root reads everything: the user who cannot is nobody
+        path = make_jpeg(folder / "a.jpg")
+        path.chmod(0)
+        fields = embedded_fields(resolve_policy("no-ai"))
+        doc = as_nobody(lambda: tag_file(path, fields).as_json())
+    assert doc["status"] == "failed" and "permission" in doc["reason"], doc
 
 
 def test_read_only_file_is_left_alone(tmp_path):

@@ -10,7 +10,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,11 +33,10 @@ from tests.conftest import (
     pixels,
 )
 from tests.integration.test_cli import cli
+from tests.unprivileged import IS_ROOT, NOBODY, as_nobody, open_folder
 
 FIELDS = embedded_fields(PRESETS["no-ai"])
 CODE = "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING"
-NOBODY = 65534
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 MAKERS = {
     "jpeg": lambda d: make_jpeg(d / "a.jpg"),
@@ -312,39 +310,10 @@ def test_a_read_only_file_is_refused_even_as_root_and_force_keeps_it_read_only(t
     assert data_mining_code(exiftool(path)) == CODE
 
 
-def _as_nobody(work) -> dict:
-    """Run ``work()`` in a child process that has become the unprivileged ``nobody`` (no
-    supplementary groups); return what it returned (JSON).  A fork, so the interpreter and
-    the modules already loaded serve the child (it may not read root's Python install)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        code = 1
-        try:
-            os.close(read)
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            with os.fdopen(write, "w") as out:
-                json.dump(work(), out)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        text = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text
-    return json.loads(text)
-
-
 @pytest.fixture
 def shared_folder():
-    """A folder ``nobody`` may write in (pytest's own temporary folders are root's only)."""
-    folder = Path(tempfile.mkdtemp(prefix="creatorapp-edges-"))
-    folder.chmod(0o777)
-    yield folder
-    shutil.rmtree(folder)
+    with open_folder() as folder:
+        yield folder
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="becoming another user needs root")
@@ -371,7 +340,7 @@ def test_an_unprivileged_user_keeps_owners_or_leaves_the_file(shared_folder, exi
             done["direct"] = exc.code.value if exc.code else str(exc)
         return done
 
-    done = _as_nobody(work)
+    done = as_nobody(work)
 
     assert done["roots.jpg"]["status"] == "failed", done
     assert done["roots.jpg"]["code"] == "OWNER_NOT_KEPT" and "root" in done["roots.jpg"]["reason"]
