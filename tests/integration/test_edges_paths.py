@@ -22,6 +22,7 @@ from creatorapp.core.portfolio import Portfolio
 from creatorapp.core.tagging import read_reservation
 from creatorapp.core.watch import Watcher
 from tests.conftest import VOCAB, has_exiftool, make_jpeg
+from tests.integration.test_watch import Recorder
 from tests.waiting import wait_until
 
 _BIN = Path(sys.executable).with_name("creatorapp")
@@ -132,24 +133,6 @@ def test_folders_add_and_watch_once_report_a_link_and_never_delete_it(linked):
         store.close()
 
 
-class Recorder:
-    def __init__(self):
-        self.outcomes, self.problems = [], []
-        self._lock = threading.Lock()
-
-    def outcome(self, o):
-        with self._lock:
-            self.outcomes.append(o)
-
-    def problem(self, text):
-        with self._lock:
-            self.problems.append(text)
-
-    def of(self, path):
-        with self._lock:
-            return [o for o in self.outcomes if o.path == str(path)]
-
-
 @pytest.fixture
 def watching(tmp_path):
     portfolio = Portfolio(open_catalogue(tmp_path / "cat.sqlite3"))
@@ -189,19 +172,20 @@ def test_the_watcher_reports_a_new_link_once_and_never_writes_through_it(tmp_pat
 
     link = photos / "link.jpg"
     link.symlink_to(secret)
-    wait_until(lambda: recorder.of(link), what="the link reported")
+    wait_until(lambda: recorder.for_path(link), what="the link reported")
     # more events on the link, and a real arrival after them to know they were all handled
     for _ in range(3):
         os.utime(link, follow_symlinks=False)
     marker = make_jpeg(photos / "marker.jpg", seed=5)
     wait_until(
-        lambda: any(o.status is Status.TAGGED for o in recorder.of(marker)), what="marker tagged"
+        lambda: recorder.has(marker),
+        what="marker tagged",
     )
     os.utime(link, follow_symlinks=False)
     marker2 = make_jpeg(photos / "marker2.jpg", seed=6)
-    wait_until(lambda: any(o.status is Status.TAGGED for o in recorder.of(marker2)), what="marker2")
+    wait_until(lambda: recorder.has(marker2), what="marker2")
 
-    [reported] = recorder.of(link)
+    [reported] = recorder.for_path(link)
     assert reported.status is Status.SKIPPED
     assert f"symbolic link to {secret}" in reported.reason
     assert secret.read_bytes() == before
@@ -222,17 +206,19 @@ def test_the_watcher_catch_up_reports_an_existing_link_once(tmp_path, watching, 
     w = start()
     assert w.wait_ready(20)
     wait_until(
-        lambda: any(o.status is Status.TAGGED for o in recorder.of(photos / "own.jpg")),
+        lambda: recorder.has(photos / "own.jpg"),
         what="own.jpg tagged",
     )
     # a folder event makes the watcher scan again: the link is not reported twice
     (photos / "sub").mkdir()
     make_jpeg(photos / "sub" / "new.jpg", seed=7)
     wait_until(
-        lambda: any(o.status is Status.TAGGED for o in recorder.of(photos / "sub" / "new.jpg")),
+        lambda: any(
+            o.status is Status.TAGGED for o in recorder.for_path(photos / "sub" / "new.jpg")
+        ),
         what="sub/new.jpg tagged",
     )
-    assert [o.status for o in recorder.of(photos / "link.jpg")] == [Status.SKIPPED]
+    assert [o.status for o in recorder.for_path(photos / "link.jpg")] == [Status.SKIPPED]
     assert secret.read_bytes() == before
 
 
