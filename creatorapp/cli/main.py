@@ -18,13 +18,14 @@ from creatorapp.cli import (
     folders_cmd,
     identity_cmd,
     optout_cmd,
+    output,
     policy_cmd,
     site_cmd,
     status_cmd,
     tag_cmd,
     watch_cmd,
 )
-from creatorapp.cli.common import EXIT_USAGE, path_arg
+from creatorapp.cli.common import EXIT_FAILED, EXIT_USAGE, path_arg
 from creatorapp.core.display import shown
 from creatorapp.errors import UserError
 
@@ -104,12 +105,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv if argv and not _only_options(argv) else [*argv, "gui"])
     run: Callable[[argparse.Namespace], int] = args.run
+    output.install()
     try:
         code = run(args)
         sys.stdout.flush()  # a reader that left shows up here, not in the interpreter's exit
         return code
     except BrokenPipeError:
         return _reader_gone()
+    except output.OutputError as exc:
+        _reader_gone()  # what is still buffered goes nowhere rather than failing again
+        print(
+            f"creatorapp: error: the output could not be written ({exc.strerror})", file=sys.stderr
+        )
+        return EXIT_FAILED
     except UserError as exc:
         print(f"creatorapp: error: {shown(exc)}", file=sys.stderr)
         return EXIT_USAGE

@@ -449,3 +449,25 @@ def test_names_cannot_forge_lines_or_colour_the_terminal(tmp_path):
 
     as_json = cli("verify", "--json", str(folder / f"{EVIL}.jpg"))
     assert json.loads(as_json.stdout)["path"] == str(folder / f"{EVIL}.jpg")  # the real name
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [["status"], ["policy", "list"], ["policy", "list", "--json"], ["ledger", "verify"]],
+    ids=" ".join,
+)
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(args):
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "creatorapp", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "creatorapp: error: the output could not be written (No space left on device)"
+    ]
