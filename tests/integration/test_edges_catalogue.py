@@ -394,7 +394,7 @@ def test_cutting_the_ledgers_end_off_and_fixing_the_counter_is_caught(tmp_path):
     assert f"BROKEN at event {count - 1}" in run.stdout
     assert f"ends at event {count - 2} but {count} were recorded" in run.stdout
     assert "cut off" in run.stdout
-    assert "cannot show anything against someone who rewrites" in run.stdout
+    assert "cannot catch someone who rewrites the database and every one" in run.stdout
     doc = json.loads(cli("ledger", "verify", "--json").stdout)
     assert doc["ok"] is False and doc["bad_event"] == count - 1 and "proves" in doc
 
@@ -437,7 +437,7 @@ def test_verify_says_what_it_proves_and_where_the_head_is_kept(tmp_path):
     run = cli("ledger", "verify")
     assert run.returncode == 0, run.stdout
     assert "matches the one recorded beside the catalogue and in the settings folder" in run.stdout
-    assert "internally consistent" in run.stdout and "timestamp" in run.stdout
+    assert "every event links to the one before" in run.stdout and "timestamp" in run.stdout
     beside = catalogue.with_name(catalogue.name + ".ledger-head.json")
     head = json.loads(beside.read_text())
     db = sqlite3.connect(catalogue)
@@ -452,3 +452,23 @@ def test_verify_says_what_it_proves_and_where_the_head_is_kept(tmp_path):
     beside.write_text(json.dumps({**head, "events": head["events"] + 5}))
     run = cli("ledger", "verify")
     assert run.returncode == 1 and "checksum" in run.stdout
+
+
+def test_changing_the_catalogues_id_and_deleting_the_record_beside_it_is_caught(tmp_path):
+    """The record in the settings folder is found by the catalogue's location too, so a
+    database that took a new id (with the record beside it deleted) cannot pass as intact."""
+    catalogue = _catalogue_with_history(tmp_path)
+    (count,) = sqlite3.connect(catalogue).execute("SELECT COUNT(*) FROM ledger").fetchone()
+    _behind_the_back(
+        catalogue,
+        f"DELETE FROM ledger WHERE seq > {count - 2}",
+        f"UPDATE meta SET value = '{count - 2}' WHERE key = 'ledger_events'",
+        "UPDATE meta SET value = '0123456789abcdef' WHERE key = 'catalogue_id'",
+    )
+    catalogue.with_name(catalogue.name + ".ledger-head.json").unlink()
+
+    run = cli("ledger", "verify")
+
+    assert run.returncode == 1, run.stdout
+    assert "recorded on" in run.stdout and "as another catalogue" in run.stdout
+    assert "Ledger intact" not in run.stdout

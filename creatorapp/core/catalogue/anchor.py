@@ -8,7 +8,7 @@ the user's settings folder.  ``ledger verify`` checks the chain against both.
 
 What this proves, and what it does not: the chain is internally consistent and still contains
 the last head this app recorded outside the database.  Someone who rewrites the database *and*
-both records is not caught; anchoring the head with an outside timestamp service would be.  The
+every record is not caught; anchoring the head with an outside timestamp service would be.  The
 record carries a SHA-256 of its own content, which catches a damaged or carelessly edited record,
 not a forged one: it is not a signature.
 """
@@ -65,12 +65,21 @@ class Record:
         return self.head is None and self.problem is None and self.note is None
 
 
+BY_LOCATION = "in the settings folder, by the catalogue's location"
+
+
 def places(catalogue: Path, catalogue_id: str) -> list[tuple[str, Path]]:
+    """Where the head is kept.  The settings folder keeps it twice: by the catalogue's id (a
+    catalogue moved elsewhere still finds its record) and by the catalogue's location (a
+    database whose id was changed, or that was swapped for another, cannot hide from it)."""
     from creatorapp.core.policy import config_dir
 
+    heads = config_dir() / "ledger-heads"
+    location = hashlib.sha256(os.fsencode(os.path.abspath(catalogue))).hexdigest()[:32]
     return [
         ("beside the catalogue", catalogue.with_name(catalogue.name + ".ledger-head.json")),
-        ("in the settings folder", config_dir() / "ledger-heads" / f"{catalogue_id}.json"),
+        ("in the settings folder", heads / f"{catalogue_id}.json"),
+        (BY_LOCATION, heads / "by-location" / f"{location}.json"),
     ]
 
 
@@ -89,6 +98,16 @@ def read(where: str, path: Path, catalogue_id: str) -> Record:
     if head.digest() != digest:
         return Record(where, path, problem="it is damaged or was edited (its checksum is wrong)")
     if head.catalogue != catalogue_id:
+        if where == BY_LOCATION:
+            return Record(
+                where,
+                path,
+                problem=(
+                    f"the catalogue at this location was recorded on {head.at} as another "
+                    f"catalogue ({head.catalogue}, {head.events} events): it was replaced, or its "
+                    "identity was changed"
+                ),
+            )
         return Record(where, path, note=f"it belongs to another catalogue ({head.catalogue})")
     return Record(where, path, head)
 
@@ -143,10 +162,10 @@ def mismatch(head: Head, events: int, hash_at: str | None) -> str | None:
 
 
 PROVES = (
-    "This shows that the chain is internally consistent and still holds the last head this "
-    "app recorded outside the database. It cannot show anything against someone who rewrites "
-    "the database and both records; anchoring the head with an outside timestamp service is "
-    "not done yet."
+    "What this checks: that every event links to the one before it, and that the chain still "
+    "holds the last head this app recorded outside the database (beside the catalogue and in "
+    "the settings folder). It cannot catch someone who rewrites the database and every one of "
+    "those records; anchoring the head with an outside timestamp service is not done yet."
 )
 
 
@@ -196,7 +215,8 @@ def verify_ledger(store: Store) -> ChainReport:
                 problem=f"{problem} (the head recorded {r.where} says so)",
                 notes=tuple(notes),
             )
-        matched.append(r.where)
+        if r.where != BY_LOCATION:  # the same folder again, under another name: said once
+            matched.append(r.where)
     for gap in gaps:
         return replace(
             report,
