@@ -4,10 +4,21 @@ Raw files are the photographer's negatives and HEIF/GIF/PSD cannot be written sa
 their XMP goes to ``name.xmp`` (Adobe's convention, read by Lightroom, Capture One, darktable) or
 to an existing ``name.ext.xmp``.  An existing sidecar is merged into: every property another
 program keeps there (edits, ratings, history) survives.
+
+Two files of one stem that both take a sidecar (``IMG_1.CR2`` and ``IMG_1.CR3``) would share
+``IMG_1.xmp``, and whichever was tagged first would own the reservation.  So ``IMG_1.xmp`` belongs
+to the file it names (Camera Raw's ``crs:RawFileName``, darktable's ``xmpMM:DerivedFrom``) when
+that file is present, else to the one file of its stem that takes a sidecar; when several do, to
+none of them, and each gets ``name.ext.xmp`` (the form darktable and exiftool read).  A shared
+sidecar that belongs to none is never written, moved or removed: it may hold another program's
+edits.  The rule reads only the folder and the sidecar, never the order files are tagged in.
 """
 
 from __future__ import annotations
 
+import os
+import stat
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from creatorapp.core.media import exiv2, foreign_xmp
@@ -70,15 +81,117 @@ def register_tiff_based() -> None:
         register(fmt)
 
 
+# Properties by which a sidecar names the image file it was written for: Camera Raw's and
+# darktable's.  Only a bare file name of the sidecar's own stem counts.
+NAMING_PROPERTIES = ("Xmp.crs.RawFileName", "Xmp.xmpMM.DerivedFrom")
+
+
+def _sidecar_extensions() -> tuple[str, ...]:
+    lower = [ext for fmt in SIDECAR_FORMATS + TIFF_RAW_FORMATS for ext in fmt.extensions]
+    return tuple(lower + [ext.upper() for ext in lower])
+
+
 def sidecar_candidates(image: Path) -> list[Path]:
-    """Where a sidecar may be, in the order we prefer: ``name.xmp`` then ``name.ext.xmp``."""
-    return [image.with_suffix(ext) for ext in SIDECAR_EXTENSIONS] + [
-        image.with_name(image.name + ext) for ext in SIDECAR_EXTENSIONS
-    ]
+    """Every name a sidecar of ``image`` may have, shared ``name.xmp`` first then
+    ``name.ext.xmp`` (undo keeps each that exists); which are its own says :func:`placement`."""
+    return _shared_names(image) + _own_names(image)
+
+
+def _shared_names(image: Path) -> list[Path]:
+    return [image.with_suffix(ext) for ext in SIDECAR_EXTENSIONS]
+
+
+def _own_names(image: Path) -> list[Path]:
+    return [image.with_name(image.name + ext) for ext in SIDECAR_EXTENSIONS]
+
+
+def _entry(path: Path) -> os.stat_result | None:
+    """The folder entry under this name (a link is not followed), None for none or a folder."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return None if stat.S_ISDIR(found.st_mode) else found
+
+
+def sidecar_siblings(image: Path) -> list[Path]:
+    """The other files beside ``image`` with its stem that take a sidecar too (``IMG_1.CR3``
+    beside ``IMG_1.CR2``).  Each possible name is asked for rather than the folder listed, so a
+    folder of thousands of raws is tagged in linear time.  Extensions are asked for in lower and
+    upper case (a mixed ``.Cr3`` is missed on a case-sensitive file system); a case-insensitive
+    one answers the name in any case, and the image itself is told apart by its inode."""
+    me = _entry(image)
+    seen = {(me.st_dev, me.st_ino)} if me is not None else set()
+    found: list[Path] = []
+    for ext in _sidecar_extensions():
+        other = image.with_name(image.stem + ext)
+        if other.name == image.name:
+            continue
+        entry = _entry(other)
+        if entry is not None and (entry.st_dev, entry.st_ino) not in seen:
+            seen.add((entry.st_dev, entry.st_ino))
+            found.append(other)
+    return found
+
+
+def _named_image(shared: Path) -> str | None:
+    """The image file a shared sidecar says it was written for, when it says so readably."""
+    try:
+        xmp = read_sidecar(shared).xmp
+    except (FileProblem, OSError):
+        return None
+    for key in NAMING_PROPERTIES:
+        value = xmp.get(key)
+        if (
+            isinstance(value, str)
+            and value == Path(value).name != shared.name
+            and Path(value).stem.casefold() == shared.stem.casefold()
+        ):
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where ``image``'s sidecar is, or goes, and why."""
+
+    names: tuple[Path, ...]  # its own sidecar names, preferred first
+    siblings: tuple[Path, ...] = ()  # files of its stem that take a sidecar too
+    shared: Path | None = None  # an existing ``name.xmp`` that is not its own, left as it is
+    shared_owner: str | None = None  # the file that one names, if it names a present one
+
+    @property
+    def existing(self) -> Path | None:
+        return next((p for p in self.names if p.is_file()), None)
+
+    @property
+    def target(self) -> Path:
+        """The sidecar to merge into, or the name of a new one."""
+        return self.existing or self.names[0]
+
+
+def placement(image: Path) -> Placement:
+    """Which sidecar names are ``image``'s own: always ``name.ext.xmp``, and before it the
+    shared ``name.xmp`` when that names this file, or names no present file while no other file
+    of the stem takes a sidecar."""
+    siblings = tuple(sidecar_siblings(image))
+    shared = next((p for p in _shared_names(image) if p.is_file()), None)
+    named = _named_image(shared) if shared is not None else None
+    present = named is not None and _entry(image.with_name(named)) is not None
+    if named is not None and named.casefold() == image.name.casefold():
+        owner_is_image = True
+    elif present:
+        owner_is_image = False
+    else:
+        owner_is_image = not siblings
+    if owner_is_image:
+        return Placement(tuple(_shared_names(image) + _own_names(image)), siblings)
+    return Placement(tuple(_own_names(image)), siblings, shared, named if present else None)
 
 
 def find_sidecar(image: Path) -> Path | None:
-    return next((p for p in sidecar_candidates(image) if p.is_file()), None)
+    """The existing sidecar that is ``image``'s own (what tagging merges into)."""
+    return placement(image).existing
 
 
 def read_sidecar(sidecar: Path) -> exiv2.Metadata:
@@ -111,11 +224,37 @@ def tag_sidecar(
     force: bool,
     dry_run: bool,
 ) -> Outcome:
-    target = find_sidecar(image) or image.with_suffix(".xmp")
+    place = placement(image)
+    target = place.target
     try:
-        return _tag_sidecar(target, display, fmt, fields, force=force, dry_run=dry_run)
+        outcome = _tag_sidecar(target, display, fmt, fields, force=force, dry_run=dry_run)
     except FileProblem as exc:  # the outcome names the sidecar that was left as it is
         return Outcome(display, Status.FAILED, reason=str(exc), sidecar=str(target), code=exc.code)
+    if outcome.status is Status.SIDECAR and target in _own_names(image):
+        outcome = replace(outcome, notes=(*outcome.notes, *_own_sidecar_notes(image, place)))
+    return outcome
+
+
+def _own_sidecar_notes(image: Path, place: Placement) -> tuple[str, ...]:
+    """Why the reservation went to ``name.ext.xmp``, and what became of a shared ``name.xmp``."""
+    if not place.siblings and place.shared is None:
+        return ()  # an existing name.ext.xmp was merged into, as always
+    notes = []
+    if place.siblings:
+        others = ", ".join(p.name for p in place.siblings)
+        verb = "has" if len(place.siblings) == 1 else "have"
+        notes.append(
+            f"{others} beside it {verb} the same name, so it has its own sidecar "
+            f"{place.target.name} (the name darktable and exiftool read)"
+        )
+    if place.shared is not None:
+        whose = (
+            f"belongs to {place.shared_owner}"
+            if place.shared_owner
+            else "does not say which of them it belongs to"
+        )
+        notes.append(f"{place.shared.name} {whose} and was left as it is")
+    return tuple(notes)
 
 
 def _tag_sidecar(
