@@ -24,6 +24,7 @@ from creatorapp.core.policy import PRESETS, resolve_policy
 from creatorapp.core.signals import embedded_fields
 from creatorapp.core.tagging import TagOptions, read_reservation, tag_file, tag_files
 from tests.conftest import (
+    SAMPLES,
     SIDECARS,
     data_mining_code,
     make_jpeg,
@@ -582,3 +583,44 @@ def test_our_own_reading_of_compressed_xmp_stops_at_16_mb():
     assert _inflate(zlib.compress(b" " * XMP_LIMIT)) == b" " * XMP_LIMIT
     with pytest.raises(FileProblem, match="more than 16 MB"):
         _inflate(zlib.compress(b" " * (XMP_LIMIT + 1)))
+
+
+# --- folders: read-only ones, and who owns what the app adds ---------------------------------
+
+
+def test_a_read_only_folder_is_left_alone_unless_forced(tmp_path, exiftool):
+    folder = tmp_path / "finished"
+    folder.mkdir()
+    photo = make_jpeg(folder / "a.jpg")
+    raw = folder / "b.cr2"
+    shutil.copyfile(SAMPLES / "CanonRaw.cr2", raw)
+    before = {p: p.read_bytes() for p in (photo, raw)}
+    folder.chmod(0o555)
+    try:
+        refused = [tag_file(p, FIELDS) for p in (photo, raw)]
+        assert [o.code for o in refused] == [Reason.READ_ONLY, Reason.READ_ONLY], refused
+        assert all("folder is read-only" in o.reason for o in refused)
+        assert {p: p.read_bytes() for p in before} == before
+        assert sorted(os.listdir(folder)) == ["a.jpg", "b.cr2"]  # no sidecar either
+
+        forced = tag_file(photo, FIELDS, TagOptions(force=True))
+        assert forced.status is Status.TAGGED, forced.reason
+        assert data_mining_code(exiftool(photo)) == CODE
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="giving a file to another user needs root")
+def test_a_sidecar_added_by_root_belongs_to_the_folders_owner(tmp_path):
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    raw = folder / "b.cr2"
+    shutil.copyfile(SAMPLES / "CanonRaw.cr2", raw)
+    os.chown(folder, NOBODY, NOBODY)
+    os.chown(raw, NOBODY, NOBODY)
+
+    outcome = tag_file(raw, FIELDS)
+
+    assert outcome.status is Status.SIDECAR, outcome.reason
+    sidecar = os.stat(outcome.sidecar)
+    assert (sidecar.st_uid, sidecar.st_gid) == (NOBODY, NOBODY)

@@ -237,6 +237,8 @@ def safe_write(
     """
     if expect_stat is not None:
         check_writable(expect_stat, force=replace_read_only)
+    if not replace_read_only:
+        _check_folder_writable(path.parent)
     sweep_once(path.parent)  # leftovers of our own killed writers in this folder go first
     folder = path.parent
     tmp = temp_path(path)
@@ -274,6 +276,7 @@ def safe_write(
                     os.utime(tmp, ns=(current.st_atime_ns, current.st_mtime_ns))
             else:
                 os.chmod(tmp, 0o666 & ~_UMASK)
+                _give_to_folder_owner(tmp, folder)
             final = os.lstat(tmp)
             os.replace(tmp, path)
         except OSError as exc:
@@ -287,6 +290,29 @@ def safe_write(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _check_folder_writable(folder: Path) -> None:
+    """A folder nobody may write in is the owner saying "leave what is in here as it is": an
+    administrator replaces or adds files there only when forced, as with a read-only file."""
+    try:
+        mode = os.stat(folder).st_mode
+    except OSError:
+        return  # the write itself says what is wrong
+    if not mode & 0o222:
+        raise FileProblem(
+            "the folder is read-only; make it writable first, or tag with --force",
+            Reason.READ_ONLY,
+        )
+
+
+def _give_to_folder_owner(tmp: Path, folder: Path) -> None:
+    """A file the app adds (a sidecar) belongs to whoever owns the folder, not to the
+    administrator who ran the app, so its owner can still edit it."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return  # an ordinary user's new file is theirs, as the folder's files are
+    owner = os.stat(folder)
+    os.chown(tmp, owner.st_uid, owner.st_gid, follow_symlinks=False)
 
 
 def check_writable(stat: os.stat_result, *, force: bool) -> None:
