@@ -28,6 +28,11 @@ def _escape(ch: str) -> str:
     return f"\\u{code:04x}"
 
 
+# Where a backslash is an ordinary character in a name (everywhere but Windows) it is doubled,
+# so a name that holds the text "\\xe9" never looks like one that holds the byte 0xE9.
+_LITERAL_BACKSLASH = os.sep != "\\"
+
+
 def _unsafe(ch: str) -> bool:
     return ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp")
 
@@ -38,8 +43,11 @@ def shown(value: object) -> str:
     text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
     if isinstance(text, bytes):
         text = os.fsdecode(text)
-    if text.isprintable() and text.isascii():
+    backslash = _LITERAL_BACKSLASH and "\\" in text
+    if text.isprintable() and text.isascii() and not backslash:
         return text
+    if backslash:
+        text = text.replace("\\", "\\\\")
     return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
 
 

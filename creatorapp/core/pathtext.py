@@ -19,6 +19,7 @@ People are shown ``caf\\xe9.jpg`` (see :func:`creatorapp.core.display.shown`).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 
@@ -49,5 +50,22 @@ def json_text(doc: object, **options: object) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
+        if isinstance(doc, dict):
+            doc = {**doc, **_exact_bytes(doc)}
+            text = json.dumps(doc, ensure_ascii=False, **options)
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
+
+
+def _exact_bytes(doc: dict) -> dict[str, str]:
+    """For each text field holding undecodable bytes, ``FIELD_b64``: the name's exact bytes in
+    base64, for readers outside Python (jq, Node) that turn a lone ``\\udcXX`` into U+FFFD."""
+    extra = {}
+    for key, value in doc.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raw = value.encode("utf-8", "surrogateescape")
+                extra[f"{key}_b64"] = base64.b64encode(raw).decode("ascii")
+    return extra
