@@ -42,6 +42,10 @@ class Reason(StrEnum):
     CREDENTIALS_WOULD_BREAK = "CREDENTIALS_WOULD_BREAK"  # signed, and no identity to re-sign
     CHANGED_WHILE_TAGGING = "CHANGED_WHILE_TAGGING"  # another program changed it meanwhile
     BUSY = "BUSY"  # another process has held the file for too long
+    HARD_LINKS = "HARD_LINKS"  # other names share the file; rewriting it would separate them
+    CHECK_FAILED = "CHECK_FAILED"  # the new bytes failed the check before writing; none written
+    NAME_TOO_LONG = "NAME_TOO_LONG"  # a name it needs is longer than a file name may be
+    DAMAGED = "DAMAGED"  # the file's structure is damaged or cut short
 
 
 @dataclass(frozen=True)

@@ -97,9 +97,14 @@ class Credentials:
 ABSENT = Credentials(CredentialStatus.ABSENT)
 
 
+# The TIFF tag that carries Content Credentials (the C2PA specification), as exiv2 names it: a
+# re-signed file gets a new manifest there, so it is the one field allowed to change on signing.
+CARRIER_FIELDS = ("Exif.Image.0xcd41",)
+
+
 def is_carrier(unit) -> bool:
     """A container unit that holds Content Credentials: a JPEG APP11 segment (JUMBF), a PNG
-    ``caBX`` chunk, a WebP ``C2PA`` chunk.  (TIFF keeps them in a tag its writer owns.)"""
+    ``caBX`` chunk, a WebP ``C2PA`` chunk.  (TIFF keeps them in a tag, ``CARRIER_FIELDS``.)"""
     head = bytes(unit[:8])
     return head[:2] == b"\xff\xeb" or head[4:8] == b"caBX" or head[:4] == b"C2PA"
 
@@ -259,16 +264,26 @@ def read_bytes(data: bytes, format_name: str, trust_pem: bytes | None = None) ->
     return _summarise(store)
 
 
+# c2pa-rs's words for a file whose own structure it cannot walk (a TIFF whose directories loop,
+# a JPEG cut short): nothing can be said about the credentials in it, valid or not
+_STRUCTURE_UNREADABLE = ("asset could not be parsed",)
+
+
 def _unreadable(data: bytes, format_name: str, text: str) -> Credentials:
     """The validator could not read the file: credentials we can see in it are present and
-    cannot be validated (invalid); without any in sight the honest answer is that the file
-    could not be checked, never that it carries invalid ones."""
-    if carries_credentials(data, format_name):
+    cannot be validated (invalid); when the file's structure itself could not be read, or no
+    credentials are in sight, the honest answer is that the file could not be checked, never
+    that it carries invalid ones."""
+    seen = carries_credentials(data, format_name)
+    if seen and not any(words in text for words in _STRUCTURE_UNREADABLE):
         return Credentials(CredentialStatus.INVALID, state="Invalid", failures=(text,))
-    return Credentials(
-        CredentialStatus.UNREADABLE,
-        error=f"the file could not be read to look for Content Credentials ({text})",
+    error = (
+        f"the file's structure could not be read, so the Content Credentials it carries "
+        f"could not be checked ({text})"
+        if seen
+        else f"the file could not be read to look for Content Credentials ({text})"
     )
+    return Credentials(CredentialStatus.UNREADABLE, error=error)
 
 
 def carries_credentials(data: bytes, format_name: str) -> bool:
@@ -323,7 +338,10 @@ def _summarise(store: dict) -> Credentials:
 
 
 # IPTC Data Mining code -> the training-mining uses it reserves ("reserved": notAllowed or
-# constrained) or grants; uses a code does not speak of are not compared
+# constrained) or grants; uses a code does not speak of are not compared.  A code that reserves
+# only some uses grants those the rules in signals.DATA_MINING_RULES require to be allowed for
+# it (AIMLTRAINING: mining; GENAIMLTRAINING: mining and other training), so credentials that
+# still reserve them say something else.
 _IPTC_MEANS: dict[str, dict[str, str]] = {
     "DMI-ALLOWED": dict.fromkeys(
         ("data_mining", "ai_training", "ai_generative_training", "ai_inference"), "allowed"
@@ -334,17 +352,24 @@ _IPTC_MEANS: dict[str, dict[str, str]] = {
     "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING": dict.fromkeys(
         ("ai_training", "ai_generative_training"), "reserved"
     ),
-    "DMI-PROHIBITED-AIMLTRAINING": dict.fromkeys(
-        ("ai_training", "ai_generative_training"), "reserved"
-    ),
-    "DMI-PROHIBITED-GENAIMLTRAINING": {"ai_generative_training": "reserved"},
+    "DMI-PROHIBITED-AIMLTRAINING": {
+        "data_mining": "allowed",
+        "ai_training": "reserved",
+        "ai_generative_training": "reserved",
+    },
+    "DMI-PROHIBITED-GENAIMLTRAINING": {
+        "data_mining": "allowed",
+        "ai_training": "allowed",
+        "ai_generative_training": "reserved",
+    },
     "DMI-PROHIBITED-SEECONSTRAINT": {"ai_generative_training": "reserved"},
 }
 
 
 def agrees_with_iptc(credentials: Credentials, data_mining_uri: str | None) -> bool | None:
-    """Whether the credentials say what the IPTC Data Mining field says (None: nothing to
-    compare, one of the two is missing)."""
+    """Whether the credentials say what the IPTC Data Mining field in force says (None:
+    nothing to compare, one of the two is missing).  ``data_mining_uri`` is the value a reader
+    is told, the sidecar's for a file whose XMP lives there."""
     if not credentials.present or not data_mining_uri:
         return None
     code = data_mining_uri.rsplit("/", 1)[-1]

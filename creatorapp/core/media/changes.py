@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from creatorapp.core.media.base import FileProblem
+from creatorapp.core.media.base import FileProblem, Reason
 from creatorapp.core.media.exiv2 import Metadata
 from creatorapp.core.signals import Family, Field, Mode, validate_data_mining
 
@@ -81,12 +81,34 @@ def plan(
     return result
 
 
+# exiv2's XMP toolkit names a packet after its rdf:about and, when that name starts "uuid:",
+# sets xmpMM:InstanceID to it on reading: invented where the packet has none, replaced where it
+# has one.  A rewrite would write that value out as if the packet had said it.
+# Exiv2 key -> its path as foreign_xmp lists the packet's properties.
+SET_ON_READING = {"Xmp.xmpMM.InstanceID": ("http://ns.adobe.com/xap/1.0/mm/ InstanceID",)}
+
+
+def as_held(changes: dict, xmp: dict, held: dict) -> dict:
+    """``changes`` plus what puts back the packet's own value (``held``: its properties as a
+    strict parser lists them) of each property exiv2 reports otherwise in ``xmp``: removed when
+    the packet had none.  Reading the new packet sets the same value again (its about is kept),
+    so the check that every other field reads back as before still holds."""
+    edits = {
+        key: held.get(path)
+        for key, path in SET_ON_READING.items()
+        if key not in changes and key in xmp and held.get(path) != xmp[key]
+    }
+    return {**changes, **edits}
+
+
 def verify(before: Metadata, after: Metadata, planned: Plan, *, ignore: Iterable[str] = ()) -> None:
     """Every planned value reads back, and every other field is exactly as it was."""
     for family in planned.changes.values():
         for key, value in family.items():
             if not same(after.get(key), value):
-                raise FileProblem(f"check after writing failed: {key} did not read back")
+                raise FileProblem(
+                    f"check after writing failed: {key} did not read back", Reason.CHECK_FAILED
+                )
     skip = planned.keys() | set(ignore)
     for name in ("xmp", "exif", "iptc"):
         old, new = getattr(before, name), getattr(after, name)
@@ -94,5 +116,6 @@ def verify(before: Metadata, after: Metadata, planned: Plan, *, ignore: Iterable
             if key not in skip and new.get(key) != value:
                 raise FileProblem(
                     f"check after writing failed: {key} would not have been kept; "
-                    "the file was left as it was"
+                    "the file was left as it was",
+                    Reason.CHECK_FAILED,
                 )

@@ -7,6 +7,7 @@ write.  A file that already says everything is not written at all.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from dataclasses import replace
@@ -14,10 +15,19 @@ from pathlib import Path
 from typing import BinaryIO
 
 from creatorapp.core.media import c2pa, exiv2, foreign_xmp, tiff_ifd
-from creatorapp.core.media.base import Container, ExifTags, FileProblem, Outcome, Reason, Status
+from creatorapp.core.media.base import (
+    Container,
+    ExifTags,
+    FileProblem,
+    Outcome,
+    Reason,
+    SidecarFormat,
+    Status,
+)
 from creatorapp.core.media.c2pa import CredentialStatus, SignJob
-from creatorapp.core.media.changes import Plan, plan, verify
+from creatorapp.core.media.changes import Plan, as_held, plan, verify
 from creatorapp.core.media.safe_write import read_existing, safe_write
+from creatorapp.core.media.sidecar import tag_sidecar
 from creatorapp.core.signals import Family, Field
 
 UTF8_CHARSET = "\x1b%G"
@@ -62,20 +72,26 @@ def _iptc_source(data: bytes, meta: exiv2.Metadata, wanted: Plan) -> bytes | Non
 
 
 def _new_packet(
-    container: Container, parsed: object, changes: dict, foreign: foreign_xmp.Foreign
+    container: Container,
+    parsed: object,
+    changes: dict,
+    foreign: foreign_xmp.Foreign,
+    xmp: dict,
 ) -> bytes:
     """Update the packet as stored (or as repaired); a packet exiv2 only reads inside its image
     (UTF-16, say) is taken as exiv2 re-serialises it.  Either way every property the old packet
-    held must be in the new one: exiv2 silently reads a packet it cannot parse as empty."""
+    held must be in the new one: exiv2 silently reads a packet it cannot parse as empty.  What
+    exiv2 set on reading it (``xmp``) and the packet did not say is not written out."""
     old = container.xmp_packet(parsed)
+    edits = as_held(changes, xmp, foreign.properties)
     try:
-        packet = exiv2.update_packet(foreign.source, changes, pad_to=len(old or b""))
+        packet = exiv2.update_packet(foreign.source, edits, pad_to=len(old or b""))
     except exiv2.Exiv2Error:
         if old is None:
             raise
         source = exiv2.read(container.metadata_bytes(parsed), want_raw_xmp=True).raw_xmp
         packet = exiv2.update_packet(
-            source or None, changes, pad_to=len(old), about_from=_as_utf8(old)
+            source or None, edits, pad_to=len(old), about_from=_as_utf8(old)
         )
     foreign_xmp.check_kept(foreign, packet, set(changes))
     return packet
@@ -137,15 +153,19 @@ def _check(
         old = [u for u in old if not c2pa.is_carrier(u)]
         new = [u for u in new if not c2pa.is_carrier(u)]
     if not _same_units(new, old):
-        raise FileProblem("check after writing failed: the image data would have changed")
+        raise FileProblem(
+            "check after writing failed: the image data would have changed", Reason.CHECK_FAILED
+        )
     container.check_result(parsed, after)
     try:
         meta_after = exiv2.read(container.metadata_bytes(after))
     except exiv2.Exiv2Error as exc:
         raise FileProblem(
-            f"check after writing failed: exiv2 cannot read the result ({exc})"
+            f"check after writing failed: exiv2 cannot read the result ({exc})",
+            Reason.CHECK_FAILED,
         ) from None
-    verify(meta, meta_after, wanted, ignore=("Exif.Image.XMLPacket",) if new_packet else ())
+    ignore = ("Exif.Image.XMLPacket",) if new_packet else ()
+    verify(meta, meta_after, wanted, ignore=ignore + (c2pa.CARRIER_FIELDS if signed else ()))
 
 
 BREAK_FLAG = "--break-credentials"
@@ -176,6 +196,8 @@ def _credentials(
         if result is original or not c2pa.carries_credentials(original, format_name):
             return None, None
         existing = c2pa.read_bytes(original, format_name)
+        if existing.status is CredentialStatus.UNREADABLE:
+            return None, _unreadable_credentials(existing, break_ok)
         if not existing.present:
             return None, None
         if manifest is not None:
@@ -190,6 +212,18 @@ def _credentials(
         "to the file's exact bytes) and there is no signing identity to re-sign them: "
         "create one with 'creatorapp identity create', or tag with "
         f"{BREAK_FLAG} to tag it anyway, knowing its credentials will show as invalid",
+        Reason.CREDENTIALS_WOULD_BREAK,
+    )
+
+
+def _unreadable_credentials(existing: c2pa.Credentials, break_ok: bool) -> str:
+    """A file that carries credentials in a structure the validator cannot walk cannot be
+    re-signed either: rewriting it is the user's call, as for credentials nobody can re-sign."""
+    if break_ok:
+        return f"its Content Credentials could not be checked and no longer match ({BREAK_FLAG})"
+    raise FileProblem(
+        f"it carries Content Credentials, but {existing.error}; they cannot be re-signed, and "
+        f"tagging would make them invalid: tag with {BREAK_FLAG} to tag it anyway",
         Reason.CREDENTIALS_WOULD_BREAK,
     )
 
@@ -223,7 +257,8 @@ def _sign(
     check = c2pa.read_bytes(signed, format_name)
     if check.status is not CredentialStatus.VALID or check.uses() != wanted:
         raise FileProblem(
-            f"check after signing failed: the Content Credentials read back as {check.state}"
+            f"check after signing failed: the Content Credentials read back as {check.state}",
+            Reason.CHECK_FAILED,
         )
     return signed
 
@@ -291,7 +326,9 @@ def tag_embedded(
         exif_tags = _exif_tags(container, parsed, meta, wanted)
         iptc_from = _iptc_source(data, meta, wanted)
         xmp_changes = wanted.changes.get(Family.XMP)
-        packet = _new_packet(container, parsed, xmp_changes, foreign) if xmp_changes else None
+        packet = (
+            _new_packet(container, parsed, xmp_changes, foreign, meta.xmp) if xmp_changes else None
+        )
         result = container.splice(parsed, xmp=packet, exif_tags=exif_tags, iptc_from=iptc_from)
         _check(container, parsed, meta, result, wanted, packet is not None)
     if signing or result is not data:
@@ -345,13 +382,137 @@ def with_stat(outcome: Outcome, stat: os.stat_result | None) -> Outcome:
     return replace(outcome, size=stat.st_size, mtime_ns=stat.st_mtime_ns, inode=stat.st_ino)
 
 
+SIGNED_IN_FILE = "Content Credentials signed in the file"
+RESIGNED_IN_FILE = (
+    "Content Credentials in the file re-signed with the new policy "
+    "(the earlier ones kept as their parent)"
+)
+
+
+def _data_mining(fields: tuple[Field, ...]) -> str | None:
+    return next((str(f.value) for f in fields if f.key == "Xmp.plus.DataMining"), None)
+
+
+def _stale(existing: c2pa.Credentials, fields: tuple[Field, ...], manifest: dict | None) -> bool:
+    """Whether credentials a file carries say something else than its policy now does: use by
+    use when the policy's manifest is at hand, else as far as its IPTC Data Mining value tells."""
+    if manifest is not None:
+        return existing.uses() != c2pa.wanted_uses(manifest)
+    return c2pa.agrees_with_iptc(existing, _data_mining(fields)) is False
+
+
+def _disagree_note(break_ok: bool) -> str:
+    if break_ok:
+        return (
+            "its Content Credentials (inside the file) still say what the earlier policy said, "
+            f"and now disagree with its sidecar ({BREAK_FLAG})"
+        )
+    return (
+        "its Content Credentials (inside the file) now disagree with its sidecar; "
+        "create a signing identity and tag it again to re-sign them"
+    )
+
+
+def _in_place(
+    format_name: str,
+    data: bytes,
+    fields: tuple[Field, ...],
+    options,
+    *,
+    sidecar_written: bool,
+) -> tuple[bytes | None, str | None]:
+    """Signed bytes for a file whose XMP went to its sidecar (None: leave it) and a note.
+    Signed when the job signs every file of this policy; credentials already in the file are
+    re-signed when they no longer say what the policy says (its sidecar changed), since
+    nothing else would ever bring them in line."""
+    job = options.credentials
+    manifest = job.manifest_for(fields) if job is not None else None
+    try:
+        existing = c2pa.read_bytes(data, format_name)
+        stale = existing.present and _stale(existing, fields, manifest)
+        if manifest is not None and (stale or job.signs_unsigned(fields)):
+            signed = _sign(format_name, data, data, job, manifest, existing, options.force)
+            if signed is None:
+                return None, None  # they already say what the policy says
+            return signed, RESIGNED_IN_FILE if existing.present else SIGNED_IN_FILE
+    except c2pa.CredentialError as exc:
+        raise FileProblem(str(exc)) from None
+    if stale and sidecar_written:
+        return None, _disagree_note(options.break_credentials)
+    return None, None
+
+
+def _refuse_stale(path: Path, format_name: str, fields: tuple[Field, ...]) -> None:
+    """Before a sidecar is written with no identity to re-sign: credentials in the file that
+    would then say something else than the sidecar are refused, as a rewrite that would break
+    an embedded file's credentials is."""
+    found = read_existing(path)
+    if found is None:
+        raise FileNotFoundError(path)
+    try:
+        existing = c2pa.read_bytes(found[0], format_name)
+    except c2pa.CredentialError as exc:
+        raise FileProblem(str(exc)) from None
+    if existing.present and _stale(existing, fields, None):
+        raise FileProblem(
+            "its Content Credentials (inside the file) say what the earlier policy said, and "
+            "its sidecar would now say otherwise; there is no signing identity to re-sign them: "
+            "create one with 'creatorapp identity create', or tag with "
+            f"{BREAK_FLAG} to tag it anyway, knowing its credentials will disagree with its "
+            "sidecar",
+            Reason.CREDENTIALS_WOULD_BREAK,
+        )
+
+
+def tag_with_sidecar(
+    path: Path, display: str, fmt: SidecarFormat, fields: tuple[Field, ...], options
+) -> Outcome:
+    """A file whose XMP goes to a sidecar, and the Content Credentials inside it (HEIF, AVIF,
+    GIF).  The sidecar is written first, then the credentials.  When the sidecar is about to
+    change and the file's credentials would be left saying something else, with no identity
+    to re-sign them, neither is written unless ``options.break_credentials``."""
+
+    def run(dry_run: bool) -> Outcome:
+        return tag_sidecar(path, display, fmt, fields, force=options.force, dry_run=dry_run)
+
+    job = options.credentials
+    carries = fmt.name.lower() in c2pa.MIME
+    can_sign = job is not None and job.manifest_for(fields) is not None
+    if carries and not can_sign and not options.break_credentials:
+        preview = run(True)
+        if preview.status is not Status.SIDECAR:
+            return preview  # nothing would change; with no manifest there is nothing to sign
+        try:
+            _refuse_stale(path, fmt.name, fields)
+        except FileProblem as exc:
+            return replace(preview, status=Status.FAILED, reason=str(exc), code=exc.code, notes=())
+        if options.dry_run:
+            return preview
+    outcome = run(options.dry_run)
+    if outcome.status is Status.FAILED or not carries:
+        return outcome
+    if job is None and not (options.break_credentials and outcome.status is Status.SIDECAR):
+        return outcome
+    return sign_in_place(path, fmt.name, fields, options, outcome)
+
+
+def _os_failure(exc: OSError) -> tuple[str, Reason | None]:
+    if exc.errno == errno.ENAMETOOLONG:
+        return (
+            "file error: a name it needs is longer than the file system allows "
+            f"({exc.strerror}); shorten the file's name",
+            Reason.NAME_TOO_LONG,
+        )
+    return f"file error: {exc.strerror or exc}", None
+
+
 def sign_in_place(
     path: Path, format_name: str, fields: tuple[Field, ...], options, outcome: Outcome
 ) -> Outcome:
     """Content Credentials for a file whose XMP goes to a sidecar (HEIF, AVIF, GIF): the
     credentials travel inside the file itself, which only the C2PA library rewrites (one box
     or block); the result must read back Valid with the policy's uses before it replaces the
-    file, atomically."""
+    file, atomically.  Credentials it already carries are re-signed when the policy changed."""
     if format_name.lower() not in c2pa.MIME:
         return outcome
     try:
@@ -359,11 +520,11 @@ def sign_in_place(
         if found is None:
             raise FileNotFoundError(path)
         data, stat = found
-        signed, _note = _credentials(
-            format_name, data, data, options.credentials, fields, force=options.force
+        signed, note = _in_place(
+            format_name, data, fields, options, sidecar_written=outcome.status is Status.SIDECAR
         )
         if signed is None:
-            return outcome
+            return replace(outcome, notes=(*outcome.notes, note)) if note else outcome
         final = None
         if not options.dry_run:
             final = safe_write(
@@ -381,11 +542,12 @@ def sign_in_place(
             code=getattr(exc, "code", None),
         )
     except OSError as exc:
-        return replace(outcome, status=Status.FAILED, reason=f"file error: {exc.strerror or exc}")
+        reason, code = _os_failure(exc)
+        return replace(outcome, status=Status.FAILED, reason=reason, code=code)
     signed_outcome = replace(
         outcome,
         status=Status.TAGGED if outcome.status is Status.UNCHANGED else outcome.status,
-        notes=(*outcome.notes, "Content Credentials signed in the file"),
+        notes=(*outcome.notes, note),
     )
     if final is None:
         return signed_outcome

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, ClassVar
 
 from creatorapp.core.media import exiv2
-from creatorapp.core.media.base import Container, ExifTags, FileProblem, register
+from creatorapp.core.media.base import Container, ExifTags, FileProblem, Reason, register
 from creatorapp.core.signals import Family
 
 XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -56,25 +56,30 @@ class Parsed:
 def parse_header(data: bytes) -> Parsed:
     """Segments from SOI up to the first SOS; raises FileProblem on anything malformed."""
     if not data.startswith(b"\xff\xd8"):
-        raise FileProblem("not a JPEG file (no start-of-image marker)")
+        raise FileProblem("not a JPEG file (no start-of-image marker)", Reason.DAMAGED)
     pos, segments = 2, []
     while True:
         if pos + 4 > len(data):
-            raise FileProblem("the file is cut short inside its header")
+            raise FileProblem("the file is cut short inside its header", Reason.DAMAGED)
         if data[pos] != 0xFF:
-            raise FileProblem(f"damaged JPEG header (unexpected byte at offset {pos})")
+            raise FileProblem(
+                f"damaged JPEG header (unexpected byte at offset {pos})", Reason.DAMAGED
+            )
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
             continue
         if marker in _STANDALONE or marker == 0xD8:
-            raise FileProblem(f"damaged JPEG header (stray marker {marker:#04x} at offset {pos})")
+            raise FileProblem(
+                f"damaged JPEG header (stray marker {marker:#04x} at offset {pos})",
+                Reason.DAMAGED,
+            )
         if marker == 0xD9:
-            raise FileProblem("the JPEG ends before any image data")
+            raise FileProblem("the JPEG ends before any image data", Reason.DAMAGED)
         (length,) = struct.unpack_from(">H", data, pos + 2)
         end = pos + 2 + length
         if length < 2 or end > len(data):
-            raise FileProblem("the file is cut short inside its header")
+            raise FileProblem("the file is cut short inside its header", Reason.DAMAGED)
         if marker == 0xDA:
             return Parsed(data, segments, pos)
         segments.append(Segment(marker, pos, end))
@@ -113,7 +118,9 @@ class Jpeg(Container):
         parsed = parse_header(data)
         tail = data.rfind(b"\xff\xd9")
         if tail < parsed.scan_start:
-            raise FileProblem("the file is cut short: the image data has no end marker")
+            raise FileProblem(
+                "the file is cut short: the image data has no end marker", Reason.DAMAGED
+            )
         return parsed
 
     def metadata_bytes(self, parsed: Parsed) -> bytes:

@@ -7,7 +7,7 @@ import zlib
 from dataclasses import dataclass
 from typing import ClassVar
 
-from creatorapp.core.media.base import Container, ExifTags, FileProblem, register
+from creatorapp.core.media.base import Container, ExifTags, FileProblem, Reason, register
 from creatorapp.core.signals import Family
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -75,30 +75,32 @@ class Png(Container):
 
     def parse(self, data: bytes) -> Parsed:
         if not data.startswith(SIGNATURE):
-            raise FileProblem("not a PNG file (bad signature)")
+            raise FileProblem("not a PNG file (bad signature)", Reason.DAMAGED)
         pos, chunks = len(SIGNATURE), []
         while pos < len(data):
             if pos + 12 > len(data):
-                raise FileProblem("the file is cut short inside a chunk")
+                raise FileProblem("the file is cut short inside a chunk", Reason.DAMAGED)
             (length,) = struct.unpack_from(">I", data, pos)
             kind = data[pos + 4 : pos + 8]
             end = pos + 12 + length
             if end > len(data) or not kind.isalpha():
-                raise FileProblem("the file is cut short or damaged inside a chunk")
+                raise FileProblem("the file is cut short or damaged inside a chunk", Reason.DAMAGED)
             chunks.append(Chunk(kind, pos, end))
             pos = end
             if kind == b"IEND":
                 break
         if not chunks or chunks[0].kind != b"IHDR":
-            raise FileProblem("damaged PNG: the header chunk is missing")
+            raise FileProblem("damaged PNG: the header chunk is missing", Reason.DAMAGED)
         if chunks[-1].kind != b"IEND":
-            raise FileProblem("the file is cut short: the PNG has no end chunk")
+            raise FileProblem("the file is cut short: the PNG has no end chunk", Reason.DAMAGED)
         if not any(c.kind == b"IDAT" for c in chunks):
-            raise FileProblem("damaged PNG: no image data")
+            raise FileProblem("damaged PNG: no image data", Reason.DAMAGED)
         parsed = Parsed(data, chunks)
         for chunk in (parsed.xmp, parsed.exif):
             if chunk and not _crc_ok(data, chunk):
-                raise FileProblem("damaged PNG: a metadata chunk fails its checksum")
+                raise FileProblem(
+                    "damaged PNG: a metadata chunk fails its checksum", Reason.DAMAGED
+                )
         return parsed
 
     def exif_block(self, parsed: Parsed) -> bytes | None:
@@ -116,7 +118,7 @@ class Png(Container):
             _translated, text = rest.split(b"\x00", 1)
             return _inflate(text) if flag else text
         except (IndexError, ValueError, zlib.error):
-            raise FileProblem("damaged PNG: the XMP chunk cannot be read") from None
+            raise FileProblem("damaged PNG: the XMP chunk cannot be read", Reason.DAMAGED) from None
 
     def splice(
         self, parsed: Parsed, *, xmp: bytes | None, exif_tags: ExifTags, iptc_from: bytes | None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from creatorapp.core.media import tiff_ifd
-from creatorapp.core.media.base import Container, ExifTags, FileProblem, register
+from creatorapp.core.media.base import Container, ExifTags, FileProblem, Reason, register
 from creatorapp.core.signals import Family
 
 # Tags whose values point at image data, in any directory we can reach.
@@ -41,18 +41,18 @@ def _values(data: bytes, bo: str, raw: bytes) -> list[int]:
         (offset,) = struct.unpack_from(bo + "I", raw, 8)
         blob = data[offset : offset + size * count]
         if len(blob) != size * count:
-            raise FileProblem("damaged TIFF: a directory points outside the file")
+            raise FileProblem("damaged TIFF: a directory points outside the file", Reason.DAMAGED)
     fmt = bo + ("H" if size == 2 else "I") * count
     return list(struct.unpack(fmt, blob))
 
 
 def _ifd_entries(data: bytes, bo: str, offset: int) -> tuple[dict[int, bytes], int]:
     if offset + 2 > len(data):
-        raise FileProblem("damaged TIFF: a directory lies outside the file")
+        raise FileProblem("damaged TIFF: a directory lies outside the file", Reason.DAMAGED)
     (count,) = struct.unpack_from(bo + "H", data, offset)
     end = offset + 2 + 12 * count
     if end + 4 > len(data):
-        raise FileProblem("damaged TIFF: a directory is cut short")
+        raise FileProblem("damaged TIFF: a directory is cut short", Reason.DAMAGED)
     entries = {}
     for i in range(count):
         raw = data[offset + 2 + 12 * i : offset + 14 + 12 * i]
@@ -73,10 +73,10 @@ class Tiff(Container):
         try:
             bo, ifd0, _ = tiff_ifd.read_ifd0(data)
         except tiff_ifd.TiffError as exc:
-            raise FileProblem(f"damaged {self.name}: {exc}") from None
+            raise FileProblem(f"damaged {self.name}: {exc}", Reason.DAMAGED) from None
         parsed = Parsed(data, bo, ifd0)
         if not self.payload(parsed)[:-1]:
-            raise FileProblem(f"damaged {self.name}: no image data found")
+            raise FileProblem(f"damaged {self.name}: no image data found", Reason.DAMAGED)
         return parsed
 
     def exif_block(self, parsed: Parsed) -> bytes | None:
@@ -103,7 +103,7 @@ class Tiff(Container):
         try:
             return tiff_ifd.set_ifd0_tags(parsed.data, tags)
         except tiff_ifd.TiffError as exc:
-            raise FileProblem(f"damaged {self.name}: {exc}") from None
+            raise FileProblem(f"damaged {self.name}: {exc}", Reason.DAMAGED) from None
 
     def payload(self, parsed: Parsed) -> list[bytes]:
         """Every strip, tile and embedded JPEG reachable from any directory, then the header
@@ -111,21 +111,34 @@ class Tiff(Container):
         data, bo = parsed.data, parsed.order
         units: list[bytes] = []
         seen: set[int] = set()
-        todo = [struct.unpack_from(bo + "I", data, 4)[0]]
+        # each directory with the chain it was reached along (IFD0's, or a SubIFD's own)
+        todo: list[tuple[int, set[int]]] = [(struct.unpack_from(bo + "I", data, 4)[0], set())]
         while todo and len(seen) < 256:
-            offset = todo.pop(0)
+            offset, chain = todo.pop(0)
+            if offset in chain:  # a reader following the chain would never reach its end
+                raise FileProblem(
+                    f"damaged {self.name}: its chain of image directories loops back on itself",
+                    Reason.DAMAGED,
+                )
             if offset == 0 or offset in seen:
                 continue
             seen.add(offset)
+            chain.add(offset)
             entries, next_ifd = _ifd_entries(data, bo, offset)
             for tag, length_tag in _DATA_TAGS.items():
                 if tag in entries and length_tag in entries:
                     starts = _values(data, bo, entries[tag])
                     lengths = _values(data, bo, entries[length_tag])
-                    units.extend(data[s : s + n] for s, n in zip(starts, lengths, strict=False))
+                    pieces = list(zip(starts, lengths, strict=False))
+                    if any(s + n > len(data) for s, n in pieces):
+                        raise FileProblem(
+                            f"damaged {self.name}: the file is cut short inside its image data",
+                            Reason.DAMAGED,
+                        )
+                    units.extend(data[s : s + n] for s, n in pieces)
             if _SUBIFDS in entries:
-                todo.extend(_values(data, bo, entries[_SUBIFDS]))
-            todo.append(next_ifd)
+                todo.extend((sub, set()) for sub in _values(data, bo, entries[_SUBIFDS]))
+            todo.append((next_ifd, chain))
         ours = {tiff_ifd.TAG_XMP, tiff_ifd.TAG_COPYRIGHT, tiff_ifd.TAG_ARTIST, TAG_C2PA}
         units.append(b"".join(sorted(v for t, v in parsed.ifd0.items() if t not in ours)))
         return units

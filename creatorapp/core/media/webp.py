@@ -11,7 +11,7 @@ import struct
 from dataclasses import dataclass
 from typing import ClassVar
 
-from creatorapp.core.media.base import Container, ExifTags, FileProblem, register
+from creatorapp.core.media.base import Container, ExifTags, FileProblem, Reason, register
 from creatorapp.core.signals import Family
 
 FLAG_ICC, FLAG_ALPHA, FLAG_EXIF, FLAG_XMP, FLAG_ANIM = 0x20, 0x10, 0x08, 0x04, 0x02
@@ -53,7 +53,7 @@ def _canvas(parsed: Parsed) -> tuple[int, int, int]:
         (bits,) = struct.unpack_from("<I", body, 1)
         w, h = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
         return w, h, FLAG_ALPHA if bits >> 28 & 1 else 0
-    raise FileProblem("damaged WebP: the image header cannot be read")
+    raise FileProblem("damaged WebP: the image header cannot be read", Reason.DAMAGED)
 
 
 class WebP(Container):
@@ -67,24 +67,24 @@ class WebP(Container):
 
     def parse(self, data: bytes) -> Parsed:
         if not self.magic(data[:12]):
-            raise FileProblem("not a WebP file")
+            raise FileProblem("not a WebP file", Reason.DAMAGED)
         (riff_size,) = struct.unpack_from("<I", data, 4)
         if riff_size + 8 > len(data):
-            raise FileProblem("the file is cut short")
+            raise FileProblem("the file is cut short", Reason.DAMAGED)
         end_of_riff = riff_size + 8
         pos, chunks = 12, []
         while pos < end_of_riff:
             if pos + 8 > end_of_riff:
-                raise FileProblem("damaged WebP: a chunk header is cut short")
+                raise FileProblem("damaged WebP: a chunk header is cut short", Reason.DAMAGED)
             kind = data[pos : pos + 4]
             (size,) = struct.unpack_from("<I", data, pos + 4)
             end = pos + 8 + size + (size & 1)
             if pos + 8 + size > end_of_riff:
-                raise FileProblem("the file is cut short inside a chunk")
+                raise FileProblem("the file is cut short inside a chunk", Reason.DAMAGED)
             chunks.append(Chunk(kind, pos, min(end, end_of_riff)))
             pos = end
         if not chunks or not any(c.kind in (b"VP8 ", b"VP8L", b"ANMF") for c in chunks):
-            raise FileProblem("damaged WebP: no image data")
+            raise FileProblem("damaged WebP: no image data", Reason.DAMAGED)
         return Parsed(data, chunks)
 
     def exif_block(self, parsed: Parsed) -> bytes | None:
@@ -144,7 +144,10 @@ class WebP(Container):
         old_w, old_h, old_flags = _header(before)
         new_w, new_h, new_flags = _header(after)
         if (old_w, old_h, old_flags & ~ours) != (new_w, new_h, new_flags & ~ours):
-            raise FileProblem("damaged WebP: the canvas header could not be kept")
+            raise FileProblem(
+                "check after writing failed: the WebP canvas header could not be kept",
+                Reason.CHECK_FAILED,
+            )
 
 
 def _header(parsed: Parsed) -> tuple[int, int, int]:
@@ -153,7 +156,7 @@ def _header(parsed: Parsed) -> tuple[int, int, int]:
         return _canvas(parsed)
     body = parsed.body(vp8x)
     if len(body) < 10:
-        raise FileProblem("damaged WebP: the extended header is cut short")
+        raise FileProblem("damaged WebP: the extended header is cut short", Reason.DAMAGED)
     w = int.from_bytes(body[4:7], "little") + 1
     h = int.from_bytes(body[7:10], "little") + 1
     return w, h, body[0]
