@@ -229,3 +229,32 @@ def test_undo_puts_back_each_sidecar_the_batch_wrote(names, tmp_path):
     report = undo_last(root=tmp_path / "undo")
     assert sorted(report.restored) == [str(t) for t in targets] and report.left == []
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_name_at_the_length_limit_gets_a_sidecar_or_a_clear_refusal(tmp_path):
+    """255 bytes is the most a name may have: ``name.xmp`` fits beside ``name.cr2``, but a file
+    that needs ``name.cr2.xmp`` (another raw of its stem is there) cannot have it."""
+    from creatorapp.core.media.base import Reason
+    from creatorapp.core.tagging import tag_file
+
+    stem = "y" * 251
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    raw = alone / f"{stem}.cr2"
+    shutil.copyfile(SAMPLES / "CanonRaw.cr2", raw)
+    outcome = tag_file(raw, FIELDS)
+    assert outcome.status is Status.SIDECAR, outcome.reason
+    assert Path(outcome.sidecar).name == f"{stem}.xmp"
+
+    pair = tmp_path / "pair"
+    pair.mkdir()
+    for ext in ("cr2", "nef"):
+        shutil.copyfile(
+            SAMPLES / ("CanonRaw.cr2" if ext == "cr2" else "Nikon.nef"), pair / f"{stem}.{ext}"
+        )
+    refused = tag_file(pair / f"{stem}.cr2", FIELDS)
+    assert refused.status is Status.FAILED and refused.code is Reason.NAME_TOO_LONG, refused
+    assert "255 bytes" in refused.reason and sorted(p.suffix for p in pair.iterdir()) == [
+        ".cr2",
+        ".nef",
+    ]

@@ -232,7 +232,8 @@ def check_kept(
     if after is None:
         raise FileProblem(
             "check after writing failed: the new XMP packet cannot be read back; "
-            "the file was left as it was"
+            "the file was left as it was",
+            Reason.CHECK_FAILED,
         )
     keys = [_top(k) for k in planned]
     lost = [p for p, v in foreign.properties.items() if not _planned(p, keys) and after.get(p) != v]

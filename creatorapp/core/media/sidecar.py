@@ -30,9 +30,11 @@ from creatorapp.core.media.base import (
     Status,
     register,
 )
-from creatorapp.core.media.changes import plan, verify
+from creatorapp.core.media.changes import as_held, plan, verify
 from creatorapp.core.media.safe_write import read_existing, safe_write
 from creatorapp.core.signals import Family, Field
+
+NAME_MAX = 255  # bytes in one file name on every file system the app writes to
 
 SIDECAR_EXTENSIONS = (".xmp", ".XMP")
 
@@ -114,6 +116,13 @@ def _entry(path: Path) -> os.stat_result | None:
     return None if stat.S_ISDIR(found.st_mode) else found
 
 
+def _is_file(path: Path) -> bool:
+    """A regular file under this name; False for a name too long to exist (Path.is_file
+    raises for that one on Python 3.11)."""
+    found = _entry(path)
+    return found is not None and stat.S_ISREG(found.st_mode)
+
+
 def sidecar_siblings(image: Path) -> list[Path]:
     """The other files beside ``image`` with its stem that take a sidecar too (``IMG_1.CR3``
     beside ``IMG_1.CR2``).  Each possible name is asked for rather than the folder listed, so a
@@ -162,7 +171,7 @@ class Placement:
 
     @property
     def existing(self) -> Path | None:
-        return next((p for p in self.names if p.is_file()), None)
+        return next((p for p in self.names if _is_file(p)), None)
 
     @property
     def target(self) -> Path:
@@ -175,7 +184,7 @@ def placement(image: Path) -> Placement:
     shared ``name.xmp`` when that names this file, or names no present file while no other file
     of the stem takes a sidecar."""
     siblings = tuple(sidecar_siblings(image))
-    shared = next((p for p in _shared_names(image) if p.is_file()), None)
+    shared = next((p for p in _shared_names(image) if _is_file(p)), None)
     named = _named_image(shared) if shared is not None else None
     present = named is not None and _entry(image.with_name(named)) is not None
     if named is not None and named.casefold() == image.name.casefold():
@@ -226,6 +235,16 @@ def tag_sidecar(
 ) -> Outcome:
     place = placement(image)
     target = place.target
+    if len(os.fsencode(target.name)) > NAME_MAX:
+        return Outcome(
+            display,
+            Status.FAILED,
+            reason=(
+                f"its sidecar would be named {target.name[:40]}…, longer than the {NAME_MAX} "
+                "bytes a file name may have; shorten the image's name"
+            ),
+            code=Reason.NAME_TOO_LONG,
+        )
     try:
         outcome = _tag_sidecar(target, display, fmt, fields, force=force, dry_run=dry_run)
     except FileProblem as exc:  # the outcome names the sidecar that was left as it is
@@ -274,7 +293,9 @@ def _tag_sidecar(
     if not wanted:
         return Outcome(display, Status.UNCHANGED, sidecar=str(target), format=fmt.name)
     changes = wanted.changes[Family.XMP]
-    packet = exiv2.update_packet(foreign.source if raw.strip() else None, changes)
+    packet = exiv2.update_packet(
+        foreign.source if raw.strip() else None, as_held(changes, before.xmp, foreign.properties)
+    )
     verify(before, exiv2.read(packet), wanted)
     foreign_xmp.check_kept(foreign, packet, set(changes), f"the sidecar {target.name}")
     if not dry_run:
