@@ -40,6 +40,29 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     keyring.set_keyring(previous)
 
 
+@pytest.fixture
+def no_keyring(monkeypatch):
+    """No keyring backend at all, here and in CLI subprocesses (a NAS, a server, CI): secrets
+    go to the encrypted file.  No passphrase is set and standard input is no terminal; a test
+    sets ``CREATORAPP_PASSPHRASE`` itself.  (Asked for after ``_isolated_settings``, which puts
+    the previous keyring back afterwards.)"""
+    import io
+
+    import keyring
+    from keyring.backends import fail
+
+    from creatorapp.core import secret_file, secrets
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("CREATORAPP_PASSPHRASE", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO())
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setattr(secrets, "_asker", None)  # not a dialog a window test installed
+    secret_file.forget_keys()
+    yield
+    secret_file.forget_keys()
+
+
 def has_exiftool() -> bool:
     return shutil.which("exiftool") is not None
 

@@ -47,9 +47,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _print(identity, as_json: bool = False) -> None:
+    from creatorapp.core.identity import key_kept_in
+
     info = identity.describe()
+    kept = key_kept_in()
     if as_json:
-        emit_json(info)
+        emit_json({**info, "key_kept_in": kept})
         return
     # names in a certificate are whatever its issuer wrote: shown escaped
     print(f"Signer:    {shown(info['subject'])}")
@@ -65,7 +68,10 @@ def _print(identity, as_json: bool = False) -> None:
             "Self-issued: this app trusts it, and files verify as Trusted here; public "
             "verifiers will show the signer as unrecognised."
         )
-    print("The private key is kept in the system keyring only.")
+    if kept:
+        print(f"The private key is kept only in {shown(kept)}.")
+    else:
+        print("The private key is missing: create or import the identity again.")
 
 
 def run_create(args: argparse.Namespace) -> int:

@@ -5,8 +5,10 @@ here: a local root CA and a leaf certificate in the creator's name.  The latter 
 our reader calls it Trusted because the creator's own CA is trusted locally; public verifiers
 will show it as unrecognised, and the app says so.
 
-Certificates (public) live in ``<data dir>/identity/``; the private key lives only in the
-system keyring.  It never goes into the catalogue, logs or exports.
+Certificates (public) live in ``<data dir>/identity/``; the private key lives only where
+``secrets`` keeps secrets: the system keyring, or, with no keyring, the file encrypted with the
+creator's passphrase.  It never goes into the catalogue, logs or exports, and never to disk
+unencrypted; worker processes get it in memory with the job.
 """
 
 from __future__ import annotations
@@ -224,7 +226,7 @@ def _algorithm(key) -> str:
 
 
 def _save(identity: Identity) -> None:
-    """The key to the keyring first: if that fails, nothing is half-saved."""
+    """The key to the secret store first: if that fails, nothing is half-saved."""
     secrets.put("identity", KEY_NAME, identity.key_pem.decode("ascii"))
     target = folder()
     private_folder(data_dir())
@@ -257,10 +259,14 @@ def load() -> Identity:
         ) from None
     except (OSError, ValueError) as exc:
         raise IdentityError(f"the signing identity in {target} cannot be read ({exc})") from None
-    key = secrets.get("identity", KEY_NAME)
+    try:
+        key = secrets.get("identity", KEY_NAME)
+    except secrets.SecretError as exc:  # locked, or a wrong passphrase: no identity to use now
+        raise IdentityError(f"the signing key cannot be read: {exc}") from None
     if not key:
         raise IdentityError(
-            "the signing key is not in the system keyring (create or import the identity again)"
+            "the signing key is in neither the system keyring nor the encrypted secret store "
+            "(create or import the identity again)"
         )
     ca = target / "ca.pem"
     return Identity(
@@ -272,6 +278,12 @@ def load() -> Identity:
         algorithm=str(info.get("algorithm", "es256")),
         timestamp_url=info.get("timestamp_url") or None,
     )
+
+
+def key_kept_in() -> str | None:
+    """Where the private key is kept, in words (None: nowhere, the identity must be made
+    again)."""
+    return secrets.kept_in("identity", KEY_NAME)
 
 
 def set_timestamp_url(url: str | None) -> Identity:

@@ -64,6 +64,11 @@ def run(exit_after_ms: int | None = None, *, offscreen: bool = False) -> int:
 
     app.setWindowIcon(icon("app"))
     app.setDesktopFileName("creator-reserve")
+    from creatorapp.gui import passphrase
+
+    passphrase.install()  # with no system keyring, secrets are unlocked in a dialog
+    if exit_after_ms is None and app.platformName() not in DISPLAYLESS:  # someone to answer
+        passphrase.unlock_at_start()  # before the window starts watching and tagging threads
     try:
         window = MainWindow(offer_setup=exit_after_ms is None, watch=True)
     except UserError as exc:  # a damaged or newer catalogue: say so, never a traceback
