@@ -17,6 +17,7 @@ from creatorapp.errors import UserError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from creatorapp.core.catalogue import Store
     from creatorapp.core.media.base import Outcome
@@ -129,6 +130,26 @@ def console(*, stderr: bool = False, **options) -> Console:
     pipe raises BrokenPipeError for main() to end quietly (rich's own answer is exit 1, the
     code for a failed file)."""
     return _console_class()(stderr=stderr, emoji=False, **options)
+
+
+def table_console(*tables: Table) -> Console:
+    """The console to print ``tables`` on, which never cuts a value short (rich's default
+    ends a long value in "…").  On a terminal a long value folds onto more lines; anywhere
+    else (a pipe, a file) the console is as wide as the widest table needs, so each row keeps
+    to its line and a script or a search sees every value whole.  ``--json`` is for scripts."""
+    import io
+
+    for table in tables:
+        for column in table.columns:
+            column.overflow = "fold"
+    if sys.stdout.isatty():
+        return console(file=sys.stdout)
+    probe = console(file=io.StringIO(), width=_WIDEST)
+    widest = max((probe.measure(table).maximum for table in tables), default=0)
+    return console(file=sys.stdout, width=max(80, widest))
+
+
+_WIDEST = 100_000  # columns a table may measure up to when nothing limits it
 
 
 @functools.cache

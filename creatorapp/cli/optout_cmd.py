@@ -1,13 +1,17 @@
-"""``creatorapp optout destinations|submit|status|poll|attest``: ask registries and dataset
-hosts to leave the works out, and follow each request to its end."""
+"""``creatorapp optout destinations|submit|status|poll|attest|resolve|token|contact|mail``: ask
+registries and dataset hosts to leave the works out, and follow each request to its end.
+
+The settings flags (``mail``, ``contact``) are made from the settings the adapters declare, and
+the advice codes the core gives with a problem become commands and flags here."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,15 +20,20 @@ from creatorapp.cli.common import (
     EXIT_OK,
     UsageError,
     catalogue,
-    console,
     emit_json,
     path_arg,
     safe,
+    table_console,
 )
 from creatorapp.core.display import counted, shown, shown_block
+from creatorapp.core.registries.advice import Advice, Advised, Hint
+from creatorapp.core.registries.settings import CONTACT, MAIL, Group, Setting
 
 if TYPE_CHECKING:
     from creatorapp.core.registries.outbox import OptOuts
+
+# the settings groups with a command of their own: ``optout mail``, ``optout contact``
+GROUPS: dict[str, Group] = {MAIL.id: MAIL, CONTACT.id: CONTACT}
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -98,59 +107,153 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     resolve.set_defaults(run=run_resolve)
 
     contact = osub.add_parser("contact", help="who letters and forms come from")
-    contact.add_argument("--name")
-    contact.add_argument("--email")
-    contact.add_argument("--address", help="postal address (DMCA notices need one)")
-    contact.set_defaults(run=run_contact)
+    _setting_flags(contact, CONTACT)
+    contact.add_argument("--json", action="store_true")
+    contact.set_defaults(run=run_settings, group=CONTACT.id)
 
     mail = osub.add_parser("mail", help="the mail account letters are sent from")
-    mail.add_argument("--smtp", metavar="HOST:PORT", help="submission server (STARTTLS)")
-    mail.add_argument("--imap", metavar="HOST:PORT", help="where replies arrive (STARTTLS)")
-    mail.add_argument("--user", help="the login name for both")
-    mail.add_argument("--from", dest="from_address", metavar="ADDRESS")
-    mail.add_argument(
-        "--password-stdin", action="store_true", help="read the password (kept in the keyring)"
-    )
+    _setting_flags(mail, MAIL)
     mail.add_argument("--forget", action="store_true", help="remove the account and password")
-    mail.set_defaults(run=run_mail)
+    mail.add_argument("--json", action="store_true")
+    mail.set_defaults(run=run_settings, group=MAIL.id)
+
+
+# --- settings flags, made from the declarations ----------------------------------------------
+def _flag(setting: Setting) -> str:
+    return f"--{setting.name}-stdin" if setting.secret else f"--{setting.name}"
+
+
+def _setting_flags(parser: argparse.ArgumentParser, group: Group) -> None:
+    for s in group.settings:
+        if s.secret:
+            parser.add_argument(
+                _flag(s),
+                dest=f"set_{s.name}",
+                action="store_true",
+                help=f"read the {s.label.lower()} from standard input: {s.help}",
+            )
+        else:
+            parser.add_argument(_flag(s), dest=f"set_{s.name}", metavar=s.example, help=s.help)
+
+
+def _given(args: argparse.Namespace, group: Group) -> dict[str, str]:
+    """The settings given on the command line; a secret is read from standard input."""
+    given = {}
+    for s in group.settings:
+        value = getattr(args, f"set_{s.name}", None)
+        if s.secret and value:
+            value = sys.stdin.readline().rstrip("\r\n")
+            if not value:
+                raise UsageError(f"no {s.label.lower()} on standard input")
+        if value not in (None, False):
+            given[s.name] = value
+    return given
+
+
+# --- advice: the core's codes in this shell's words ------------------------------------------
+def _set_up(hint: Hint) -> str:
+    if hint.group in GROUPS:
+        group = GROUPS[hint.group]
+        names = hint.missing or tuple(s.name for s in group.settings if s.required)
+        flags = " ".join(
+            _flag(s) if s.secret else f"{_flag(s)} {s.example}"
+            for s in group.settings
+            if s.name in names
+        )
+        stdin = any(s.secret for s in group.settings if s.name in names)
+        return f"set it with 'creatorapp optout {group.id} {flags}'" + (
+            " (the password is read from standard input)" if stdin else ""
+        )
+    return f"store it with 'creatorapp optout token {hint.subject}' (read from standard input)"
+
+
+ADVICE: dict[Advice, Callable[[Hint], str]] = {
+    Advice.SET_UP: _set_up,
+    Advice.NAME_DATASET: lambda h: "add --dataset OWNER/NAME",
+    Advice.NAME_RECIPIENT: lambda h: "add --to ADDRESS",
+    Advice.SWEAR: lambda h: "--dry-run shows it; add --swear only if every statement is true",
+    Advice.ATTEST: lambda h: (
+        f"then run 'creatorapp optout attest {h.subject}' (--evidence FILE keeps a confirmation)"
+    ),
+    Advice.RESOLVE: lambda h: f"'creatorapp optout resolve {h.subject} confirmed|rejected'",
+    Advice.FIND_REFERENCE: lambda h: "'creatorapp optout status' lists the requests",
+    Advice.ADD_FOLDER: lambda h: "add it with 'creatorapp folders add PATH'",
+    Advice.SCAN: lambda h: "'creatorapp watch --once' catalogues the folder's works",
+    Advice.NAME_SITE: lambda h: "'creatorapp site list' shows your sites",
+    Advice.BASE_URL: lambda h: "add --base-url URL",
+    Advice.URL_LIST: lambda h: "list the URLs in a file and use --urls FILE",
+    Advice.CHECK_NOW: lambda h: "--now asks anyway",
+}
+
+
+def advice(hint: Hint | None) -> str:
+    return ADVICE[hint.advice](hint) if hint else ""
+
+
+def _with_advice(text: str, hint: Hint | None) -> str:
+    said = advice(hint)
+    return f"{text}; {said}" if said else text
+
+
+def _advised(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A problem the core gives advice for ends the command with that advice in CLI words."""
+
+    @functools.wraps(run)
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except Advised as exc:
+            if exc.hint is None:
+                raise
+            raise UsageError(_with_advice(str(exc), exc.hint)) from None
+
+    return wrapped
 
 
 @contextlib.contextmanager
 def _optouts(args: argparse.Namespace, *, open_browser: bool = True) -> Iterator[OptOuts]:
-    from creatorapp.core.registries.descriptor import load_all
     from creatorapp.core.registries.outbox import OptOuts
 
     with catalogue(args) as store:
-        descriptors = load_all()
-        options = {
+        optouts = OptOuts(store)
+        optouts.options = {
             d: {"open_browser": open_browser}
-            for d, desc in descriptors.items()
-            if desc.kind == "browser_form"
+            for d in optouts.descriptors
+            if optouts.destinations.capabilities(d).opens_browser
         }
-        yield OptOuts(store, descriptors, options=options)
+        yield optouts
 
 
+# --- listings --------------------------------------------------------------------------------
+@_advised
 def run_destinations(args: argparse.Namespace) -> int:
     from creatorapp.core.registries.descriptor import load_all
-    from creatorapp.core.registries.outbox import ADAPTERS
+    from creatorapp.core.registries.kinds import installed
 
+    kinds = installed()
     rows = []
     for d in load_all().values():
+        adapter = kinds.get(d.kind)
+        group = adapter.settings if adapter else None
         rows.append(
             {
                 "id": d.id,
                 "name": d.name,
-                "submit": d.submit_mode.value,
-                "confirms_by": d.status_mode.value,
+                "submit": d.submit_mode,
+                "confirms_by": d.status_mode,
                 "unit": d.unit.value,
                 "asks_for": {"dataset": "--dataset OWNER/NAME", "recipient": "--to ADDRESS"}.get(
                     d.scope or "", ""
                 ),
                 "max_batch": d.max_batch,
                 "needs": d.auth_kind,
+                "set_up_with": group.title if group else None,
+                "settings": [s.name for s in group.settings] if group else [],
+                "you_send_it": bool(adapter and adapter.capabilities.hands_off),
+                "you_judge_answers": bool(adapter and adapter.capabilities.answers_in_words),
                 "legal_basis": d.legal_basis,
                 "expected_days": d.expected_turnaround_days,
-                "available": d.kind in ADAPTERS,
+                "available": adapter is not None,
             }
         )
     if args.json:
@@ -159,19 +262,22 @@ def run_destinations(args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.table import Table
 
-    table = Table("destination", "how you ask", "how it confirms", "unit", "needs", "basis", "days")
+    table = Table(
+        "destination", "id", "how you ask", "how it confirms", "unit", "needs", "basis", "days"
+    )
     for r in rows:
-        name = r["id"] + ("" if r["available"] else " (soon)")
+        ident = r["id"] + ("" if r["available"] else " (soon)")
         table.add_row(
-            safe(name) + (f"\n{safe(r['asks_for'])}" if r["asks_for"] else ""),
+            safe(r["name"]),
+            safe(ident) + (f"\n{safe(r['asks_for'])}" if r["asks_for"] else ""),
             safe(r["submit"]),
             safe(r["confirms_by"]),
             safe(r["unit"]),
-            safe(r["needs"]),
+            safe(r["set_up_with"] or "nothing"),
             safe(r["legal_basis"]),
             str(r["expected_days"]),
         )
-    console(file=sys.stdout).print(table)
+    table_console(table).print(table)
     return EXIT_OK
 
 
@@ -188,6 +294,7 @@ def _targets(args: argparse.Namespace, optouts: OptOuts, destination: str):
     return targets.from_site(optouts.store, args.site, unit)
 
 
+@_advised
 def run_submit(args: argparse.Namespace) -> int:
     with _optouts(args, open_browser=not args.no_browser) as optouts:
         destination = optouts.destination(args.destination, args.dataset or args.to)
@@ -199,6 +306,7 @@ def run_submit(args: argparse.Namespace) -> int:
             sworn=args.swear,
             works=found.works,
         )
+        label = optouts.destinations.labelled(destination)
     if args.json:
         emit_json(
             {
@@ -210,8 +318,11 @@ def run_submit(args: argparse.Namespace) -> int:
                 "already_tracked": report.already_tracked,
                 "sent": [s["idempotency_key"] for s in report.sent],
                 "scheduled": [(s["idempotency_key"], t) for s, t in report.scheduled],
-                "failed": [(s["idempotency_key"], e) for s, e in report.failed],
-                "next_steps": report.next_steps,
+                "failed": [(f.submission["idempotency_key"], f.error) for f in report.failed],
+                "next_steps": [
+                    {"text": n.text, "advice": n.advice.value, "reference": n.reference}
+                    for n in report.next_steps
+                ],
             }
         )
         return EXIT_FAILED if report.failed else EXIT_OK
@@ -232,13 +343,17 @@ def run_submit(args: argparse.Namespace) -> int:
         )
     for s in report.sent:
         where = f" {shown(s['remote_url'])}" if s["remote_url"] else ""
-        print(f"submitted {shown(s['idempotency_key'])}: {s['state']}{where}")
-    for s, error in report.failed:
-        print(f"not sent yet {shown(s['idempotency_key'])}: {shown(error)} (it stays queued)")
+        print(f"submitted {shown(s['idempotency_key'])} to {shown(label)}: {s['state']}{where}")
+    for failure in report.failed:
+        why = shown(_with_advice(failure.error, failure.hint))
+        print(
+            f"not sent yet {shown(failure.submission['idempotency_key'])}: {why} (it stays queued)"
+        )
     for s, when in report.scheduled:
         print(f"queued {shown(s['idempotency_key'])}: goes out at {when} ('optout poll' sends it)")
     for step in report.next_steps:
-        print(f"Next: {shown(step)}")
+        print(f"Next: {shown(step.text)}")
+        print(f"      {shown(advice(Hint(step.advice, step.reference)))}")
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
@@ -260,19 +375,30 @@ def _show_payload(payload: dict) -> None:
     print(json.dumps(payload, indent=2, ensure_ascii=False))
 
 
+@_advised
 def run_status(args: argparse.Namespace) -> int:
     with _optouts(args) as optouts:
         summary = optouts.status()
         submissions = optouts.store.submissions()
         attention = optouts.needs_attention()
+        destinations = optouts.destinations
+        titles = {
+            d: destinations.title(d) for d in {*summary, *(a["destination"] for a in attention)}
+        }
+        labels = {d: destinations.labelled(d) for d in titles}
     keys = ("destination", "idempotency_key", "state", "sent_at", "remote_url", "last_error")
     if args.json:
         emit_json(
             {
                 "items": summary,
+                "titles": titles,
                 "submissions": [{k: s[k] for k in (*keys, "next_poll_at")} for s in submissions],
                 "needs_attention": [
-                    {"idempotency_key": a["idempotency_key"], "reason": a["reason"]}
+                    {
+                        "idempotency_key": a["idempotency_key"],
+                        "reason": a["reason"],
+                        "advice": a["hint"].advice.value if a["hint"] else None,
+                    }
                     for a in attention
                 ],
             }
@@ -282,53 +408,60 @@ def run_status(args: argparse.Namespace) -> int:
         print("No opt-out requests yet. See 'creatorapp optout destinations'.")
     for dest, counts in summary.items():
         parts = ", ".join(f"{n:,} {state}" for state, n in sorted(counts.items()))
-        print(f"{shown(dest)}: {parts}")
+        print(f"{shown(labels[dest])}: {parts}")
     if attention:
         print("\nNeeds you:")
         for a in attention:
-            print(
-                f"  {shown(a['idempotency_key'])} ({shown(a['destination'])}): {shown(a['reason'])}"
-            )
+            why = shown(_with_advice(a["reason"], a["hint"]))
+            print(f"  {shown(a['idempotency_key'])} ({shown(labels[a['destination']])}): {why}")
     return EXIT_OK
 
 
+@_advised
 def run_poll(args: argparse.Namespace) -> int:
     with _optouts(args) as optouts:
         sent = optouts.send_queued(args.destination)
         result = optouts.poll(args.destination, force=args.now)
-    failed = [(s["idempotency_key"], e) for r in sent for s, e in r.failed]
-    if args.json:
-        emit_json(
-            {
-                "sent": [s["idempotency_key"] for r in sent for s in r.sent],
-                "send_failed": failed,
-                "changes": result.changes,
-                "errors": result.errors,
-                "not_due": result.not_due,
-                "next_due": result.next_due,
-            }
-        )
-        return EXIT_FAILED if failed or result.errors else EXIT_OK
-    for r in sent:
-        for s in r.sent:
-            print(f"sent {shown(s['idempotency_key'])} ({shown(s['destination'])}): {s['state']}")
-        for s, error in r.failed:
-            print(f"not sent yet {shown(s['idempotency_key'])}: {shown(error)}")
-    for dest, counts in result.changes.items():
-        changes = ", ".join(f"{n:,} now {s}" for s, n in sorted(counts.items())) or "no change"
-        print(f"{shown(dest)}: {changes}")
-    for dest, error in result.errors.items():
-        print(f"{shown(dest)}: not checked: {shown(error)}")
+        labelled = optouts.destinations.labelled
+        failed = [(f.submission["idempotency_key"], f.error) for r in sent for f in r.failed]
+        if args.json:
+            emit_json(
+                {
+                    "sent": [s["idempotency_key"] for r in sent for s in r.sent],
+                    "send_failed": failed,
+                    "changes": result.changes,
+                    "errors": result.errors,
+                    "advice": {d: h.advice.value for d, h in result.hints.items()},
+                    "not_due": result.not_due,
+                    "next_due": result.next_due,
+                }
+            )
+            return EXIT_FAILED if failed or result.errors else EXIT_OK
+        for r in sent:
+            where = shown(labelled(r.destination))
+            for s in r.sent:
+                print(f"sent {shown(s['idempotency_key'])} ({where}): {s['state']}")
+            for f in r.failed:
+                why = shown(_with_advice(f.error, f.hint))
+                print(f"not sent yet {shown(f.submission['idempotency_key'])}: {why}")
+        for dest, counts in result.changes.items():
+            changes = ", ".join(f"{n:,} now {s}" for s, n in sorted(counts.items())) or "no change"
+            print(f"{shown(labelled(dest))}: {changes}")
+        for dest, error in result.errors.items():
+            why = shown(_with_advice(error, result.hints.get(dest)))
+            print(f"{shown(labelled(dest))}: not checked: {why}")
     if result.not_due:
         print(
             f"{counted(result.not_due, 'request')} not due yet (next at {result.next_due}); "
-            "--now asks anyway"
+            + advice(Hint(Advice.CHECK_NOW))
         )
     if not result.changes and not result.errors and not result.not_due and not sent:
         print("Nothing open to check.")
     return EXIT_FAILED if failed or result.errors else EXIT_OK
 
 
+# --- the creator's part ----------------------------------------------------------------------
+@_advised
 def run_attest(args: argparse.Namespace) -> int:
     with _optouts(args) as optouts:
         moved = optouts.attest(
@@ -343,6 +476,7 @@ def run_attest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_advised
 def run_resolve(args: argparse.Namespace) -> int:
     from creatorapp.core.registries.model import ItemState
 
@@ -357,89 +491,58 @@ def run_resolve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_contact(args: argparse.Namespace) -> int:
-    given = {k: getattr(args, k) for k in ("name", "email", "address") if getattr(args, k)}
+# --- settings --------------------------------------------------------------------------------
+@_advised
+def run_settings(args: argparse.Namespace) -> int:
+    """``optout mail`` and ``optout contact``: set what is given, then show the group."""
+    from creatorapp.core.registries.settings import Settings
+
+    group = GROUPS[args.group]
     with catalogue(args) as store:
-        current = store.setting("contact") or {}
-        if given:
-            if "email" in given and "@" not in given["email"]:
-                raise UsageError(f"{given['email']!r} is not an email address")
-            current = {**current, **given}
-            store.set_setting("contact", current)
-    for key in ("name", "email", "address"):
-        print(f"{key}: {shown(current.get(key) or '(not set)')}")
-    return EXIT_OK
-
-
-def _host_port(value: str, default: int) -> tuple[str, int]:
-    host, _, port = value.rpartition(":") if ":" in value else (value, "", str(default))
-    try:
-        return host, int(port)
-    except ValueError:
-        raise UsageError(f"{value!r}: expected HOST:PORT") from None
-
-
-def run_mail(args: argparse.Namespace) -> int:
-    from creatorapp.core import secrets
-
-    with catalogue(args) as store:
-        current = store.setting("mail")
-        if args.forget:
-            if current:
-                secrets.forget("mail", current["username"])
-            store.set_setting("mail", None)
-            print("Forgot the mail account and its password")
+        book = Settings(store)
+        if getattr(args, "forget", False):
+            book.forget(group)
+            secret = f" and its {group.secret.label.lower()}" if group.secret else ""
+            print(f"Forgot the {group.title.lower()}{secret}")
             return EXIT_OK
-        changes: dict[str, object] = {}
-        if args.smtp:
-            changes["smtp_host"], changes["smtp_port"] = _host_port(args.smtp, 587)
-        if args.imap:
-            changes["imap_host"], changes["imap_port"] = _host_port(args.imap, 143)
-        if args.user:
-            changes["username"] = args.user
-        if args.from_address:
-            if "@" not in args.from_address:
-                raise UsageError(f"{args.from_address!r} is not an email address")
-            changes["from_address"] = args.from_address
-        account = {**(current or {}), **changes}
-        needed = ("smtp_host", "imap_host", "username", "from_address")
-        missing = [k for k in needed if k not in account]
-        if missing:
-            flags = {"smtp_host": "--smtp", "imap_host": "--imap", "username": "--user"}
-            raise UsageError(
-                "the mail account needs " + ", ".join(flags.get(k, "--from") for k in missing)
-            )
-        if changes:
-            store.set_setting("mail", account)
-        if args.password_stdin:
-            password = sys.stdin.readline().rstrip("\n")
-            if not password:
-                raise UsageError("no password on standard input")
-            secrets.put("mail", account["username"], password)
-        has_password = secrets.get("mail", account["username"]) is not None
-    print(f"sending:  {account['smtp_host']}:{account['smtp_port']} (STARTTLS)")
-    print(f"replies:  {account['imap_host']}:{account['imap_port']} (STARTTLS)")
-    print(
-        f"login:    {account['username']} (password {'in' if has_password else 'NOT in'} "
-        "the keyring)"
-    )
-    print(f"from:     {account['from_address']}")
+        values = book.apply(group, _given(args, group))  # nothing given: checked, shown
+        kept = book.kept_in(group) if group.secret else None
+    rows = [(s, None if s.secret else values.get(s.name)) for s in group.settings]
+    if args.json:
+        doc = {s.name: (s.shown(v) if v is not None else None) for s, v in rows if not s.secret}
+        if group.secret:
+            doc[f"{group.secret.name}_kept_in"] = kept
+        emit_json(doc)
+        return EXIT_OK
+    width = max(len(s.label) for s in group.settings) + 2
+    for s, value in rows:
+        if s.secret:
+            shown_value = f"kept in {shown(kept)}" if kept else "NOT set"
+        else:
+            shown_value = shown(s.shown(value)) if value is not None else "(not set)"
+        print(f"{s.label + ':':<{width}}{shown_value}")
     return EXIT_OK
 
 
+@_advised
 def run_token(args: argparse.Namespace) -> int:
-    from creatorapp.core import secrets
-    from creatorapp.core.registries.descriptor import load_all
+    from creatorapp.core.registries.destinations import Destinations
 
-    if args.destination not in load_all():
-        raise UsageError(f"unknown destination {args.destination!r}")
-    if args.forget:
-        secrets.forget("registry", args.destination)
-        print(f"Forgot the token for {args.destination}")
-        return EXIT_OK
-    secret = sys.stdin.readline().strip()
-    if not secret:
-        raise UsageError("no token on standard input")
-    secrets.put("registry", args.destination, secret)
-    print(f"Stored the token for {args.destination} in the system keyring")
+    with catalogue(args) as store:
+        destinations = Destinations(store)
+        group = destinations.own_secret(args.destination)
+        base = destinations.descriptor(args.destination).id
+        title = destinations.title(base)
+        if args.forget:
+            destinations.settings.forget(group, base)
+            print(f"Forgot the {group.title} for {shown(title)} [{base}]")
+            return EXIT_OK
+        secret = group.secret
+        assert secret is not None  # own_secret() checked it
+        raw = sys.stdin.readline()
+        if not raw.strip():
+            raise UsageError(f"no {secret.label} on standard input")
+        destinations.settings.apply(group, {secret.name: raw}, base)
+        kept = destinations.settings.kept_in(group, base)
+    print(f"Stored the {group.title} for {shown(title)} [{base}] in {shown(kept or 'the keyring')}")
     return EXIT_OK

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
 from creatorapp.cli.common import (
     EXIT_OK,
-    console,
     emit_json,
     policy_arg,
     safe,
     safe_block,
+    table_console,
     text_arg,
 )
 
@@ -66,7 +65,7 @@ def run_list(args: argparse.Namespace) -> int:
     )
     for name, kind, text in rows:
         table.add_row(safe(name), safe(kind), safe(text))
-    console(file=sys.stdout).print(table)
+    table_console(table).print(table)
     return EXIT_OK
 
 
@@ -105,14 +104,14 @@ def run_show(args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.table import Table
 
-    out = console(file=sys.stdout)
-    out.print(f"[bold]{safe(policy.title)}[/] ({safe(policy.name)}): {safe(policy.description)}\n")
     table = Table("use", "", "what it means")
     for use in Use:
         allowed = policy.permits(use)
         table.add_row(
             use.value, "[green]allowed[/]" if allowed else "[red]prohibited[/]", USE_MEANING[use]
         )
+    out = table_console(table)
+    out.print(f"[bold]{safe(policy.title)}[/] ({safe(policy.name)}): {safe(policy.description)}\n")
     out.print(table)
     if policy.constraints:
         out.print(f"\n[bold]Constraints:[/] {safe_block(policy.constraints)}")

@@ -17,6 +17,7 @@ from creatorapp.cli.common import (
     open_store,
     path_arg,
     safe,
+    table_console,
     text_arg,
 )
 from creatorapp.core.display import counted, shown
@@ -193,7 +194,7 @@ def run_export(args: argparse.Namespace) -> int:
             table = Table("#", "when (UTC)", "event", "about")
             for event in events:
                 table.add_row(str(event.seq), event.at, safe(event.kind), safe(event.subject))
-            console(file=sys.stdout).print(table)
+            table_console(table).print(table)
     finally:
         store.close()
     return EXIT_OK

@@ -1,14 +1,22 @@
 """Start an opt-out: a destination, what to send (a portfolio folder's works, a site's pages, a
-list of addresses, or account names), a preview of exactly what would go, then send."""
+list of addresses, or account names), a preview of exactly what would go, then send.
+
+What a destination needs set up (its token, the mail account, the creator's contact details) is
+a form made from the settings its adapter declares, checked and stored by the core; the advice
+codes the core gives with a problem become words about this window's buttons and fields."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from creatorapp.core import setup
 from creatorapp.core.registries import targets
+from creatorapp.core.registries.advice import Advice, Advised, Hint
 from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.core.registries.settings import CONTACT, MAIL, Group, Settings
+from creatorapp.errors import UserError
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import QtGui, QtWidgets
 
@@ -20,6 +28,37 @@ SOURCES = (
     ("urls", "Addresses listed in a text file"),
     ("accounts", "Account names"),
 )
+
+_GROUP_WORDS = {MAIL.id: "mail account", CONTACT.id: "contact details", "token": "token"}
+ADVICE: dict[Advice, Callable[[Hint], str]] = {
+    Advice.SET_UP: lambda h: (
+        f"fill in the {_GROUP_WORDS.get(h.group or '', 'settings')} in “New opt-out…” and press "
+        "Save"
+    ),
+    Advice.NAME_DATASET: lambda h: "fill in the dataset (owner/name)",
+    Advice.NAME_RECIPIENT: lambda h: "fill in the address to send to",
+    Advice.SWEAR: lambda h: (
+        "read the preview, and tick the box to swear the statements only if every one is true"
+    ),
+    Advice.ATTEST: lambda h: "once sent, select it under Opt-outs and press “I sent it”",
+    Advice.RESOLVE: lambda h: "select it and press “They confirmed” or “They refused”",
+    Advice.FIND_REFERENCE: lambda h: "choose a request from the list",
+    Advice.ADD_FOLDER: lambda h: "add the folder under Works first",
+    Advice.SCAN: lambda h: "wait until the folder's works are catalogued (see Works)",
+    Advice.NAME_SITE: lambda h: "add the site under Sites first",
+    Advice.BASE_URL: lambda h: "fill in where the folder is published",
+    Advice.URL_LIST: lambda h: "list the addresses in a text file and send those instead",
+    Advice.CHECK_NOW: lambda h: "press “Check now” to ask at once",
+}
+
+
+def advice(hint: Hint | None) -> str:
+    return ADVICE[hint.advice](hint) if hint else ""
+
+
+def with_advice(text: str, hint: Hint | None) -> str:
+    said = advice(hint)
+    return f"{text}: {said}" if said else text
 
 
 def _payload_text(payload: dict) -> str:
@@ -35,21 +74,97 @@ def _payload_text(payload: dict) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
+class SettingsForm(W.QGroupBox):
+    """A settings group as a form, one field per declared setting.  A secret's field hides what
+    is typed, is never filled in, and is stored only when something is typed in it."""
+
+    def __init__(self, settings: Settings, parent: W.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.group: Group | None = None
+        self.owner: str | None = None
+        self.fields: dict[str, W.QLineEdit] = {}
+        self.form = W.QFormLayout()
+        self.message = W.QLabel()
+        self.message.setWordWrap(True)
+        self.save_button = W.QPushButton("Save")
+        self.save_button.clicked.connect(self.save)
+        row = W.QHBoxLayout()
+        row.addWidget(self.message, 1)
+        row.addWidget(self.save_button)
+        layout = W.QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addLayout(row)
+        self.setVisible(False)
+
+    def show_group(self, group: Group | None, owner: str | None = None) -> None:
+        self.group, self.owner = group, owner
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.fields = {}
+        self.message.clear()
+        self.setVisible(group is not None)
+        if group is None:
+            return
+        self.setTitle(group.title)
+        self.setAccessibleName(group.title)
+        self.save_button.setAccessibleName(f"Save the {group.title.lower()}")
+        values = self.settings.values(group, owner)
+        for s in group.settings:
+            edit = W.QLineEdit()
+            edit.setAccessibleName(s.label)
+            edit.setToolTip(s.help)
+            if s.secret:
+                edit.setEchoMode(W.QLineEdit.EchoMode.Password)
+                kept = self.settings.kept_in(group, owner)
+                edit.setPlaceholderText(f"kept in {kept}" if kept else s.help)
+            else:
+                edit.setPlaceholderText(s.example)
+                if s.name in values:
+                    edit.setText(s.shown(values[s.name]))
+            self.fields[s.name] = edit
+            self.form.addRow(f"{s.label}{'' if s.required else ' (optional)'}:", edit)
+
+    def given(self) -> dict[str, str]:
+        """What the form holds: every value shown (an unchanged one is stored unchanged), and a
+        secret only when one was typed."""
+        assert self.group is not None
+        given = {}
+        for s in self.group.settings:
+            text = self.fields[s.name].text()
+            if text.strip():
+                given[s.name] = text
+        return given
+
+    def save(self) -> bool:
+        if self.group is None:
+            return True
+        try:
+            self.settings.apply(self.group, self.given(), self.owner)
+        except UserError as exc:
+            self.message.setText(f"<span style='color:#d7263d'>{exc}</span>")
+            return False
+        self.show_group(self.group, self.owner)
+        self.message.setText("Saved.")
+        return True
+
+
 class OptOutDialog(W.QDialog):
     def __init__(self, optouts: OptOuts, parent: W.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Start an opt-out")
-        self.resize(760, 600)
+        self.resize(760, 680)
         self.optouts = optouts
         store = optouts.store
         self.destination = W.QComboBox()
         self.destination.setAccessibleName("Destination")
         chosen = (store.setting(setup.REGISTRIES_SETTING) or {}).get("use", [])
         descriptors = sorted(
-            optouts.descriptors.values(), key=lambda d: (d.id not in chosen, d.name)
+            (d for d in optouts.descriptors.values() if optouts.destinations.adapter_class(d.id)),
+            key=lambda d: (d.id not in chosen, d.name),
         )
         for d in descriptors:
-            self.destination.addItem(d.name, d.id)
+            self.destination.addItem(f"{d.name} [{d.id}]", d.id)
         self.scope = W.QLineEdit()
         self.scope.setAccessibleName("Dataset or recipient")
         self.scope_label = W.QLabel()
@@ -77,6 +192,8 @@ class OptOutDialog(W.QDialog):
             "I swear the statements the notice makes (needed for DMCA notices)"
         )
         self.sworn.setAccessibleName("Swear the notice's statements")
+        self.account_form = SettingsForm(optouts.destinations.settings)
+        self.contact_form = SettingsForm(optouts.destinations.settings)
         self.about = W.QLabel()
         self.about.setWordWrap(True)
         self.preview = W.QPlainTextEdit()
@@ -103,6 +220,9 @@ class OptOutDialog(W.QDialog):
         self.form.addRow("S&ite:", self.site)
         self.form.addRow("&Addresses file:", self.urls)
         self.form.addRow("A&ccounts:", self.accounts)
+        setting_forms = W.QHBoxLayout()
+        setting_forms.addWidget(self.account_form)
+        setting_forms.addWidget(self.contact_form)
         buttons = W.QHBoxLayout()
         buttons.addWidget(self.result, 1)
         buttons.addWidget(self.preview_button)
@@ -111,6 +231,7 @@ class OptOutDialog(W.QDialog):
         layout = W.QVBoxLayout(self)
         layout.addWidget(self.about)
         layout.addLayout(self.form)
+        layout.addLayout(setting_forms)
         layout.addWidget(self.sworn)
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
@@ -137,6 +258,10 @@ class OptOutDialog(W.QDialog):
         for row, key in ((3, "folder"), (4, "folder"), (5, "site"), (6, "urls"), (7, "accounts")):
             self.form.setRowVisible(row, key == source)
         self.sworn.setVisible(bool(d.letter and "dmca" in d.letter))
+        destinations = self.optouts.destinations
+        group = destinations.group(d.id)
+        self.account_form.show_group(group, destinations.owner(d.id, group) if group else None)
+        self.contact_form.show_group(CONTACT if d.letter else None)
 
     def _gather(self):
         """Read the form here, on the GUI thread; the returned call runs on a worker."""
@@ -166,14 +291,25 @@ class OptOutDialog(W.QDialog):
         self.result.setText("Gathering what to send…" if dry_run else "Sending…")
 
         def work():
-            destination = self.optouts.destination(destination_id, scope)
-            found = gather()
-            report = self.optouts.submit(
-                destination, found.values, dry_run=dry_run, sworn=sworn, works=found.works
-            )
+            try:
+                destination = self.optouts.destination(destination_id, scope)
+                found = gather()
+                report = self.optouts.submit(
+                    destination, found.values, dry_run=dry_run, sworn=sworn, works=found.works
+                )
+            except Advised as exc:
+                if exc.hint is None:
+                    raise
+                return exc  # shown with this window's advice
             return found, report
 
-        tasks.start(work, lambda r: self._done(dry_run, r), self._failed)
+        def done(result) -> None:
+            if isinstance(result, Advised):
+                self._failed(with_advice(str(result), result.hint))
+            else:
+                self._done(dry_run, result)
+
+        tasks.start(work, done, self._failed)
 
     def _failed(self, message: str) -> None:
         self.preview_button.setEnabled(True)
@@ -194,7 +330,13 @@ class OptOutDialog(W.QDialog):
         lines = [f"Sent {s['idempotency_key']}: {s['state']}" for s in report.sent]
         lines += [f"Already filed as {s['idempotency_key']}" for s in report.found]
         lines += [f"Queued {s['idempotency_key']}: goes out at {t}" for s, t in report.scheduled]
-        lines += [f"Not sent yet {s['idempotency_key']}: {e}" for s, e in report.failed]
-        lines += [f"Next: {step}" for step in report.next_steps]
+        lines += [
+            f"Not sent yet {f.submission['idempotency_key']}: {with_advice(f.error, f.hint)}"
+            for f in report.failed
+        ]
+        lines += [
+            f"Next: {step.text} Then {advice(Hint(step.advice, step.reference))}."
+            for step in report.next_steps
+        ]
         self.preview.setPlainText("\n".join(lines) or "Nothing new to send.")
         self.result.setText(f"{len(found.values):,} from {found.source}: recorded.")

@@ -1,12 +1,16 @@
 """The Opt-outs panel: every request, what each needs from the creator, and the actions that
 answer it (I sent it, they confirmed, they refused, check now), over the same outbox the
-command line uses."""
+command line uses.  Destinations are shown by their titles, with the id beside them."""
 
 from __future__ import annotations
 
+import html
+
+from creatorapp.core.registries.advice import hint_of
 from creatorapp.core.registries.model import ItemState
 from creatorapp.core.registries.outbox import OptOuts
 from creatorapp.gui import tasks
+from creatorapp.gui.optout_dialog import with_advice
 from creatorapp.gui.qt import Qt, QtWidgets
 from creatorapp.gui.tables import tidy, words
 
@@ -28,7 +32,7 @@ class OptOutsPanel(QtWidgets.QWidget):
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        tidy(self.table, {0: 110, 1: 170, 2: 130, 3: 50, 4: 130, 5: 220})
+        tidy(self.table, {0: 220, 1: 170, 2: 130, 3: 50, 4: 130, 5: 220})
         self.sent_button = QtWidgets.QPushButton("I sent it")
         self.confirmed_button = QtWidgets.QPushButton("They confirmed")
         self.rejected_button = QtWidgets.QPushButton("They refused")
@@ -86,7 +90,7 @@ class OptOutsPanel(QtWidgets.QWidget):
         item = self.attention.item(row)
         if item is None:
             return
-        key = item.text().split(" ", 1)[0]
+        key = item.data(Qt.ItemDataRole.UserRole)
         for r in range(self.table.rowCount()):
             if self.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == key:
                 self.table.selectRow(r)
@@ -131,9 +135,10 @@ class OptOutsPanel(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         counts = self.optouts.status()
+        destinations = self.optouts.destinations
         self.summary.setText(
             "<br>".join(
-                f"<b>{dest}</b>: "
+                f"<b>{html.escape(destinations.title(dest))}</b> [{html.escape(dest)}]: "
                 + ", ".join(f"{n} {words(state).lower()}" for state, n in sorted(c.items()))
                 for dest, c in counts.items()
             )
@@ -141,18 +146,19 @@ class OptOutsPanel(QtWidgets.QWidget):
         )
         self.attention.clear()
         for item in self.optouts.needs_attention():
-            reason = (
-                item["reason"]
-                .replace("(then 'optout attest')", "then select it and press “I sent it”")
-                .replace("('optout resolve')", "with “They confirmed” or “They refused”")
+            key = item["idempotency_key"]
+            reason = with_advice(item["reason"], item["hint"])
+            line = QtWidgets.QListWidgetItem(
+                f"{key} ({destinations.title(item['destination'])}): {reason}"
             )
-            self.attention.addItem(f"{item['idempotency_key']} ({item['destination']}): {reason}")
+            line.setData(Qt.ItemDataRole.UserRole, key)
+            self.attention.addItem(line)
         submissions = self.optouts.store.submissions(payload=False)
         counts_by = self.optouts.store.item_counts_by_submission()  # one query, not one a row
         self.table.setRowCount(len(submissions))
         for row, s in enumerate(submissions):
             values = (
-                s["destination"],
+                destinations.title(s["destination"]),
                 s["idempotency_key"],
                 words(s["state"]),
                 str(sum(counts_by.get(s["id"], {}).values())),
@@ -163,6 +169,8 @@ class OptOutsPanel(QtWidgets.QWidget):
             for column, value in enumerate(values):
                 cell = QtWidgets.QTableWidgetItem(value)
                 cell.setData(Qt.ItemDataRole.UserRole, s["idempotency_key"])
+                if column == 0:
+                    cell.setToolTip(s["destination"])  # the id beside the title
                 self.table.setItem(row, column, cell)
 
     def selected(self) -> str | None:
@@ -178,7 +186,7 @@ class OptOutsPanel(QtWidgets.QWidget):
         try:
             moved = action()
         except UserError as exc:
-            self.message.setText(str(exc))
+            self.message.setText(with_advice(str(exc), hint_of(exc)))
             return
         self.message.setText(done.format(moved))
         self.refresh()
@@ -209,7 +217,10 @@ class OptOutsPanel(QtWidgets.QWidget):
     def _checked(self, report) -> None:
         self.check_button.setEnabled(True)
         changed = sum(n for c in report.changes.values() for n in c.values())
-        problems = "; ".join(f"{d}: {e}" for d, e in report.errors.items())
+        title = self.optouts.destinations.title
+        problems = "; ".join(
+            f"{title(d)}: {with_advice(e, report.hints.get(d))}" for d, e in report.errors.items()
+        )
         self.message.setText(
             f"{changed} items changed." + (f" Not checked: {problems}" if problems else "")
         )

@@ -12,6 +12,7 @@ from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
 from creatorapp.core.registries import evidence
+from creatorapp.core.registries.advice import Advice
 from creatorapp.core.registries.model import ItemState
 from creatorapp.core.registries.outbox import OptOutError, OptOuts
 from tests.servers import hf_hub
@@ -45,8 +46,9 @@ def test_open_restart_and_follow_the_discussion_to_its_end(path, hub):
     secrets.put("registry", "huggingface", hf_hub.TOKEN)
     o = optouts(path, hub)
     o.store.set_setting("contact", {"name": "Jane Doe", "email": "jane@jane.example"})
-    with pytest.raises(OptOutError, match="--dataset"):
+    with pytest.raises(OptOutError, match="one dataset at a time") as caught:
         o.submit("huggingface", URLS)  # which dataset? it must be said
+    assert caught.value.hint.advice is Advice.NAME_DATASET  # the shell says how to name it
     report = o.submit(DEST, URLS)
     assert report.sent and states(o) == {"submitted": 3} and hub.created == 1
     created = hub.discussions["acme/images"][1]

@@ -8,6 +8,7 @@ import pytest
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
+from creatorapp.core.registries.advice import Advice
 from creatorapp.core.registries.outbox import OptOuts
 from tests.servers import spawning_api
 
@@ -42,7 +43,8 @@ def test_submit_restart_attest_and_confirm_over_successive_polls(path, api):
     same_as_first = "HTTPS://Jane.Example/art/0.jpg#detail"  # normalises to URLS[0]
     report = o.submit("spawning", [*URLS, same_as_first])
     assert len(report.queued) == 1 and report.new_items == 5
-    assert report.next_steps and "HaveIBeenTrained" in report.next_steps[0]
+    assert report.next_steps and "HaveIBeenTrained" in report.next_steps[0].text
+    assert report.next_steps[0].advice is Advice.ATTEST  # the shell says how to attest it
     assert states(o) == {"awaiting_user_action": 5}
     key = report.queued[0]["idempotency_key"]
     o.store.close()
@@ -184,7 +186,7 @@ def test_the_cli_polls_what_is_due_and_everything_with_now(tmp_path, api):
     due = json.loads(cli("optout", "poll", "--json", env=env).stdout)
     assert due["not_due"] == 1 and due["changes"] == {} and api.requests == []
     now = cli("optout", "poll", "--now", env=env)
-    assert now.returncode == 0 and "spawning: 5 now confirmed" in now.stdout
+    assert now.returncode == 0 and "[spawning]: 5 now confirmed" in now.stdout
     assert json.loads(cli("optout", "status", "--json").stdout)["items"] == {
         "spawning": {"confirmed": 5}
     }

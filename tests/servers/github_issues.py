@@ -1,6 +1,7 @@
 """A loopback stand-in for GitHub's REST issues API as The Stack's opt-out uses it: create an
 issue (201, 422 without a title), list the user's issues, read one with an ETag (304 when
-unchanged), its comments, 401 for a bad token and a 403 secondary rate limit with Retry-After."""
+unchanged), its comments, 401 for a bad token, a 403 secondary rate limit with Retry-After, a
+503 with a long Retry-After, and a gate that holds requests (a slow GitHub)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import threading
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from tests.servers.common import JsonHandler
+from tests.servers.common import Gate, JsonHandler
 
 TOKEN = "ghp_issue_token_123"
 EXPIRED = "ghp_expired_token_000"
@@ -27,11 +28,19 @@ class IssuesStandIn:
         self.not_modified = 0
         self.too_long = 0  # bodies longer than this are refused with 422 (0: no limit)
         self.malformed_next = 0
+        self.unavailable_for: str | None = None  # answer 503 with this Retry-After
+        self.gate = Gate()
         self.lock = threading.Lock()
         outer = self
 
         class Handler(JsonHandler):
             def _gate(self) -> bool:
+                outer.gate.pass_through()
+                if outer.unavailable_for is not None:
+                    self._send(
+                        503, {"message": "Unavailable"}, {"Retry-After": outer.unavailable_for}
+                    )
+                    return False
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     self._send(401, {"message": "Bad credentials"})
                     return False

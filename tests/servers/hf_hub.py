@@ -2,7 +2,8 @@
 (registries.md §4b): whoami, create a discussion (title 3-200 characters), list a repo's
 discussions by author with paging, read one with its events; 401 for a bad or expired token,
 403 where the owner turned discussions off, 404 for an unknown dataset, 429 with Retry-After,
-a malformed answer, and a dropped connection after the discussion was created."""
+a malformed answer, a dropped connection after the discussion was created, and a gate that
+holds requests (a slow Hub)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import threading
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.servers.common import JsonHandler
+from tests.servers.common import Gate, JsonHandler
 
 TOKEN = "hf_discussion_token_123"
 EXPIRED = "hf_expired_token_456"
@@ -30,12 +31,14 @@ class HubStandIn:
         self.malformed_next = 0
         self.drop_next_create = 0
         self.requests: list[tuple[str, str]] = []
+        self.gate = Gate()
         self.lock = threading.Lock()
         outer = self
 
         class Handler(JsonHandler):
             def _gate(self) -> bool:
                 outer.requests.append((self.command, self.path))
+                outer.gate.pass_through()
                 auth = self.headers.get("Authorization", "")
                 if auth == f"Bearer {EXPIRED}":
                     self._send(401, {"error": "Expired token"})

@@ -1,2 +1,3 @@
-"""Opt-out destinations: capability descriptors (data), adapters (one module per kind), the
-outbox and the polling scheduler."""
+"""Opt-out destinations: descriptors (data), adapters (one module per kind, each declaring its
+settings and capabilities), and the outbox over its parts: destinations, sender, poller and the
+creator's answers, with one queue per destination."""

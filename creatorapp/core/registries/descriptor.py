@@ -7,28 +7,19 @@ import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from creatorapp.core.resources import resource_dir
 from creatorapp.errors import UserError
 
-
-class SubmitMode(StrEnum):
-    API = "api"
-    GITHUB_ISSUE = "github_issue"
-    HF_DISCUSSION = "hf_discussion"
-    EMAIL = "email"
-    BROWSER_FORM = "browser_form"
-    SELF_PUBLISH = "self_publish"
+if TYPE_CHECKING:
+    from creatorapp.core.registries.kinds import AdapterKinds
 
 
-class StatusMode(StrEnum):
-    POLL_API = "poll_api"
-    POLL_ISSUE = "poll_issue"
-    POLL_DISCUSSION = "poll_discussion"
-    IMAP_THREAD = "imap_thread"
-    MANUAL = "manual"
-    VERIFY_SIGNAL = "verify_signal"
-    NONE = "none"
+# how destinations are asked and how they confirm, in the descriptors' words: what the installed
+# adapters declare, and these, which the format knows but this version cannot ask yet
+PLANNED_SUBMIT_MODES = frozenset({"api", "self_publish"})
+PLANNED_STATUS_MODES = frozenset({"verify_signal", "none"})
 
 
 class Unit(StrEnum):
@@ -64,8 +55,8 @@ class Descriptor:
     id: str
     name: str
     version: int
-    submit_mode: SubmitMode
-    status_mode: StatusMode
+    submit_mode: str
+    status_mode: str
     unit: Unit
     min_batch: int
     max_batch: int
@@ -88,23 +79,20 @@ class Descriptor:
 
     @property
     def kind(self) -> str:
-        return self.adapter or self.submit_mode.value
+        return self.adapter or self.submit_mode
 
-    def poll_wait(self, polls_done: int) -> float:
-        """Seconds to wait before the next poll: the schedule's step, then its last step."""
-        schedule = self.poll_schedule or _DEFAULT_SCHEDULES.get(self.status_mode, ("1d",))
+    def poll_wait(self, polls_done: int, kinds: AdapterKinds | None = None) -> float:
+        """Seconds to wait before the next poll: the schedule's step, then its last step.  The
+        descriptor's own schedule, else the one its adapter declares."""
+        schedule = self.poll_schedule
+        if not schedule:
+            from creatorapp.core.registries.kinds import installed
+
+            adapter = (kinds or installed()).get(self.kind)
+            schedule = adapter.capabilities.poll_schedule if adapter else ("1d",)
         return parse_duration(schedule[min(polls_done, len(schedule) - 1)])
 
 
-# registries.md §16.5: Spawning after submit +1h, +1d, weekly; issues and discussions daily then
-# weekly; a mailbox hourly; manual destinations are asked again rarely (only to go stale)
-_DEFAULT_SCHEDULES: dict[StatusMode, tuple[str, ...]] = {
-    StatusMode.POLL_API: ("1h", "1d", "7d"),
-    StatusMode.POLL_ISSUE: ("1d", "1d", "7d"),
-    StatusMode.POLL_DISCUSSION: ("1d", "1d", "7d"),
-    StatusMode.IMAP_THREAD: ("1h",),
-    StatusMode.MANUAL: ("7d",),
-}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -121,7 +109,7 @@ def parse_duration(text: str) -> float:
     return value * unit
 
 
-_ENUMS = {"submit_mode": SubmitMode, "status_mode": StatusMode, "unit": Unit}
+_ENUMS = {"unit": Unit}
 _REQUIRED = (
     "id",
     "name",
@@ -138,7 +126,19 @@ _REQUIRED = (
 )
 
 
-def parse(text: str, source: str) -> Descriptor:
+def _modes(kinds: AdapterKinds | None) -> dict[str, frozenset[str]]:
+    from creatorapp.core.registries.kinds import installed
+
+    kinds = kinds or installed()
+    return {
+        "submit_mode": frozenset(kinds.submit_modes() | set(kinds.names())) | PLANNED_SUBMIT_MODES,
+        "status_mode": frozenset(kinds.status_modes()) | PLANNED_STATUS_MODES,
+    }
+
+
+def parse(text: str, source: str, kinds: AdapterKinds | None = None) -> Descriptor:
+    """A descriptor from TOML; its modes are checked against the adapters of ``kinds`` (the
+    installed ones by default)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -157,6 +157,10 @@ def parse(text: str, source: str) -> Descriptor:
         except ValueError:
             allowed = ", ".join(e.value for e in enum)
             raise DescriptorError(f"{source}: {key} must be one of {allowed}") from None
+    for key, allowed_modes in _modes(kinds).items():
+        if not isinstance(raw[key], str) or raw[key] not in allowed_modes:
+            allowed = ", ".join(sorted(allowed_modes))
+            raise DescriptorError(f"{source}: {key} must be one of {allowed}")
     try:
         values["rate_limit"] = RateLimit(**raw.get("rate_limit", {}))
     except TypeError as exc:
@@ -174,11 +178,13 @@ def parse(text: str, source: str) -> Descriptor:
     return Descriptor(**values, source=source)
 
 
-def load_all(folder: Path | None = None) -> dict[str, Descriptor]:
+def load_all(
+    folder: Path | None = None, kinds: AdapterKinds | None = None
+) -> dict[str, Descriptor]:
     folder = folder or resource_dir() / "registries"
     found: dict[str, Descriptor] = {}
     for path in sorted(folder.glob("*.toml")):
-        descriptor = parse(path.read_text(encoding="utf-8"), path.name)
+        descriptor = parse(path.read_text(encoding="utf-8"), path.name, kinds)
         if descriptor.id in found:
             raise DescriptorError(f"{path.name}: id {descriptor.id!r} is used twice")
         found[descriptor.id] = descriptor

@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from creatorapp.core import neterrors
-from creatorapp.errors import UserError
+from creatorapp.core.registries.advice import Advised, Hint
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -21,14 +21,19 @@ def _may_have_arrived(exc: Exception) -> bool:
     return neterrors.may_have_arrived(exc)
 
 
-class RegistryError(UserError):
+class RegistryError(Advised):
     """A destination refused or could not be reached; ``retryable`` says whether trying again
     later can help (the items stay queued either way)."""
 
     def __init__(
-        self, message: str, *, retryable: bool = True, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        retry_after: float | None = None,
+        hint: Hint | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, hint)
         self.retryable = retryable
         self.retry_after = retry_after  # seconds the destination asked us to wait, if it did
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from string import Template
 
+from creatorapp.core.registries.advice import Advice, Advised, Hint
 from creatorapp.core.resources import resource_dir
-from creatorapp.errors import UserError
 
 
-class LetterError(UserError):
+class LetterError(Advised):
     """A letter that cannot be written as asked (missing details, unconfirmed statements)."""
 
 
@@ -96,13 +96,14 @@ def write(
     missing = [k for k in letter.requires if not getattr(contact, k, "").strip()]
     if missing and not preview:
         raise LetterError(
-            f"the {letter.title} needs your {', '.join(missing)}: "
-            "'creatorapp optout contact --name ... --email ... --address ...'"
+            f"the {letter.title} needs your {', '.join(missing)}",
+            Hint(Advice.SET_UP, group="contact", missing=tuple(missing)),
         )
     if letter.needs_oath and not sworn and not preview:
         raise LetterError(
-            f"the {letter.title} contains statements made under penalty of perjury; read them "
-            "(--dry-run shows the whole letter) and add --swear only if every one is true"
+            f"the {letter.title} contains statements made under penalty of perjury; read the "
+            "whole letter and confirm them only if every one is true",
+            Hint(Advice.SWEAR),
         )
     values = {
         "name": contact.name or "[your name]",
@@ -121,8 +122,8 @@ def write(
             text += "\n\n" + Template(letter.sworn).safe_substitute(values)
         else:
             text += (
-                "\n\n[The sworn statements below are added only when you confirm them with "
-                "--swear:]\n" + Template(letter.sworn).safe_substitute(values)
+                "\n\n[The sworn statements below are added only when you confirm them:]\n"
+                + Template(letter.sworn).safe_substitute(values)
             )
     subject = Template(letter.subject).safe_substitute(values)
     return Written(subject=subject, text=text + "\n", sworn_included=sworn and letter.needs_oath)

@@ -10,13 +10,13 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from creatorapp.core import neterrors
 from creatorapp.core.catalogue import Store, WorkState
+from creatorapp.core.registries.advice import Advice, Advised, Hint
 from creatorapp.core.registries.descriptor import Unit
-from creatorapp.errors import UserError
 
 _MAX_SITEMAPS = 50
 
 
-class TargetError(UserError):
+class TargetError(Advised):
     """The targets cannot be worked out as asked."""
 
 
@@ -50,7 +50,7 @@ def from_folder(store: Store, folder: Path, unit: Unit, base_url: str | None) ->
     path = os.path.abspath(os.path.expanduser(folder))
     portfolio = store.folder_for(path)
     if portfolio is None:
-        raise TargetError(f"{path} is not in a portfolio folder ('creatorapp folders add')")
+        raise TargetError(f"{path} is not in a portfolio folder", Hint(Advice.ADD_FOLDER, path))
     inside = path.rstrip(os.sep) + os.sep
     works = [
         w
@@ -58,12 +58,13 @@ def from_folder(store: Store, folder: Path, unit: Unit, base_url: str | None) ->
         if w.state is not WorkState.DELETED and (w.path == path or w.path.startswith(inside))
     ]
     if not works:
-        raise TargetError(f"the catalogue has no works in {path} ('creatorapp scan' first)")
+        raise TargetError(f"the catalogue has no works in {path} yet", Hint(Advice.SCAN, path))
     if unit is Unit.URL:
         if not base_url:
             raise TargetError(
-                "works in a folder become URLs only with --base-url (where the folder is "
-                "published, e.g. https://jane.example/portfolio/)"
+                "works in a folder become URLs only with the address the folder is published "
+                "at (e.g. https://jane.example/portfolio/)",
+                Hint(Advice.BASE_URL, path),
             )
         base = base_url.rstrip("/") + "/"
         mapping = {
@@ -73,7 +74,7 @@ def from_folder(store: Store, folder: Path, unit: Unit, base_url: str | None) ->
     elif unit is Unit.FILE_HASH:
         missing = [w.path for w in works if not w.sha256]
         if missing:
-            raise TargetError(f"{len(missing)} works have no hash yet; run 'creatorapp scan'")
+            raise TargetError(f"{len(missing)} works have no hash yet", Hint(Advice.SCAN, path))
         mapping = {w.sha256: w.id for w in works if w.sha256}
     else:
         raise TargetError(f"this destination takes {unit.value}s, which a folder cannot give")
@@ -85,7 +86,7 @@ def from_site(store: Store, name: str, unit: Unit, *, timeout: float = 30.0) -> 
     ``image:loc`` images); for domain destinations, just the domain."""
     site = store.site(name)
     if site is None:
-        raise TargetError(f"no site called {name!r} ('creatorapp site list')")
+        raise TargetError(f"no site called {name!r}", Hint(Advice.NAME_SITE, name))
     origin = site.url.rstrip("/")
     if unit is Unit.DOMAIN:
         return Targets([urlsplit(origin).hostname or origin], source=name)
@@ -128,8 +129,8 @@ def _sitemap_urls(origin: str, timeout: float) -> set[str]:
         found |= {u for u in locs if _same_origin(u, origin)}
     if not read_any:
         raise TargetError(
-            f"{origin} has no sitemap (looked at /sitemap.xml and robots.txt); "
-            "list the URLs in a file and use --urls"
+            f"{origin} has no sitemap (looked at /sitemap.xml and robots.txt)",
+            Hint(Advice.URL_LIST, origin),
         )
     return found
 

@@ -5,8 +5,7 @@ Each letter has a Message-ID made from its idempotency key and the key in its su
 sender's own mailbox, which is how a retry after a lost connection finds the letter instead of
 sending it twice.  Replies (``UID SEARCH HEADER In-Reply-To``, or the key in the subject) move the
 items to ``acknowledged``; the raw ``.eml`` of the letter and of every reply is kept as evidence.
-Whether a reply means "done" or "no" is the creator's call ('optout resolve'): mail has no
-structured answer.
+Whether a reply means "done" or "no" is the creator's call: mail has no structured answer.
 """
 
 from __future__ import annotations
@@ -16,55 +15,43 @@ import email
 import email.policy
 import json
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from typing import ClassVar
 
-from creatorapp.core.registries import evidence, letters
-from creatorapp.core.registries.adapters.base import Adapter, Outcome, Sent
+from creatorapp.core.registries import evidence, letters, settings
+from creatorapp.core.registries.adapters.base import Adapter, Capabilities, Outcome, Sent
 from creatorapp.core.registries.http import RegistryError
 from creatorapp.core.registries.model import ItemState
-
-
-@dataclass(frozen=True)
-class MailAccount:
-    """The creator's own mail account; the password lives in the keyring under the username."""
-
-    smtp_host: str
-    smtp_port: int
-    imap_host: str
-    imap_port: int
-    username: str
-    from_address: str
-
-    @classmethod
-    def from_dict(cls, raw: dict | None) -> MailAccount:
-        if not raw:
-            raise RegistryError(
-                "no mail account set up: 'creatorapp optout mail --smtp HOST:PORT --imap "
-                "HOST:PORT --user NAME --from ADDRESS' (the password is read from standard "
-                "input and kept in the keyring)",
-                retryable=False,
-            )
-        return cls(
-            smtp_host=raw["smtp_host"],
-            smtp_port=int(raw["smtp_port"]),
-            imap_host=raw["imap_host"],
-            imap_port=int(raw["imap_port"]),
-            username=raw["username"],
-            from_address=raw["from_address"],
-        )
+from creatorapp.core.registries.settings import MailAccount
 
 
 class EmailLetter(Adapter):
+    kind: ClassVar[str] = "email"
     submit_mode: ClassVar[str] = "email"
+    status_mode: ClassVar[str] = "imap_thread"
+    settings = settings.MAIL  # one account for every letter; the password under its login
+    capabilities = Capabilities(finds_earlier=True, answers_in_words=True, poll_schedule=("1h",))
     last_etag: str | None = None
     _imap = None
 
     @property
     def account(self) -> MailAccount:
-        return MailAccount.from_dict(self.options.get("mail"))  # type: ignore[arg-type]
+        account = MailAccount.from_stored(self.options.get("mail"))  # type: ignore[arg-type]
+        if account is None:
+            raise RegistryError(
+                "no mail account set up (the one letters are sent from and replies arrive at)",
+                retryable=False,
+                hint=self.set_up_hint(*(s.name for s in settings.MAIL.settings if s.required)),
+            )
+        return account
+
+    def _no_password(self, account: MailAccount) -> RegistryError:
+        return RegistryError(
+            f"no password for {account.username} in the keyring",
+            retryable=False,
+            hint=self.set_up_hint("password"),
+        )
 
     @property
     def recipient(self) -> str:
@@ -135,11 +122,7 @@ class EmailLetter(Adapter):
 
         account = self.account
         if not self.secret:
-            raise RegistryError(
-                f"no password for {account.username} in the keyring: 'creatorapp optout mail "
-                "--password-stdin'",
-                retryable=False,
-            )
+            raise self._no_password(account)
         msg = self._message(payload, key)
         raw = msg.as_bytes()
         try:
@@ -160,6 +143,7 @@ class EmailLetter(Adapter):
                 f"the mail server refused the login for {account.username} (wrong or expired "
                 "password)",
                 retryable=False,
+                hint=self.set_up_hint("password"),
             ) from None
         except smtplib.SMTPRecipientsRefused as exc:
             refused = ", ".join(exc.recipients)
@@ -218,9 +202,7 @@ class EmailLetter(Adapter):
         if self._imap is None:
             account = self.account
             if not self.secret:
-                raise RegistryError(
-                    f"no password for {account.username} in the keyring", retryable=False
-                )
+                raise self._no_password(account)
             try:
                 imap = imaplib.IMAP4(account.imap_host, account.imap_port, timeout=60)
                 imap.starttls(ssl_context=self._tls())
@@ -233,6 +215,7 @@ class EmailLetter(Adapter):
                         f"the mail server refused the login for {account.username} (wrong or "
                         "expired password)",
                         retryable=False,
+                        hint=self.set_up_hint("password"),
                     ) from None
                 raise RegistryError(
                     f"the mailbox refused us ({text[:120]}); will retry later"

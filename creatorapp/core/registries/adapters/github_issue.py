@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from creatorapp.core.registries.adapters.base import Adapter, Outcome, Sent
+from creatorapp.core.registries import settings
+from creatorapp.core.registries.adapters.base import Adapter, Capabilities, Outcome, Sent
 from creatorapp.core.registries.http import RateLimiter, RegistryError, send
 from creatorapp.core.registries.model import ItemState
 
@@ -23,7 +24,13 @@ _OWNER = re.compile(r"^\s*[-*]\s*`?([A-Za-z0-9][A-Za-z0-9-]*)`?\s*$", re.M)
 
 
 class GitHubIssue(Adapter):
+    kind: ClassVar[str] = "github_issue"
     submit_mode: ClassVar[str] = "github_issue"
+    status_mode: ClassVar[str] = "poll_issue"
+    settings = settings.token(
+        "GitHub token", "a token of your own GitHub account that may open issues"
+    )
+    capabilities = Capabilities(finds_earlier=True, poll_schedule=("1d", "1d", "7d"))
 
     def _session(self):
         import requests
@@ -55,9 +62,9 @@ class GitHubIssue(Adapter):
     def _call(self, method: str, path: str, **kw):
         if not self.secret:
             raise RegistryError(
-                "no GitHub token stored: 'creatorapp optout token bigcode-stack' (the issue must "
-                "come from your own account)",
+                "no GitHub token stored (the issue must come from your own account)",
                 retryable=False,
+                hint=self.set_up_hint(),
             )
         session = self._session()
         response = send(
@@ -70,7 +77,11 @@ class GitHubIssue(Adapter):
             **kw,
         )
         if response.status_code == 401:
-            raise RegistryError("GitHub refused the token (401: bad or expired)", retryable=False)
+            raise RegistryError(
+                "GitHub refused the token (401: bad or expired)",
+                retryable=False,
+                hint=self.set_up_hint(),
+            )
         if response.status_code == 403:
             raise RegistryError(f"GitHub refused (403): {_message(response)}; will retry later")
         return response

@@ -5,7 +5,7 @@ The title carries the idempotency key, so a retry or a restart finds the earlier
 the user's own.  Long URL lists become numbered parts ("(2/3)").  Polling reads the discussion's
 status and events: a reply from someone else acknowledges the request; a close confirms it when
 the closing words say the works were removed, rejects it when they refuse, and otherwise leaves
-it acknowledged for the creator to judge ('optout resolve').
+it acknowledged for the creator to judge.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import re
 from typing import ClassVar
 from urllib.parse import quote
 
-from creatorapp.core.registries.adapters.base import Adapter, Outcome, Sent
+from creatorapp.core.registries import settings
+from creatorapp.core.registries.adapters.base import Adapter, Capabilities, Outcome, Sent
 from creatorapp.core.registries.http import RateLimiter, RegistryError, send
 from creatorapp.core.registries.model import ItemState
 
@@ -26,7 +27,15 @@ _REFUSED = re.compile(
 
 
 class HfDiscussion(Adapter):
+    kind: ClassVar[str] = "hf_discussion"
     submit_mode: ClassVar[str] = "hf_discussion"
+    status_mode: ClassVar[str] = "poll_discussion"
+    settings = settings.token(
+        "Hugging Face token", "a Hugging Face token with write access to discussions"
+    )
+    capabilities = Capabilities(
+        finds_earlier=True, answers_in_words=True, poll_schedule=("1d", "1d", "7d")
+    )
     last_etag: str | None = None
     _http = None
 
@@ -55,9 +64,9 @@ class HfDiscussion(Adapter):
     def _call(self, method: str, url: str, **kw):
         if not self.secret:
             raise RegistryError(
-                "no Hugging Face token stored: 'creatorapp optout token huggingface' "
-                "(a token with write access to discussions)",
+                "no Hugging Face token stored (one with write access to discussions)",
                 retryable=False,
+                hint=self.set_up_hint(),
             )
         response = send(
             self._session(),
@@ -70,9 +79,9 @@ class HfDiscussion(Adapter):
         )
         if response.status_code == 401:
             raise RegistryError(
-                "Hugging Face refused the token (401: bad or expired); store a new one with "
-                "'creatorapp optout token huggingface'",
+                "Hugging Face refused the token (401: bad or expired)",
                 retryable=False,
+                hint=self.set_up_hint(),
             )
         if response.status_code == 404:
             raise RegistryError(

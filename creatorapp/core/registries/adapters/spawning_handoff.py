@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from creatorapp.core.registries.adapters.base import Adapter, Outcome, Sent
+from creatorapp.core.registries import settings
+from creatorapp.core.registries.adapters.base import Adapter, Capabilities, NextStep, Outcome, Sent
+from creatorapp.core.registries.advice import Advice
 from creatorapp.core.registries.model import ItemState
 from creatorapp.core.registries.spawning import SpawningQuery
 
@@ -20,7 +22,16 @@ WAITING = {
 
 
 class SpawningHandoff(Adapter):
+    kind: ClassVar[str] = "spawning_handoff"
     submit_mode: ClassVar[str] = "browser_form"
+    status_mode: ClassVar[str] = "poll_api"
+    settings = settings.token(
+        "Spawning API key",
+        "confirms each opt-out through Spawning's query API; without one, items stay unverifiable",
+        required=False,
+    )
+    # registries.md §16.5: asked an hour after the hand-off, a day later, then weekly
+    capabilities = Capabilities(hands_off=True, poll_schedule=("1h", "1d", "7d"))
 
     def render(self, targets: list[str], key: str, part: tuple[int, int]) -> dict:
         return {
@@ -28,9 +39,8 @@ class SpawningHandoff(Adapter):
             "urls": targets,
             "reference": key,
             "instructions": (
-                "Sign in to HaveIBeenTrained, add these URLs to your Do Not Train list, then "
-                f"run 'creatorapp optout attest {key}'. Confirmation comes from Spawning's "
-                "query API."
+                "Sign in to HaveIBeenTrained and add these URLs to your Do Not Train list. "
+                "Confirmation comes from Spawning's query API."
             ),
         }
 
@@ -40,7 +50,7 @@ class SpawningHandoff(Adapter):
             remote_ref=key,
             remote_url=payload["open"],
             evidence={"handoff": payload["open"], "urls": len(payload["urls"])},
-            next_step=payload["instructions"],
+            next_step=NextStep(payload["instructions"], Advice.ATTEST, key),
         )
 
     _client: SpawningQuery | None = None

@@ -2,8 +2,8 @@
 the system browser on the form and shows the fields to copy, and the items wait for the user.
 
 Forms sit behind logins and CAPTCHAs, and some are one-item-at-a-time; the app never submits
-them itself.  The user then records that they sent it ('optout attest', with any confirmation
-they paste or attach) and, once the destination answers, what it decided ('optout resolve').
+them itself.  The user then records that they sent it (with any confirmation they paste or
+attach) and, once the destination answers, what it decided.
 """
 
 from __future__ import annotations
@@ -12,12 +12,19 @@ from string import Template
 from typing import ClassVar
 
 from creatorapp.core.registries import letters
-from creatorapp.core.registries.adapters.base import Adapter, Outcome, Sent
+from creatorapp.core.registries.adapters.base import Adapter, Capabilities, NextStep, Outcome, Sent
+from creatorapp.core.registries.advice import Advice
 from creatorapp.core.registries.model import ItemState
 
 
 class WebForm(Adapter):
+    kind: ClassVar[str] = "browser_form"
     submit_mode: ClassVar[str] = "browser_form"
+    status_mode: ClassVar[str] = "manual"
+    # the answer comes by mail: asked again rarely, only to go stale
+    capabilities = Capabilities(
+        hands_off=True, answers_in_words=True, opens_browser=True, poll_schedule=("7d",)
+    )
 
     def render(self, targets: list[str], key: str, part: tuple[int, int]) -> dict:
         contact = self.context.contact
@@ -54,8 +61,7 @@ class WebForm(Adapter):
             "part": [number, count],
             "instructions": (
                 f"Open {self.endpoint('form')}, fill in the fields shown (form {number} of "
-                f"{count}), send it, then run 'creatorapp optout attest {key}' with any "
-                "confirmation you received (--evidence FILE)."
+                f"{count}) and send it; keep any confirmation you receive."
             ),
         }
 
@@ -76,7 +82,7 @@ class WebForm(Adapter):
             remote_ref=key,
             remote_url=payload["open"],
             evidence={"form": payload["open"], "browser_opened": opened},
-            next_step=payload["instructions"],
+            next_step=NextStep(payload["instructions"], Advice.ATTEST, key),
         )
 
     def poll(self, submission: dict, items: list[dict]) -> list[Outcome]:
