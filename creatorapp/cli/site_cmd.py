@@ -22,6 +22,7 @@ from creatorapp.cli.common import (
     text_arg,
 )
 from creatorapp.core.display import counted, shown, shown_block
+from creatorapp.errors import UserError
 
 if TYPE_CHECKING:
     from creatorapp.core.site.sites import Sites
@@ -34,32 +35,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add = ssub.add_parser("add", help="add a site and how to reach its files")
     add.add_argument("name", type=text_arg)
     add.add_argument("--url", required=True, help="the site's address, e.g. https://jane.example")
-    add.add_argument(
-        "--transport", required=True, help="how files get there: local, sftp, ftp, webdav"
-    )
-    add.add_argument(
-        "--root",
-        type=path_arg,
-        help="the document root: a local folder, or the folder on the server (sftp)",
-    )
-    add.add_argument("--host", help="sftp, ftp: the server")
-    add.add_argument("--port", type=int, help="sftp, ftp: the port (default 22, 21)")
-    add.add_argument("--user", help="sftp, ftp: the user name")
-    add.add_argument("--no-tls", action="store_true", help="ftp: plain FTP (passwords in clear)")
-    add.add_argument("--ca-file", metavar="PEM", type=path_arg, help="ftp, webdav: trust this CA")
-    add.add_argument("--endpoint", metavar="URL", help="webdav: the share's address")
-    add.add_argument("--repo", metavar="OWNER/NAME", help="github: the Pages repository")
-    add.add_argument("--branch", help="github: the branch Pages publishes from")
-    add.add_argument("--folder", default="", help="github: the folder Pages publishes (docs)")
-    add.add_argument("--api", metavar="URL", help="github: the API address (GitHub Enterprise)")
-    add.add_argument(
-        "--key-file", metavar="PATH", type=path_arg, help="sftp: log in with this private key"
-    )
-    add.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password, token or key passphrase from standard input into the keyring",
-    )
+    _add_transport_flags(add)
     add.add_argument("--policy", default="no-ai", metavar="NAME|FILE", type=text_arg)
     add.add_argument("--sample-image", metavar="PATH", help="an image on the site to check")
     add.add_argument("--host-policy", action="store_true", help="publish the policy page too")
@@ -79,6 +55,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     publish = ssub.add_parser("publish", help="merge the declarations into the site")
     publish.add_argument("name")
     publish.add_argument("--dry-run", action="store_true", help="show the diff; write nothing")
+    publish.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip the live check that follows publishing (exit 1 when it finds problems)",
+    )
     publish.add_argument("--json", action="store_true")
     publish.set_defaults(run=run_publish)
 
@@ -87,7 +68,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=run_verify)
 
-    trust = ssub.add_parser("trust", help="sftp: show the server's host key and trust it")
+    trust = ssub.add_parser("trust", help="show the server's host key (sftp) and trust it")
     trust.add_argument("name")
     trust.add_argument(
         "--fingerprint", metavar="SHA256:...", help="trust the key only if it is this one"
@@ -99,84 +80,163 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     remove.set_defaults(run=run_remove)
 
 
+SETTING_DEST = "setting_"  # argparse's name for a transport setting's flag
+
+
+def _add_transport_flags(add: argparse.ArgumentParser) -> None:
+    """``--transport`` and a flag for every setting any transport declares.  Transports that
+    share a setting's name share its flag (``--root``, ``--host``); its help says which use
+    it."""
+    from creatorapp.core.publish.base import REGISTRY
+    from creatorapp.core.publish.settings import Type
+
+    classes = REGISTRY.classes()
+    add.add_argument(
+        "--transport",
+        required=True,
+        help="how files get there: " + ", ".join(f"{c.KIND} ({c.TITLE})" for c in classes),
+    )
+    flags: dict[str, list] = {}
+    for cls in classes:
+        for setting in cls.SETTINGS:
+            if not setting.secret:
+                flags.setdefault(_flag(setting), []).append((cls.KIND, setting))
+    for flag, uses in flags.items():
+        first = uses[0][1]
+        helps: dict[str, list[str]] = {}
+        for kind, setting in uses:
+            said = setting.help or setting.label
+            if _flag(setting).startswith("--no-"):
+                said = f"do not {setting.label[0].lower()}{setting.label[1:]}: {said}"
+            helps.setdefault(said, []).append(kind)
+        text = "; ".join(f"{', '.join(kinds)}: {h}" for h, kinds in helps.items())
+        defaults = [str(s.default) for _, s in uses if s.default not in (None, "", True, False)]
+        if defaults:
+            text += f" (default {', '.join(defaults)})"
+        common = {"dest": SETTING_DEST + first.name, "help": text.replace("%", "%%")}
+        types = {s.type for _, s in uses}
+        if types == {Type.BOOL}:
+            on = first.default is not True
+            add.add_argument(flag, action="store_const", const=on, default=None, **common)
+        elif types == {Type.INT}:
+            add.add_argument(flag, type=int, metavar="N", **common)
+        elif types == {Type.CHOICE}:
+            add.add_argument(flag, choices=first.choices, **common)
+        else:
+            paths = types & {Type.PATH, Type.FOLDER}
+            add.add_argument(flag, type=path_arg if paths else text_arg, metavar=_metavar(first),
+                             **common)  # fmt: skip
+    secrets = sorted({s.label.lower() for c in classes for s in c.SETTINGS if s.secret})
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=f"read the site's secret ({', '.join(secrets)}) from standard input into the keyring",
+    )
+
+
+def _flag(setting) -> str:
+    """A setting's flag: its name with dashes; a switch that is on unless said otherwise is
+    turned off with ``--no-NAME`` (``--no-tls``)."""
+    from creatorapp.core.publish.settings import Type
+
+    name = setting.name.replace("_", "-")
+    return f"--no-{name}" if setting.type is Type.BOOL and setting.default is True else f"--{name}"
+
+
+def _metavar(setting) -> str:
+    from creatorapp.core.publish.settings import Type
+
+    if setting.example.isupper():
+        return setting.example
+    return {Type.URL: "URL", Type.PATH: "PATH", Type.FOLDER: "DIR"}.get(
+        setting.type, setting.name.upper()
+    )
+
+
+def _advice(exc: Exception, args: argparse.Namespace) -> str | None:
+    """The command line's words for what to do about a problem core reported by code, or
+    None when the message says it all."""
+    from creatorapp.core.publish.base import Problem, transport_class
+    from creatorapp.core.site.sites import UNKNOWN_SITE
+
+    code = getattr(exc, "code", None)
+    facts = getattr(exc, "facts", {})
+    name = getattr(args, "name", "NAME")
+    if code == UNKNOWN_SITE:
+        return f"{exc} (see 'creatorapp site list')"
+    if code == Problem.SETTING_MISSING:
+        cls = transport_class(facts["kind"])
+        flags = ", ".join(_flag(cls.setting(s)) for s in facts["settings"])
+        return f"{cls.noun()} needs {flags}"
+    if code == Problem.SETTING_INVALID:
+        cls = transport_class(facts["kind"])
+        return f"{exc} ({_flag(cls.setting(facts['setting']))})"
+    if code == Problem.SECRET_MISSING:
+        if args.site_command == "add":
+            return f"{exc}: pass it on standard input with --password-stdin"
+        return f"{exc}: add the site again with --password-stdin"
+    if code == Problem.HOST_KEY_UNKNOWN:
+        return (
+            f"{exc}. If that is your server's key, trust it with: creatorapp site trust "
+            f"{name} --fingerprint {facts['fingerprint']}"
+        )
+    return None
+
+
 @contextlib.contextmanager
 def _sites(args: argparse.Namespace) -> Iterator[Sites]:
     from creatorapp.core.site.sites import Sites
 
     with catalogue(args) as store:
-        yield Sites(store)
+        try:
+            yield Sites(store)
+        except UserError as exc:
+            advice = _advice(exc, args)
+            if advice is None:
+                raise
+            raise UsageError(advice) from None
+
+
+def _settings_given(args: argparse.Namespace) -> dict:
+    return {
+        key.removeprefix(SETTING_DEST): value
+        for key, value in vars(args).items()
+        if key.startswith(SETTING_DEST) and value is not None
+    }
 
 
 def run_add(args: argparse.Namespace) -> int:
-    settings: dict = {}
-    secret = None
-    if args.transport == "local":
-        if not args.root:
-            raise UsageError("a local site needs --root FOLDER")
-        root = Path(args.root).expanduser().resolve()
-        if not root.is_dir():
-            raise UsageError(f"not a folder: {args.root}")
-        settings["root"] = str(root)
-    elif args.transport in ("sftp", "ftp"):
-        missing = [o for o in ("host", "user", "root") if not getattr(args, o)]
-        if missing:
-            raise UsageError(
-                f"an {args.transport} site needs " + ", ".join(f"--{m}" for m in missing)
-            )
-        default_port = 22 if args.transport == "sftp" else 21
-        settings = {"host": args.host, "port": args.port or default_port, "user": args.user}
-        settings["root"] = args.root
-        if args.key_file:
-            settings["key_file"] = str(Path(args.key_file).expanduser().resolve())
-        if args.transport == "ftp":
-            settings["tls"] = not args.no_tls
-            if args.ca_file:
-                settings["ca_file"] = str(Path(args.ca_file).expanduser().resolve())
-    elif args.transport == "webdav":
-        if not args.endpoint:
-            raise UsageError("a webdav site needs --endpoint URL")
-        settings = {"endpoint": args.endpoint, "user": args.user}
-        if args.ca_file:
-            settings["ca_file"] = str(Path(args.ca_file).expanduser().resolve())
-    elif args.transport == "github":
-        if not args.repo or "/" not in args.repo:
-            raise UsageError("a github site needs --repo OWNER/NAME")
-        settings = {"repo": args.repo, "folder": args.folder}
-        if args.branch:
-            settings["branch"] = args.branch
-        if args.api:
-            settings["api"] = args.api
-        if not args.password_stdin:
-            raise UsageError(
-                "a github site needs its token: pass it on stdin with --password-stdin"
-            )
-    if args.password_stdin:
-        secret = sys.stdin.readline().rstrip("\n")
+    from creatorapp.core.publish.base import Capability, transport_class
+
+    given = _settings_given(args)
+    secret = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     options = {
         "host_policy": args.host_policy,
         "content_usage": not args.no_content_usage,
         "content_signal": not args.no_content_signal,
     }
     with _sites(args) as sites:
+        cls = transport_class(args.transport)
+        unused = sorted(set(given) - {s.name for s in cls.SETTINGS})
+        for setting in unused:
+            flag = "--" + setting.replace("_", "-")
+            print(f"warning: {flag} does not apply to {cls.noun()}; ignored", file=sys.stderr)
         record = sites.add(
             args.name,
             args.url,
             args.transport,
-            settings,
+            given,
+            secret=secret,
+            ready=True,
             policy=args.policy,
             options=options,
             sample_image=args.sample_image,
         )
-        if secret:
-            from creatorapp.core import secrets
-
-            kind = "sftp-key" if settings.get("key_file") else record.transport
-            secrets.put(kind, record.name, secret)
     print(
         f"Added site {shown(record.name)} ({shown(record.url)}, {record.transport}, "
         f"policy {record.policy})"
     )
-    if record.transport == "sftp":
+    if Capability.HOST_KEY in cls.CAPABILITIES:
         print(f"Next: check the server's key with 'creatorapp site trust {record.name}'")
     return EXIT_OK
 
@@ -227,7 +287,9 @@ def run_render(args: argparse.Namespace) -> int:
 
 def run_publish(args: argparse.Namespace) -> int:
     with _sites(args) as sites:
-        report = sites.publish(args.name, dry_run=args.dry_run)
+        report = sites.publish(args.name, dry_run=args.dry_run, verify=not args.no_verify)
+    live = report.verified
+    ok = live is None or live.ok
     if args.json:
         emit_json(
             {
@@ -237,9 +299,10 @@ def run_publish(args: argparse.Namespace) -> int:
                 "unchanged": report.unchanged,
                 "warnings": report.warnings,
                 "diff": {c.path: c.diff() for c in report.changes},
+                "verify": None if live is None else live.as_json(),
             }
         )
-        return EXIT_OK
+        return EXIT_OK if ok else EXIT_FAILED
     for change in report.changes:
         sys.stdout.write(shown_block(change.diff()))  # what the server held: outside text
     for warning in report.warnings:
@@ -251,7 +314,23 @@ def run_publish(args: argparse.Namespace) -> int:
         print(f"Dry run: {files} would change; nothing written")
     else:
         print(f"Published {files} to {shown(args.name)}")
-    return EXIT_OK
+    if live is not None:
+        _show_checks(live)
+        print(
+            f"{shown(args.name)}: the live site serves what was published"
+            if live.ok
+            else f"{shown(args.name)}: published, but the live site shows problems"
+        )
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _show_checks(report) -> None:
+    for check in report.checks:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"{mark} {shown(check.name)}" + (f": {shown(check.detail)}" if check.detail else ""))
+    for path, diff in report.drift.items():
+        print(f"DRIFT /{shown(path)} differs from what was published:")
+        sys.stdout.write(shown_block(diff))  # what the server serves: outside text
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -260,34 +339,30 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"site": args.name, **report.as_json()})
         return EXIT_OK if report.ok else EXIT_FAILED
-    for check in report.checks:
-        mark = "ok  " if check.ok else "FAIL"
-        print(f"{mark} {shown(check.name)}" + (f": {shown(check.detail)}" if check.detail else ""))
-    for path, diff in report.drift.items():
-        print(f"DRIFT /{shown(path)} differs from what was published:")
-        sys.stdout.write(shown_block(diff))  # what the server serves: outside text
+    _show_checks(report)
     print(f"{shown(args.name)}: {'verified' if report.ok else 'problems found'}")
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def run_trust(args: argparse.Namespace) -> int:
-    from creatorapp.core.publish import sftp
+    from creatorapp.core.publish.base import Capability, transport_class
 
     with _sites(args) as sites:
         record = sites.get(args.name)
-    if record.transport != "sftp":
-        raise UsageError(f"{args.name} is not an sftp site; only sftp has host keys")
-    host, port = record.settings["host"], int(record.settings.get("port", 22))
-    if not args.fingerprint:
-        key = sftp.server_key(host, port)
-        print(f"{shown(host)}:{port} presents {key.get_name()} key {sftp.fingerprint(key)}")
-        print(
-            "Compare it with the fingerprint your hosting provider shows, then run: "
-            f"creatorapp site trust {args.name} --fingerprint {sftp.fingerprint(key)}"
-        )
-        return EXIT_OK
-    sftp.trust(host, port, args.fingerprint)
-    print(f"Trusted {shown(host)}:{port} ({shown(args.fingerprint)})")
+        cls = transport_class(record.transport)
+        if Capability.HOST_KEY not in cls.CAPABILITIES:
+            raise UsageError(f"{args.name} is {cls.noun()}, which has no host key to trust")
+        where = f"{shown(record.settings.get('host'))}:{record.settings.get('port')}"
+        if not args.fingerprint:
+            kind, fingerprint = cls.presented_key(record.settings)
+            print(f"{where} presents {kind} key {fingerprint}")
+            print(
+                "Compare it with the fingerprint your hosting provider shows, then run: "
+                f"creatorapp site trust {args.name} --fingerprint {fingerprint}"
+            )
+            return EXIT_OK
+        cls.trust(record.settings, args.fingerprint)
+    print(f"Trusted {where} ({shown(args.fingerprint)})")
     return EXIT_OK
 
 

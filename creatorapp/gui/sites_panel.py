@@ -3,12 +3,13 @@ server holds), publishing, and checking the live site, with the last result and 
 
 from __future__ import annotations
 
-from creatorapp.core import secrets
 from creatorapp.core.catalogue import SiteRecord, Store
+from creatorapp.core.publish.base import transport_class
 from creatorapp.core.site import publisher
 from creatorapp.core.site.sites import Sites
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtGui, QtWidgets, Signal
+from creatorapp.gui.site_form import advice
 from creatorapp.gui.tables import tidy
 from creatorapp.gui.wizard import SitePage
 
@@ -50,12 +51,16 @@ class AddSiteDialog(W.QDialog):
         try:
             policy = setup.POLICY_NAME if setup.existing(self.sites.store) else "no-ai"
             self.added = self.sites.add(
-                answers.name, answers.url, answers.transport, answers.settings, policy=policy
+                answers.name,
+                answers.url,
+                answers.transport,
+                answers.settings,
+                secret=answers.secret,  # core puts it in the keyring
+                ready=True,
+                policy=policy,
             )
-            if answers.secret:
-                secrets.put(answers.transport, answers.name, answers.secret)
         except UserError as exc:
-            self.page.result.setText(str(exc))
+            self.page.result.setText(advice(exc))
             return
         self.accept()
 
@@ -97,8 +102,12 @@ class SitesPanel(W.QWidget):
         self.checks.setReadOnly(True)
         self.checks.setFont(mono)
         self.checks.setAccessibleName("Last check of the live site")
+        self.reach = W.QPlainTextEdit()
+        self.reach.setReadOnly(True)
+        self.reach.setAccessibleName("How files reach the site")
         self.tabs = W.QTabWidget()
         self.tabs.addTab(self.files, "Declarations")
+        self.tabs.addTab(self.reach, "Connection")
         self.tabs.addTab(self.diff, "Diff before publishing")
         self.tabs.addTab(self.checks, "Live check and drift")
         buttons = W.QHBoxLayout()
@@ -154,6 +163,7 @@ class SitesPanel(W.QWidget):
             return
         record = self.sites.store.site(name)
         self.files.setPlainText(self._rendered(record))
+        self.reach.setPlainText(self._connection(record))
 
     @staticmethod
     def _rendered(record: SiteRecord) -> str:
@@ -162,6 +172,23 @@ class SitesPanel(W.QWidget):
         except Exception as exc:  # a policy that no longer loads: say so in place
             return f"Cannot render: {exc}"
         return "\n".join(f"===== /{path}\n{text}" for path, text in rendered.items())
+
+    @staticmethod
+    def _connection(record: SiteRecord) -> str:
+        """The site's stored settings under the labels its transport declares; secrets are in
+        the keyring and not shown."""
+        try:
+            cls = transport_class(record.transport)
+        except Exception as exc:  # a kind this version does not know: say so in place
+            return str(exc)
+        lines = [f"Files go by: {cls.TITLE}"]
+        for setting in cls.SETTINGS:
+            value = record.settings.get(setting.name)
+            if setting.secret:
+                continue
+            if value not in (None, ""):
+                lines.append(f"{setting.label}: {value}")
+        return "\n".join(lines)
 
     def add_site(self) -> None:
         dialog = AddSiteDialog(self.sites, self)
@@ -219,13 +246,36 @@ class SitesPanel(W.QWidget):
         )
 
     def _published(self, name: str, report) -> None:
+        """Publishing ends with the live check (core does both): the diff, then the check."""
         self.diff.setPlainText("".join(c.diff() for c in report.changes) or "Nothing changed.")
-        self.status.setText(
+        said = (
             f"Published {len(report.changes)} files to {name}."
             if report.changes
             else f"{name} was already up to date; nothing written."
         )
+        live = report.verified
+        if live is not None:
+            self.checks.setPlainText(self._check_lines(live))
+            said += (
+                " The live site serves them."
+                if live.ok
+                else " <span style='color:#d7263d'>But the live site shows problems: see "
+                "the live check.</span>"
+            )
+            if not live.ok:
+                self.tabs.setCurrentWidget(self.checks)
+        self.status.setText(said)
         self.changed.emit()
+
+    @staticmethod
+    def _check_lines(report) -> str:
+        lines = [
+            f"{'ok  ' if c.ok else 'FAIL'} {c.name}" + (f": {c.detail}" if c.detail else "")
+            for c in report.checks
+        ]
+        for path, diff in report.drift.items():
+            lines.append(f"DRIFT /{path} differs from what was published:\n{diff}")
+        return "\n".join(lines)
 
     def verify(self) -> None:
         name = self.selected()
@@ -238,13 +288,7 @@ class SitesPanel(W.QWidget):
         )
 
     def _verified(self, name: str, report) -> None:
-        lines = [
-            f"{'ok  ' if c.ok else 'FAIL'} {c.name}" + (f": {c.detail}" if c.detail else "")
-            for c in report.checks
-        ]
-        for path, diff in report.drift.items():
-            lines.append(f"DRIFT /{path} differs from what was published:\n{diff}")
-        self.checks.setPlainText("\n".join(lines))
+        self.checks.setPlainText(self._check_lines(report))
         self.tabs.setCurrentWidget(self.checks)
         failed = sum(1 for c in report.checks if not c.ok)
         self.status.setText(

@@ -9,11 +9,14 @@ from pathlib import Path
 
 from creatorapp.core import secrets, setup
 from creatorapp.core.policy import DEFAULT_PRESET, PRESETS
+from creatorapp.core.publish import base as transports
 from creatorapp.core.registries.descriptor import load_all
-from creatorapp.core.site.sites import check_connection
+from creatorapp.core.site.sites import check_connection, check_url
+from creatorapp.errors import UserError
 from creatorapp.gui import tasks
 from creatorapp.gui.preview_widget import CarrierPreview
 from creatorapp.gui.qt import Qt, QtWidgets
+from creatorapp.gui.site_form import SettingsForm, advice
 
 W = QtWidgets
 
@@ -142,15 +145,11 @@ class FoldersPage(W.QWizardPage):
         return [self.list.item(i).text() for i in range(self.list.count())]
 
 
-TRANSPORTS = (
-    ("local", "A folder on this computer (or a synced folder)"),
-    ("sftp", "SFTP (SSH)"),
-    ("ftp", "FTP with TLS"),
-    ("webdav", "WebDAV"),
-)
-
-
 class SitePage(W.QWizardPage):
+    """The site, and how its files get there: one form per transport kind, made from what
+    each kind declares.  Checking and storing are core's; a secret typed here is only handed
+    over, for a connection test or for saving."""
+
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Your site")
@@ -165,28 +164,15 @@ class SitePage(W.QWizardPage):
         self.url = _line("Site address", "https://jane.example")
         self.transport = W.QComboBox()
         self.transport.setAccessibleName("How files reach the site")
-        for kind, label in TRANSPORTS:
-            self.transport.addItem(label, kind)
-        self.root = _line("Document root", "the site's folder")
-        browse = W.QToolButton()
-        browse.setText("…")
-        browse.setAccessibleName("Choose the site's folder")
-        browse.clicked.connect(self._browse)
-        root_row = W.QHBoxLayout()
-        root_row.addWidget(self.root, 1)
-        root_row.addWidget(browse)
-        self.host = _line("Server", "ftp.example.com")
-        self.port = W.QSpinBox()
-        self.port.setRange(0, 65535)
-        self.port.setSpecialValueText("default")
-        self.port.setAccessibleName("Port")
-        self.user = _line("User name")
-        self.endpoint = _line("WebDAV address", "https://dav.example.com/site/")
-        self.password = _line("Password")
-        self.password.setEchoMode(W.QLineEdit.EchoMode.Password)
-        self.password.setToolTip("Kept in your system's keyring, never in a file")
+        self.forms = W.QStackedWidget()
+        for cls in transports.REGISTRY.classes():
+            self.transport.addItem(cls.TITLE, cls.KIND)
+            self.forms.addWidget(SettingsForm(cls))
         self.test_button = W.QPushButton("&Test connection")
         self.test_button.setAccessibleName("Test the connection to the site")
+        self.trust_button = W.QPushButton("T&rust this key")
+        self.trust_button.setAccessibleName("Trust the server's key")
+        self.trust_button.setVisible(False)
         self.result = W.QLabel()
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Connection test result")
@@ -194,16 +180,14 @@ class SitePage(W.QWizardPage):
         self.form.addRow("Site &name:", self.site_name)
         self.form.addRow("&Address:", self.url)
         self.form.addRow("&Files go by:", self.transport)
-        self.form.addRow("&Folder:", root_row)
-        self.form.addRow("&Server:", self.host)
-        self.form.addRow("P&ort:", self.port)
-        self.form.addRow("&User:", self.user)
-        self.form.addRow("&WebDAV address:", self.endpoint)
-        self.form.addRow("Pass&word:", self.password)
         self.box = W.QWidget()
-        self.box.setLayout(self.form)
+        box_layout = W.QVBoxLayout(self.box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.addLayout(self.form)
+        box_layout.addWidget(self.forms)
         test_row = W.QHBoxLayout()
         test_row.addWidget(self.test_button)
+        test_row.addWidget(self.trust_button)
         test_row.addWidget(self.result, 1)
         layout = W.QVBoxLayout(self)
         layout.addWidget(self.enabled)
@@ -213,45 +197,33 @@ class SitePage(W.QWizardPage):
         self.enabled.toggled.connect(self._update)
         self.transport.currentIndexChanged.connect(self._update)
         self.test_button.clicked.connect(self.test)
-        self.trial_secret: tuple[str, str] | None = None  # put in the keyring only to test
+        self.trust_button.clicked.connect(self.trust)
+        self.trial_secret: tuple[str, str] | None = None  # nothing is put in the keyring to test
+        self._unknown_key: str | None = None
         self._update()
 
     def kind(self) -> str:
         return self.transport.currentData()
 
+    def settings_form(self) -> SettingsForm:
+        return self.forms.currentWidget()
+
+    def field(self, name: str) -> W.QWidget:
+        """The current kind's editor for a setting."""
+        return self.settings_form().field(name)
+
+    def choose(self, kind: str) -> None:
+        self.transport.setCurrentIndex(self.transport.findData(kind))
+
     def _update(self) -> None:
         on = self.enabled.isChecked()
         self.box.setEnabled(on)
         self.test_button.setEnabled(on)
-        kind = self.kind()
-        shown = {
-            "local": {"root"},
-            "sftp": {"root", "host", "port", "user", "password"},
-            "ftp": {"root", "host", "port", "user", "password"},
-            "webdav": {"endpoint", "user", "password"},
-        }[kind]
-        rows = {"root": 3, "host": 4, "port": 5, "user": 6, "endpoint": 7, "password": 8}
-        for key, row in rows.items():
-            self.form.setRowVisible(row, key in shown)
-
-    def _browse(self) -> None:
-        path = W.QFileDialog.getExistingDirectory(self, "The site's folder", str(Path.home()))
-        if path:
-            self.root.setText(path)
+        self.forms.setCurrentIndex(max(self.transport.currentIndex(), 0))
+        self.trust_button.setVisible(False)
 
     def settings(self) -> dict:
-        kind = self.kind()
-        if kind == "local":
-            root = self.root.text().strip()
-            return {"root": str(Path(root).expanduser().resolve())} if root else {}
-        if kind in ("sftp", "ftp"):
-            port = self.port.value() or (22 if kind == "sftp" else 21)
-            found = {"host": self.host.text().strip(), "port": port, "user": self.user.text()}
-            found["root"] = self.root.text().strip() or "."
-            if kind == "ftp":
-                found["tls"] = True
-            return found
-        return {"endpoint": self.endpoint.text().strip(), "user": self.user.text()}
+        return self.settings_form().values()
 
     def answers(self) -> setup.SiteAnswers | None:
         if not self.enabled.isChecked():
@@ -261,7 +233,7 @@ class SitePage(W.QWizardPage):
             url=self.url.text().strip(),
             transport=self.kind(),
             settings=self.settings(),
-            secret=self.password.text() or None,
+            secret=self.settings_form().secret(),
         )
 
     def test(self) -> None:
@@ -269,34 +241,68 @@ class SitePage(W.QWizardPage):
         if site is None:
             return
         self.test_button.setEnabled(False)
+        self.trust_button.setVisible(False)
         self.result.setText("Connecting…")
 
         def run() -> str:
-            if site.secret:
-                if secrets.get(site.transport, site.name) is None:
-                    self.trial_secret = (site.transport, site.name)
-                secrets.put(site.transport, site.name, site.secret)
-            return check_connection(site.name, site.transport, site.settings)
+            try:
+                return check_connection(site.name, site.transport, site.settings, site.secret)
+            except transports.TransportError as exc:
+                if exc.code == transports.Problem.HOST_KEY_UNKNOWN:
+                    self._unknown_key = str(exc.facts["fingerprint"])
+                raise UserError(advice(exc)) from None
 
         def finished(text: object) -> None:
             self.test_button.setEnabled(True)
             self.result.setText(str(text))
 
-        tasks.start(run, finished, lambda m: finished(f"Could not connect: {m}"))
+        def failed(message: str) -> None:
+            finished(f"Could not connect: {message}")
+            self.trust_button.setVisible(self._unknown_key is not None)
 
-    def validatePage(self) -> bool:
+        self._unknown_key = None
+        tasks.start(run, finished, failed)
+
+    def trust(self) -> None:
+        """Trust the server's key after the person compared its fingerprint."""
+        fingerprint, site = self._unknown_key, self.answers()
+        if fingerprint is None or site is None:
+            return
+        answer = W.QMessageBox.question(
+            self,
+            "Trust the server's key?",
+            f"The server presents the key\n\n{fingerprint}\n\nTrust it only if your hosting "
+            "provider shows the same fingerprint.",
+        )
+        if answer != W.QMessageBox.StandardButton.Yes:
+            return
+        cls = transports.transport_class(site.transport)
+        settings = transports.validate(site.transport, site.settings, ready=False)
+
+        def trusted(_: object) -> None:
+            self.trust_button.setVisible(False)
+            self.result.setText("Trusted. Test the connection again.")
+
+        tasks.start(
+            lambda: cls.trust(settings, fingerprint),
+            trusted,
+            lambda m: self.result.setText(f"Not trusted: {m}"),
+        )
+
+    def problem(self) -> str | None:
+        """What is missing or wrong, in the form's words (core checks)."""
         site = self.answers()
         if site is None:
-            return True
-        problem = None
-        if not site.url.startswith(("https://", "http://")):
-            problem = "The site's address starts with https://"
-        elif site.transport == "local" and not Path(site.settings.get("root", "")).is_dir():
-            problem = "Choose the folder the site is served from."
-        elif site.transport in ("sftp", "ftp") and not site.settings.get("host"):
-            problem = "Say which server the files go to."
-        elif site.transport == "webdav" and not site.settings.get("endpoint"):
-            problem = "Give the WebDAV address."
+            return None
+        try:
+            check_url(site.url)
+            transports.validate(site.transport, site.settings, site.secret)
+        except UserError as exc:
+            return advice(exc)
+        return None
+
+    def validatePage(self) -> bool:
+        problem = self.problem()
         if problem:
             self.result.setText(problem)
             return False

@@ -48,10 +48,10 @@ def test_a_new_user_from_wizard_to_opt_out(qtbot, tmp_path, photos, exiftool):
     page = wizard.site
     page.enabled.setChecked(True)
     page.url.setText(server.url)
-    page.root.setText(str(tmp_path / "no-such-folder"))
+    page.field("root").setText(str(tmp_path / "no-such-folder"))
     page.test_button.click()
     qtbot.waitUntil(lambda: page.result.text().startswith("Could not connect"), timeout=WORK_MS)
-    page.root.setText(str(site_root))
+    page.field("root").setText(str(site_root))
     page.test_button.click()
     qtbot.waitUntil(lambda: page.result.text().startswith("Connected."), timeout=WORK_MS)
     wizard.next()
@@ -123,10 +123,11 @@ def test_wizard_cancelled_leaves_nothing(qtbot, tmp_path):
     page = wizard.site
     page.enabled.setChecked(True)
     page.transport.setCurrentIndex(page.transport.findData("ftp"))
-    page.host.setText("127.0.0.1")
-    page.port.setValue(1)  # nothing listens there
-    page.user.setText("jane")
-    page.password.setText("s3cret")
+    page.field("host").setText("127.0.0.1")
+    page.field("port").setValue(1)  # nothing listens there
+    page.field("user").setText("jane")
+    page.field("root").setText("/")
+    page.field("password").setText("s3cret")
     page.url.setText("https://jane.example")
     page.test_button.click()
     qtbot.waitUntil(lambda: page.result.text().startswith("Could not connect"), timeout=WORK_MS)

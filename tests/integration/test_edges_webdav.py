@@ -100,12 +100,18 @@ def test_site_publish_from_the_command_line_uses_the_sites_ca(tls):
             timeout=120,
         )
 
+    from tests.servers.http_site import SiteServer
+
+    web = SiteServer(docroot)  # the live site, which publishing checks after writing
     add = cli(
-        "site", "add", "jane", "--url", "https://jane.example", "--transport", "webdav",
+        "site", "add", "jane", "--url", web.url, "--transport", "webdav",
         "--endpoint", server.url, "--user", davd.USER, "--ca-file", str(site_ca),
         "--password-stdin", input=davd.PASSWORD + "\n",
     )  # fmt: skip
     assert add.returncode == 0, add.stderr
-    run = cli("site", "publish", "jane")
-    assert run.returncode == 0, run.stderr
+    try:
+        run = cli("site", "publish", "jane")
+    finally:
+        web.close()
+    assert run.returncode == 0, run.stdout + run.stderr
     assert (docroot / "robots.txt").is_file() and (docroot / "ai.txt").is_file()

@@ -9,7 +9,10 @@ from creatorapp.core.publish.base import TransportError
 from creatorapp.core.publish.ftp import Ftp
 from creatorapp.core.site import publisher
 from creatorapp.core.site.config import SiteConfig
-from tests.integration.publish_contract import check_merge_and_silent_republish
+from tests.integration.publish_contract import (
+    check_dry_run_writes_nothing,
+    check_merge_and_silent_republish,
+)
 from tests.servers import ftpd
 
 HAND_WRITTEN = b"# mine\nUser-agent: *\nDisallow: /drafts/\n"
@@ -45,6 +48,10 @@ def connect(server, **kw):
 
 def test_publish_over_ftps_keeps_hand_written_lines_and_republishes_nothing(server, docroot):
     check_merge_and_silent_republish(docroot, lambda: connect(server))
+
+
+def test_a_dry_run_writes_nothing(server, docroot):
+    check_dry_run_writes_nothing(docroot, lambda: connect(server))
 
 
 def test_an_untrusted_certificate_stops_before_anything_is_sent(server, docroot):
@@ -98,7 +105,9 @@ def test_the_cli_flow_over_ftps(server, docroot):
     import sys
 
     from tests.integration.test_cli import cli
+    from tests.servers.http_site import SiteServer
 
+    web = SiteServer(docroot)  # the site as its web server serves the FTP folder
     add = subprocess.run(
         [
             sys.executable,
@@ -108,7 +117,7 @@ def test_the_cli_flow_over_ftps(server, docroot):
             "add",
             "ftpsite",
             "--url",
-            "https://jane.example",
+            web.url,
             "--transport",
             "ftp",
             "--host",
@@ -129,7 +138,12 @@ def test_the_cli_flow_over_ftps(server, docroot):
         timeout=60,
     )
     assert add.returncode == 0, add.stderr
-    run = cli("site", "publish", "ftpsite", "--json")
+    try:
+        run = cli("site", "publish", "ftpsite", "--json")
+    finally:
+        web.close()
     assert run.returncode == 0, run.stderr
-    assert "robots.txt" in json.loads(run.stdout)["changed"]
+    doc = json.loads(run.stdout)
+    assert "robots.txt" in doc["changed"]
     assert (docroot / "robots.txt").exists()
+    assert doc["verify"]["ok"] is True  # publishing ended with the live check

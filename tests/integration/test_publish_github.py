@@ -73,6 +73,7 @@ def test_the_cli_flow_to_github_pages(api):
 
     from tests.integration.test_cli import cli
 
+    pages = api.serve_pages()
     add = subprocess.run(
         [
             sys.executable,
@@ -82,7 +83,7 @@ def test_the_cli_flow_to_github_pages(api):
             "add",
             "pages",
             "--url",
-            "https://jane.github.io",
+            pages,
             "--transport",
             "github",
             "--repo",
@@ -99,8 +100,10 @@ def test_the_cli_flow_to_github_pages(api):
     assert add.returncode == 0, add.stderr
     run = cli("site", "publish", "pages", "--json")
     assert run.returncode == 0, run.stderr
-    assert ".nojekyll" in json.loads(run.stdout)["changed"]
+    doc = json.loads(run.stdout)
+    assert ".nojekyll" in doc["changed"]
     assert "ai.txt" in api.files
+    assert doc["verify"]["ok"] is True, doc["verify"]  # Pages serves what was committed
 
 
 def test_a_read_only_token_leaves_the_site_as_it_was(api):

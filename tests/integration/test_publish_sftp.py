@@ -12,7 +12,10 @@ from creatorapp.core.publish import sftp
 from creatorapp.core.publish.base import TransportError
 from creatorapp.core.site import publisher
 from creatorapp.core.site.config import SiteConfig
-from tests.integration.publish_contract import check_merge_and_silent_republish
+from tests.integration.publish_contract import (
+    check_dry_run_writes_nothing,
+    check_merge_and_silent_republish,
+)
 from tests.servers import sshd
 from tests.servers.common import free_port
 
@@ -67,6 +70,10 @@ def trusted(server):
 
 def test_publish_merge_and_republish_without_writing(trusted, docroot):
     check_merge_and_silent_republish(docroot, lambda: connect(trusted, docroot))
+
+
+def test_a_dry_run_writes_nothing(trusted, docroot):
+    check_dry_run_writes_nothing(docroot, lambda: connect(trusted, docroot))
 
 
 def test_a_changed_host_key_is_refused(trusted, docroot, tmp_path):

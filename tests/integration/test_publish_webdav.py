@@ -9,7 +9,10 @@ from creatorapp.core.publish.base import TransportError
 from creatorapp.core.publish.webdav import WebDav
 from creatorapp.core.site import publisher
 from creatorapp.core.site.config import SiteConfig
-from tests.integration.publish_contract import check_merge_and_silent_republish
+from tests.integration.publish_contract import (
+    check_dry_run_writes_nothing,
+    check_merge_and_silent_republish,
+)
 from tests.servers import davd
 
 HAND_WRITTEN = b"# mine\nUser-agent: *\nDisallow: /drafts/\n"
@@ -38,6 +41,10 @@ def connect(server, **kw):
 
 def test_publish_over_webdav_keeps_lines_and_republishes_nothing(server, docroot):
     check_merge_and_silent_republish(docroot, lambda: connect(server))
+
+
+def test_a_dry_run_writes_nothing(server, docroot):
+    check_dry_run_writes_nothing(docroot, lambda: connect(server))
 
 
 def test_wrong_password(server):

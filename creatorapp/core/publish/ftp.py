@@ -13,44 +13,39 @@ import posixpath
 import secrets as random
 import socket
 import ssl
-from typing import ClassVar
 
-from creatorapp.core import secrets
-from creatorapp.core.publish.base import (
-    Transport,
-    TransportError,
-    clean_path,
-    register,
-    require,
-)
+from creatorapp.core.publish.base import Transport, TransportError, clean_path, register
+from creatorapp.core.publish.settings import Setting, Type
 
 TIMEOUT = 20
 
 
 @register
 class Ftp(Transport):
-    kind: ClassVar[str] = "ftp"
-
-    @classmethod
-    def from_settings(cls, site: str, settings: dict) -> Ftp:
-        require(site, settings, "FTP", "host", "user", "root")
-        return cls(
-            host=settings["host"],
-            port=int(settings.get("port", 21)),
-            user=settings["user"],
-            password=secrets.get("ftp", site) or "",
-            root=settings["root"],
-            tls=settings.get("tls", True),
-            ca_file=settings.get("ca_file"),
-        )
+    KIND = "ftp"
+    TITLE = "FTP with TLS"
+    NOUN = "an FTP site"
+    RANK = 30
+    SETTINGS = (
+        Setting("host", "Server", help="the server's name or address", required=True,
+                example="ftp.example.com"),
+        Setting("port", "Port", Type.INT, "the server's FTP port", default=21, bounds=(1, 65535)),
+        Setting("user", "User name", help="the user name to log in with", required=True),
+        Setting("root", "Folder on the server", help="the site's document root on the server",
+                required=True, example="/public_html"),
+        Setting("tls", "Use TLS", Type.BOOL, "TLS encrypts the connection; without it the "
+                "password travels in clear", default=True),
+        Setting("ca_file", "CA certificate", Type.PATH, "trust this CA (PEM) for the server"),
+        Setting("password", "Password", secret=True),
+    )  # fmt: skip
 
     def __init__(
         self,
         *,
         host: str,
         user: str,
-        password: str,
         root: str,
+        password: str = "",
         port: int = 21,
         tls: bool = True,
         ca_file: str | None = None,

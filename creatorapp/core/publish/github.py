@@ -8,10 +8,9 @@ answers 409 and nothing is overwritten.
 from __future__ import annotations
 
 import base64
-from typing import ClassVar
 from urllib.parse import quote
 
-from creatorapp.core import neterrors, secrets
+from creatorapp.core import neterrors
 from creatorapp.core.publish.base import (
     Transport,
     TransportError,
@@ -19,6 +18,7 @@ from creatorapp.core.publish.base import (
     dropped,
     register,
 )
+from creatorapp.core.publish.settings import Setting, Type
 
 API = "https://api.github.com"
 TIMEOUT = 30
@@ -26,24 +26,21 @@ TIMEOUT = 30
 
 @register
 class GitHubPages(Transport):
-    kind: ClassVar[str] = "github"
-
-    @classmethod
-    def from_settings(cls, site: str, settings: dict) -> GitHubPages:
-        if not settings.get("repo"):
-            raise TransportError(f"site {site!r} has no repository (--repo OWNER/NAME)")
-        token = secrets.get("github", site)
-        if not token:
-            raise TransportError(
-                f"no GitHub token stored for {site!r}; add the site again with --password-stdin"
-            )
-        return cls(
-            repo=settings["repo"],
-            token=token,
-            branch=settings.get("branch"),
-            folder=settings.get("folder", ""),
-            api=settings.get("api", API),
-        )
+    KIND = "github"
+    TITLE = "GitHub Pages"
+    NOUN = "a GitHub Pages site"
+    RANK = 50
+    SETTINGS = (
+        Setting("repo", "Repository", help="the Pages repository", required=True,
+                example="OWNER/NAME", pattern=r"[^/\s]+/[^/\s]+"),
+        Setting("branch", "Branch", help="the branch Pages publishes from (default: the "
+                "repository's)"),
+        Setting("folder", "Folder", help="the folder Pages publishes (docs)", default=""),
+        Setting("api", "API address", Type.URL, "GitHub Enterprise's API address",
+                example=API),
+        Setting("token", "Token", help="a token that may write the repository's contents",
+                required=True, secret=True),
+    )  # fmt: skip
 
     def __init__(
         self,

@@ -4,22 +4,35 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import ClassVar
 
 from creatorapp.core.media.safe_write import safe_write
-from creatorapp.core.publish.base import Transport, TransportError, clean_path, register
+from creatorapp.core.publish.base import (
+    Capability,
+    Transport,
+    TransportError,
+    clean_path,
+    register,
+)
+from creatorapp.core.publish.settings import Setting, Type
 from creatorapp.errors import UserError
 
 
 @register
 class LocalFolder(Transport):
-    kind: ClassVar[str] = "local"
-
-    @classmethod
-    def from_settings(cls, site: str, settings: dict) -> LocalFolder:
-        if "root" not in settings:
-            raise TransportError(f"site {site!r} has no folder set (--root)")
-        return cls(settings["root"])
+    KIND = "local"
+    TITLE = "A folder on this computer (or a synced folder)"
+    NOUN = "a local site"
+    RANK = 10
+    SETTINGS = (
+        Setting(
+            "root",
+            "Folder",
+            Type.FOLDER,
+            "the site's document root: a generator's output or a mounted folder",
+            required=True,
+        ),
+    )
+    CAPABILITIES = frozenset({Capability.LIST})
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).expanduser()
@@ -47,6 +60,11 @@ class LocalFolder(Transport):
             raise
         except Exception as exc:  # FileProblem, OSError: say it plainly
             raise TransportError(f"cannot write {path} in {self.root} ({exc})") from None
+
+    def files(self) -> list[str]:
+        return sorted(
+            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
+        )
 
     def delete(self, path: str) -> None:
         try:

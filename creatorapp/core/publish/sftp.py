@@ -1,6 +1,6 @@
 """SFTP (paramiko).  The server's host key must be known: from the user's ``~/.ssh/known_hosts``
 or from the app's own list, where a key only gets after the user confirmed its fingerprint
-(``creatorapp site trust``).  A changed key is refused, never accepted silently.
+(:func:`trust`).  A changed key is refused, never accepted silently.
 """
 
 from __future__ import annotations
@@ -13,18 +13,19 @@ import io
 import posixpath
 import secrets as random
 import socket
+from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
 
-from creatorapp.core import secrets
 from creatorapp.core.catalogue.location import data_dir
 from creatorapp.core.publish.base import (
+    Capability,
+    Problem,
     Transport,
     TransportError,
     clean_path,
     register,
-    require,
 )
+from creatorapp.core.publish.settings import Setting, Type
 
 TIMEOUT = 20
 
@@ -84,23 +85,36 @@ def trust(host: str, port: int, expected: str) -> str:
 
 @register
 class Sftp(Transport):
-    kind: ClassVar[str] = "sftp"
+    KIND = "sftp"
+    TITLE = "SFTP (SSH)"
+    NOUN = "an SFTP site"
+    RANK = 20
+    SETTINGS = (
+        Setting("host", "Server", help="the server's name or address", required=True,
+                example="ssh.example.com"),
+        Setting("port", "Port", Type.INT, "the server's SSH port", default=22, bounds=(1, 65535)),
+        Setting("user", "User name", help="the user name to log in with", required=True),
+        Setting("root", "Folder on the server", help="the site's document root on the server",
+                required=True, example="/var/www/site"),
+        Setting("key_file", "Private key", Type.PATH, "log in with this private key"),
+        Setting("password", "Password", help="used when no private key is given", secret=True),
+        Setting("key_passphrase", "Key passphrase", help="the private key's passphrase, if any",
+                secret=True, vault="sftp-key"),
+    )  # fmt: skip
+    CAPABILITIES = frozenset({Capability.HOST_KEY})
 
     @classmethod
-    def from_settings(cls, site: str, settings: dict) -> Sftp:
-        require(site, settings, "SFTP", "host", "user", "root")
-        password = None
-        if settings.get("key_file") is None:
-            password = secrets.get("sftp", site)
-        return cls(
-            host=settings["host"],
-            port=int(settings.get("port", 22)),
-            user=settings["user"],
-            root=settings["root"],
-            password=password,
-            key_file=settings.get("key_file"),
-            key_passphrase=secrets.get("sftp-key", site) if settings.get("key_file") else None,
-        )
+    def secret_setting(cls, settings: Mapping[str, object]) -> Setting | None:
+        return cls.setting("key_passphrase" if settings.get("key_file") else "password")
+
+    @classmethod
+    def presented_key(cls, settings: Mapping[str, object]) -> tuple[str, str]:
+        key = server_key(str(settings["host"]), int(settings.get("port") or 22))
+        return key.get_name(), fingerprint(key)
+
+    @classmethod
+    def trust(cls, settings: Mapping[str, object], fingerprint: str) -> str:
+        return trust(str(settings["host"]), int(settings.get("port") or 22), fingerprint)
 
     def __init__(
         self,
@@ -144,9 +158,11 @@ class Sftp(Transport):
         except _UnknownHost as exc:
             self._client.close()
             raise TransportError(
-                f"the host key of {where} is not known ({exc.fingerprint}). If that is your "
-                f"server's key, trust it with: creatorapp site trust NAME --fingerprint "
-                f"{exc.fingerprint}"
+                f"the host key of {where} is not known ({exc.fingerprint}); nothing was sent",
+                code=Problem.HOST_KEY_UNKNOWN,
+                host=host,
+                port=port,
+                fingerprint=exc.fingerprint,
             ) from None
         except paramiko.BadHostKeyException as exc:
             self._client.close()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import secrets as random
-from typing import ClassVar
 from urllib.parse import quote
 
-from creatorapp.core import neterrors, secrets
+from creatorapp.core import neterrors
 from creatorapp.core.publish.base import (
     Transport,
     TransportError,
@@ -15,24 +14,24 @@ from creatorapp.core.publish.base import (
     dropped,
     register,
 )
+from creatorapp.core.publish.settings import Setting, Type
 
 TIMEOUT = 30
 
 
 @register
 class WebDav(Transport):
-    kind: ClassVar[str] = "webdav"
-
-    @classmethod
-    def from_settings(cls, site: str, settings: dict) -> WebDav:
-        if not settings.get("endpoint"):
-            raise TransportError(f"site {site!r} has no WebDAV address (--endpoint)")
-        return cls(
-            endpoint=settings["endpoint"],
-            user=settings.get("user"),
-            password=secrets.get("webdav", site),
-            ca_file=settings.get("ca_file"),
-        )
+    KIND = "webdav"
+    TITLE = "WebDAV"
+    NOUN = "a WebDAV site"
+    RANK = 40
+    SETTINGS = (
+        Setting("endpoint", "WebDAV address", Type.URL, "the share's address", required=True,
+                example="https://dav.example.com/site/"),
+        Setting("user", "User name", help="the user name to log in with"),
+        Setting("ca_file", "CA certificate", Type.PATH, "trust this CA (PEM) for the server"),
+        Setting("password", "Password", secret=True),
+    )  # fmt: skip
 
     def __init__(
         self,

@@ -7,10 +7,14 @@ import difflib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from creatorapp.core.publish.base import Transport, TransportError
 from creatorapp.core.site import ai_txt, policy_page, robots, snippets, tdmrep
 from creatorapp.core.site.config import POLICY_JSON, POLICY_PAGE, SiteConfig
+
+if TYPE_CHECKING:
+    from creatorapp.core.site.verify import VerifyReport
 
 Render = Callable[[SiteConfig, str | None], str]
 
@@ -75,6 +79,7 @@ class PublishReport:
     warnings: list[str] = field(default_factory=list)
     written: bool = False
     final: dict[str, bytes] = field(default_factory=dict)  # what each file holds afterwards
+    verified: VerifyReport | None = None  # the live check that followed, unless skipped
 
     def files(self) -> dict[str, str]:
         """Path -> SHA-256 of what the site holds (or will hold) after publishing."""
