@@ -15,10 +15,10 @@ from creatorapp.cli.common import (
     EXIT_OK,
     UsageError,
     catalogue,
-    console,
     emit_json,
     path_arg,
     safe,
+    table_console,
     text_arg,
 )
 from creatorapp.core.display import counted, shown, shown_block
@@ -264,7 +264,7 @@ def run_list(args: argparse.Namespace) -> int:
             r.published_at or "never",
             verified,
         )
-    console(file=sys.stdout).print(table)
+    table_console(table).print(table)
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ from creatorapp.core.site.sites import UNKNOWN_SITE
 from creatorapp.gui.qt import QtWidgets
 
 W = QtWidgets
-KEYRING_NOTE = "Kept in your system's keyring, never in a file"
+KEYRING_NOTE = "Kept in your system's keyring (or, without one, encrypted under your passphrase)"
 
 
 class SettingsForm(W.QWidget):
@@ -113,7 +113,7 @@ def advice(exc: Exception) -> str:
         return f"Fill in: {labels}."
     if code == Problem.SECRET_MISSING:
         label = transport_class(facts["kind"]).setting(facts["setting"]).label
-        return f"Enter the {label.lower()}: it is kept in your system's keyring."
+        return f"Enter the {label.lower()}: it is kept in your system's keyring, or encrypted."
     if code == Problem.HOST_KEY_UNKNOWN:
         return (
             f"The server's key is not known yet ({facts['fingerprint']}). Compare it with the "

@@ -175,7 +175,7 @@ MAIL = Group(
             "password",
             SettingType.TEXT,
             "Password",
-            "the password for both servers (kept in the system keyring)",
+            "the password for both servers (kept in the system keyring, or encrypted without one)",
             secret=True,
         ),
     ),
