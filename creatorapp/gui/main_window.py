@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self.operations.changed.connect(self.refresh)
         self.operations.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.operations.failure.connect(self.notify_failure)
+        tasks.show_failures_with(self.notify_failure)  # failures no caller handled
         self.operations.undo_available.connect(self._undo_changed)
         self.operations.credentials_at_stake.connect(self.ask_break_credentials)
         self.policies.saved.connect(lambda _: self.refresh())
@@ -328,7 +329,7 @@ class MainWindow(QMainWindow):
             optouts.send_queued()
             return optouts.poll()
 
-        tasks.start(work, self._polled, lambda m: None)
+        tasks.Op(work, title="Checking opt-out answers").success(self._polled).run()
 
     def _polled(self, report) -> None:
         confirmed = sum(c.get("confirmed", 0) for c in report.changes.values())
@@ -426,6 +427,7 @@ class MainWindow(QMainWindow):
 
     def quit(self) -> None:
         self.quitting = True
+        tasks.show_failures_with(None)
         self.close()
         app = QtWidgets.QApplication.instance()
         if app is not None and self.tray is not None:

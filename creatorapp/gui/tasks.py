@@ -59,20 +59,44 @@ class Job(QtCore.QRunnable):
         self.signals.done.emit(result)
 
 
+FailureSink = Callable[[str, str], None]  # title, message
+_sink: FailureSink | None = None
+
+
+def show_failures_with(sink: FailureSink | None) -> None:
+    """Where failures go that their caller did not handle (the main window's notification):
+    a failure is shown, never dropped."""
+    global _sink
+    _sink = sink
+
+
+def _unhandled(title: str, message: str) -> None:
+    if _sink is not None:
+        _sink(title, message)
+    else:
+        log.warning("%s failed: %s", title, message)
+
+
 def start(
     fn: Callable[[], object],
     on_done: Callable[[object], None],
-    on_failed: Callable[[str], None],
+    on_failed: Callable[[str], None] | None = None,
+    *,
+    title: str = "A background task",
 ) -> Job:
-    """Run ``fn`` on the shared pool; the callbacks run on the GUI thread."""
-    task = Job("background task", lambda _job: fn())
+    """Run ``fn`` on the shared pool; the callbacks run on the GUI thread.  Without
+    ``on_failed`` a failure goes to the window's notification (:func:`show_failures_with`)."""
+    task = Job(title, lambda _job: fn())
     _running.add(task)
 
     def release() -> None:
         QtCore.QTimer.singleShot(0, lambda: _running.discard(task))
 
     task.signals.done.connect(on_done)
-    task.signals.failed.connect(on_failed)
+    if on_failed is not None:
+        task.signals.failed.connect(on_failed)
+    else:
+        task.signals.failed.connect(lambda message: _unhandled(title, message))
     task.signals.done.connect(release)
     task.signals.failed.connect(release)
     QtCore.QThreadPool.globalInstance().start(task)
@@ -80,3 +104,26 @@ def start(
 
 
 _running: set[Job] = set()  # tasks in flight, kept alive until their answer is delivered
+
+
+class Op:
+    """One background operation, said in one line where it is started:
+    ``Op(fn, title=...).success(show).failure(explain).run()``.  ``failure`` is optional: a
+    failure nobody handles is shown as a notification, never dropped."""
+
+    def __init__(self, fn: Callable[[], object], *, title: str) -> None:
+        self._fn = fn
+        self._title = title
+        self._done: Callable[[object], None] = lambda _result: None
+        self._failed: Callable[[str], None] | None = None
+
+    def success(self, fn: Callable[[object], None]) -> Op:
+        self._done = fn
+        return self
+
+    def failure(self, fn: Callable[[str], None]) -> Op:
+        self._failed = fn
+        return self
+
+    def run(self) -> Job:
+        return start(self._fn, self._done, self._failed, title=self._title)

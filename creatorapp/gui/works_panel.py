@@ -64,7 +64,8 @@ class WorkDetail(W.QWidget):
             f"Tagged: {(work.tagged_at or 'never')[:19].replace('T', ' ')}",
         ]
         if work.error:
-            facts.append(f"<span style='color:#d7263d'>Problem: {work.error}</span>")
+            problem = html.escape(shown(work.error))
+            facts.append(f"<span style='color:#d7263d'>Problem: {problem}</span>")
         self.facts.setText("<br>".join(facts) + "<br><i>Reading the file…</i>")
         path = Path(work.path)
         wanted = work.path
@@ -72,7 +73,15 @@ class WorkDetail(W.QWidget):
         def read() -> tuple:
             return read_reservation(path), read_signals(path)
 
-        tasks.start(read, lambda r: self._read(wanted, facts, r), lambda m: None)
+        tasks.Op(read, title="Reading the file").success(
+            lambda r: self._read(wanted, facts, r)
+        ).failure(lambda message: self._unreadable(wanted, facts, message)).run()
+
+    def _unreadable(self, path: str, facts: list[str], message: str) -> None:
+        if self.work is None or self.work.path != path:
+            return
+        problem = html.escape(shown(message))
+        self.facts.setText("<br>".join([*facts, f"<i>The file could not be read: {problem}</i>"]))
 
     def _read(self, path: str, facts: list[str], result: object) -> None:
         if self.work is None or self.work.path != path:
@@ -82,7 +91,7 @@ class WorkDetail(W.QWidget):
             "<span style='color:#2e9d4f'>The file says: reserved</span>"
             if reservation.reserved
             else "<span style='color:#d7263d'>The file carries no reservation</span>"
-            + (f" ({reservation.error})" if reservation.error else "")
+            + (f" ({html.escape(shown(reservation.error))})" if reservation.error else "")
         )
         self.facts.setText("<br>".join([*facts, verdict]))
         self.signals.setRowCount(len(found))
