@@ -65,7 +65,7 @@ def main() -> int:
         watcher.wait_ready()
         print(
             f"{args.files} JPEGs, {size / args.files / 1e6:.2f} MB each, {os.cpu_count()} cores, "
-            f"settle {args.settle} s, workers {watcher._pool.jobs}"
+            f"settle {args.settle} s, workers {watcher.tagging.jobs}"
         )
 
         written_at: dict[str, float] = {}

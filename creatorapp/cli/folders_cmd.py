@@ -20,6 +20,7 @@ from creatorapp.cli.common import (
     print_counts,
     safe,
     show_outcomes,
+    table_console,
     text_arg,
 )
 from creatorapp.core.display import counted, shown
@@ -82,6 +83,7 @@ def run_add(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     from creatorapp.cli.confirm import ask_or_refuse, wide_folders
+    from creatorapp.core.tagging_service import TaggingService
 
     with _portfolio(args) as portfolio:
         # only "." asks: naming a folder for 'folders add' is the explicit choice to keep it
@@ -96,7 +98,7 @@ def run_add(args: argparse.Namespace) -> int:
         counts = None
         if not args.no_tag:
             counts = show_outcomes(
-                portfolio.process(report.due, jobs=args.jobs),
+                TaggingService(portfolio).process(report.due, jobs=args.jobs),
                 as_json=args.json,
                 total=len(report.due),
             )
@@ -155,7 +157,7 @@ def run_list(args: argparse.Namespace) -> int:
             summary,
             safe(folder.error or ""),
         )
-    console(file=sys.stdout).print(table)
+    table_console(table).print(table)
     return EXIT_OK
 
 

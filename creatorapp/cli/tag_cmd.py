@@ -87,33 +87,29 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def run_tag(args: argparse.Namespace) -> int:
     from creatorapp.core.portfolio import Portfolio
-    from creatorapp.core.tagging import TagOptions, iter_targets
+    from creatorapp.core.tagging import iter_targets
+    from creatorapp.core.tagging_service import TaggingService, TagRequest
 
     policy = policy_arg(args.policy) if args.policy else None
     paths = existing_paths(args.paths)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
-    from creatorapp.core.media.c2pa import SignJob, keeping_job
-
-    if args.c2pa:
-        from creatorapp.core import identity
-
-        credentials = SignJob(identity.load())
-    else:  # files that already carry credentials are re-signed when tagging rewrites them
-        credentials = keeping_job()
-    options = TagOptions(
+    # the service signs what the policies ask for, and re-signs files that carry credentials
+    request = TagRequest(
         force=args.force,
         dry_run=args.dry_run,
-        credentials=credentials,
+        sign_every_file=args.c2pa,
         break_credentials=args.break_credentials,
     )
     store = open_store(args)
     try:
+        service = TaggingService(Portfolio(store))
+        if args.c2pa:
+            service.signing_identity()  # none: say so before asking anything
         if not args.dry_run:
             wide = wide_folders(args.paths, [f.path for f in store.folders()])
             ask_or_refuse(wide, question="Tag {files} in {folder}?", yes=args.yes)
-        portfolio = Portfolio(store)
-        outcomes = portfolio.tag(paths, policy, options=options, jobs=args.jobs)
+        outcomes = service.tag(paths, policy, request=request, jobs=args.jobs)
         total = sum(1 for _ in iter_targets(paths)) if interactive() and not args.json else None
         counts = show_outcomes(outcomes, as_json=args.json, total=total)
     finally:

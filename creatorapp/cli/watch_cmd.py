@@ -64,6 +64,7 @@ def run_watch(args: argparse.Namespace) -> int:
 
 def _once(portfolio, args: argparse.Namespace) -> int:
     from creatorapp.cli.folders_cmd import scan_with_progress
+    from creatorapp.core.tagging_service import TaggingService
 
     folders = [f for f in portfolio.store.folders() if f.watching]
     report = scan_with_progress(portfolio, folders, as_json=args.json)
@@ -72,7 +73,9 @@ def _once(portfolio, args: argparse.Namespace) -> int:
     for path, reason in report.skipped:
         print(f"creatorapp: skipped {shown(path)}: {shown(reason)}", file=sys.stderr)
     counts = show_outcomes(
-        portfolio.process(report.due, jobs=args.jobs), as_json=args.json, total=len(report.due)
+        TaggingService(portfolio).process(report.due, jobs=args.jobs),
+        as_json=args.json,
+        total=len(report.due),
     )
     if not args.json:
         print(

@@ -65,6 +65,7 @@ def _tag(demo: Demo) -> None:
     from creatorapp.core.policy import DEFAULT_PRESET
     from creatorapp.core.portfolio import Portfolio
     from creatorapp.core.tagging import read_reservation
+    from creatorapp.core.tagging_service import TaggingService
 
     demo.works.mkdir()
     copies = []
@@ -80,7 +81,7 @@ def _tag(demo: Demo) -> None:
         portfolio = Portfolio(store)
         folder = portfolio.add_folder(demo.works, DEFAULT_PRESET, watching=False)
         due = portfolio.scan([folder]).due
-        for outcome in portfolio.process(due):
+        for outcome in TaggingService(portfolio).process(due):
             if not outcome.written:
                 demo.failures.append((Path(outcome.path).name, outcome.reason or "not tagged"))
         demo.works_in_catalogue = sum(store.count_by_state().values())

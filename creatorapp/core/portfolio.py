@@ -1,7 +1,8 @@
-"""Portfolio folders and their works: scanning, tagging what is due, and recording it all.
+"""Portfolio folders and their works: scanning, moves and deletions, and what is due.
 
-The CLI, the watcher and the GUI all go through :class:`Portfolio`, so a work's state and its
-ledger history are written the same way whoever did the work.
+Tagging what is due, and recording it, is the tagging service's (``core/tagging_service.py``):
+the CLI, scans, the watcher and the GUI all go through it, so a work's state and its ledger
+history are written the same way whoever did the work.
 
 A scan never opens a file: it compares each file's (size, mtime_ns, inode) with the catalogue.
 A file that vanished from one place and appears in another is the same work (matched by inode,
@@ -15,14 +16,12 @@ import hashlib
 import os
 import stat
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from creatorapp.core.catalogue import (
     DONE_STATES,
-    CatalogueError,
     Folder,
     Store,
     Work,
@@ -30,19 +29,12 @@ from creatorapp.core.catalogue import (
     WorkState,
     utc_now,
 )
-from creatorapp.core.media.base import Outcome, Reason, Status, by_extension
-from creatorapp.core.media.c2pa import SignJob
+from creatorapp.core.media.base import Outcome, by_extension
 from creatorapp.core.media.leftovers import remove_if_leftover
 from creatorapp.core.media.safe_write import is_temp_name
 from creatorapp.core.policy import Policy, PolicyError, resolve_policy
 from creatorapp.core.signals import Field, data_mining_uri, embedded_fields, fields_signature
-from creatorapp.core.tagging import (
-    TagOptions,
-    ignored_reason,
-    iter_targets,
-    link_reason,
-    tag_files,
-)
+from creatorapp.core.tagging import ignored_reason, link_reason
 from creatorapp.errors import UserError
 
 
@@ -282,7 +274,12 @@ class Portfolio:
                         if work is None:
                             report.due.append(Due(seen.path, folder, folder_rules))
                             continue
-                    if self._is_due(work, seen, folder_rules, retry_failed):
+                    if self.is_due(
+                        work,
+                        (seen.size, seen.mtime_ns, seen.inode),
+                        folder_rules,
+                        retry_failed=retry_failed,
+                    ):
                         if work.state in DONE_STATES:
                             self.store.update_work(work.id, state=WorkState.STALE)
                             report.changed += 1
@@ -389,8 +386,12 @@ class Portfolio:
         )
 
     @staticmethod
-    def _is_due(work: Work | WorkStat, seen: _Seen, rules: Rules, retry_failed: bool) -> bool:
-        if not work.same_file(seen.size, seen.mtime_ns, seen.inode):
+    def is_due(
+        work: Work | WorkStat, seen: tuple[int, int, int], rules: Rules, *, retry_failed: bool
+    ) -> bool:
+        """Whether a catalogued work found with this (size, mtime_ns, inode) is to be tagged:
+        the one rule for scans and the watcher."""
+        if not work.same_file(*seen):
             return True
         if work.state in DONE_STATES:
             return work.signature != rules.signature
@@ -469,7 +470,7 @@ class Portfolio:
             self.store.append("work.deleted", path, {"sha256": work.sha256})
         return True
 
-    # --- tagging and recording ----------------------------------------------------------
+    # --- tagging: the tagging service does it, for every caller -----------------------------
     def process(
         self,
         due: Iterable[Due],
@@ -477,247 +478,29 @@ class Portfolio:
         jobs: int | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[Outcome]:
-        """Tag the due works with their folders' policies and record every outcome."""
-        items = list(due)
-        by_path = {d.path: d for d in items}
-        if items:
-            self.store.ensure_room(len(items))  # a full disk stops the batch before any write
-        credentials = self._credentials_for({d.rules.policy.name: d.rules.policy for d in items})
-        if credentials is None:
-            items = [_without_credentials(d) for d in items]
-            by_path = {d.path: d for d in items}
-        outcomes = tag_files(
-            ((Path(d.path), d.rules.fields) for d in items),
-            options=TagOptions(digest=True, credentials=credentials),
-            jobs=jobs,
-            cancel=cancel,
-        )
-        yield from self._recorded(outcomes, lambda o: by_path.get(o.path))
+        """Shorthand for :meth:`TaggingService.process
+        <creatorapp.core.tagging_service.TaggingService.process>`."""
+        from creatorapp.core.tagging_service import TaggingService
 
-    def _credentials_for(
-        self, policies: dict[str, Policy], requested: SignJob | None = None
-    ) -> SignJob | None:
-        """What to sign with: every policy when the user asked (``--c2pa``), otherwise the
-        policies that ask for Content Credentials themselves.  Without a signing identity
-        those files are tagged without credentials and the ledger says why."""
-        wanted = [p for p in policies.values() if requested is not None or p.content_credentials]
-        if not wanted:
-            return None
-        if requested is not None:
-            return requested.with_policies(wanted)
-        from creatorapp.core import identity
+        return TaggingService(self).process(due, jobs=jobs, cancel=cancel)
 
-        try:
-            return SignJob(identity.load()).with_policies(wanted)
-        except identity.IdentityError as exc:
-            with self.store.transaction():
-                self.store.append(
-                    "credentials.unavailable", ", ".join(p.name for p in wanted), {"why": str(exc)}
-                )
-            return None
-
-    def _recorded(
-        self, outcomes: Iterable[Outcome], due_of: Callable[[Outcome], Due | None]
-    ) -> Iterator[Outcome]:
-        """Record outcomes in small transactions while passing them on as they come.
-
-        When the catalogue cannot record (its disk is full), no further file is handed out:
-        the files in hand are finished, never cut off, and the error stops the batch.  What
-        was written but not recorded is found on the next run (a rewritten file has a new
-        inode, so it never matches its catalogued stat) and recorded then.
-        """
-        batch: list[tuple[Outcome, Due]] = []
-        last = time.monotonic()
-        try:
-            for outcome in outcomes:
-                item = due_of(outcome)
-                if item is not None:
-                    batch.append((outcome, item))
-                if len(batch) >= 64 or (batch and time.monotonic() - last > 0.2):
-                    self._record_batch(batch)
-                    batch, last = [], time.monotonic()
-                yield outcome
-        except CatalogueError:
-            batch = []
-            close = getattr(outcomes, "close", None)
-            if close is not None:
-                close()  # stop the workers: files in hand are finished, queued ones dropped
-            raise
-        finally:
-            if batch:
-                self._record_batch(batch)
-
-    def _record_batch(self, batch: list[tuple[Outcome, Due]]) -> None:
-        with self.store.transaction():
-            for outcome, item in batch:
-                self.record(outcome, item)
-
-    def record(self, outcome: Outcome, item: Due) -> None:
-        """Write one tagging outcome into the catalogue and, when it says something new, the
-        ledger."""
-        store = self.store
-        path = item.path
-        work = store.work(path)
-        if outcome.status is Status.SKIPPED:
-            if work is not None and not os.path.exists(path):
-                self.deleted(path)
-            return
-        with store.transaction():
-            if work is None:
-                work = store.add_work(item.folder.id, path, state=WorkState.NEW)
-                store.append("work.added", path, {"size": outcome.size, "folder": item.folder.path})
-            identity = {
-                "size": outcome.size,
-                "mtime_ns": outcome.mtime_ns,
-                "inode": outcome.inode,
-                "format": outcome.format,
-            }
-            if outcome.status is Status.FAILED and outcome.code in TRANSIENT:
-                # another program had the file, and what it left is not what we read: nothing
-                # is wrong with the work, so it keeps its state and stays due (the change that
-                # beat us sends the watcher an event; a scan sees a new stat)
-                return
-            if outcome.status is Status.FAILED:
-                repeat = work.state is WorkState.FAILED and work.error == outcome.reason
-                store.update_work(work.id, state=WorkState.FAILED, error=outcome.reason, **identity)
-                if not repeat or not work.same_file(
-                    outcome.size or 0, outcome.mtime_ns or 0, outcome.inode or 0
-                ):
-                    store.append(
-                        "work.failed", path, {"reason": outcome.reason, "format": outcome.format}
-                    )
-                return
-            state = WorkState.SIDECAR if outcome.sidecar else WorkState.TAGGED
-            news = (
-                outcome.written
-                or work.state is not state
-                or work.signature != item.rules.signature
-                or work.sha256 != outcome.sha256
-            )
-            store.update_work(
-                work.id,
-                state=state,
-                error=None,
-                sha256=outcome.sha256,
-                policy=item.rules.policy.name,
-                signature=item.rules.signature,
-                tagged_at=utc_now() if news or work.tagged_at is None else work.tagged_at,
-                **identity,
-            )
-            if news:
-                data = {
-                    "written": outcome.written,
-                    "carrier": "sidecar" if outcome.sidecar else "embedded",
-                    "policy": item.rules.policy.name,
-                    "data_mining": data_mining_uri(item.rules.policy),
-                    "signature": item.rules.signature,
-                    "sha256": outcome.sha256,
-                    "format": outcome.format,
-                }
-                if outcome.sidecar:
-                    data["sidecar"] = outcome.sidecar
-                store.append("work.tagged", path, data)
-
-    # --- `creatorapp tag` on paths that may lie in portfolio folders ---------------------
     def tag(
         self,
         paths: Iterable[Path],
         policy: Policy | None,
         *,
-        options: TagOptions | None = None,
         jobs: int | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[Outcome]:
-        """Tag files and folders; works in portfolio folders are recorded, and those the
-        catalogue knows are already done (same stat, same policy) are not even opened."""
-        options = options or TagOptions()
-        default = Rules.of(policy or resolve_policy(None))
-        folders = self.store.folders()
-        folder_rules: dict[int, Rules] = {}
-        todo: list[tuple[str, Due | None]] = []
-        roots = {str(p): normalise(p) for p in paths}
-        for target in iter_targets(paths):
-            shown = str(target.path)
-            if target.skip:
-                yield Outcome(shown, Status.SKIPPED, reason=target.skip)
-                continue
-            real = _real_under(shown, roots)
-            folder = _folder_for(real, folders)
-            if folder is None:
-                todo.append((shown, None))
-                continue
-            if policy is None and folder.id not in folder_rules:
-                try:
-                    folder_rules[folder.id] = self.rules_for(folder)
-                except PolicyError as exc:
-                    raise CatalogueError(
-                        f"the policy of portfolio folder {folder.path} cannot be used ({exc})"
-                    ) from None
-            rules = default if policy is not None else folder_rules[folder.id]
-            todo.append((shown, Due(real, folder, rules)))
+        """Shorthand for :meth:`TaggingService.tag
+        <creatorapp.core.tagging_service.TaggingService.tag>` with nothing more asked."""
+        from creatorapp.core.tagging_service import TaggingService
 
-        known = self.store.works_at([d.path for _, d in todo if d is not None])
-        work: list[tuple[Path, tuple[Field, ...]]] = []
-        due_of: dict[str, Due] = {}
-        for shown, item in todo:
-            # with --c2pa each file is opened: the catalogue does not know what it carries
-            quick = not (options.force or options.dry_run or options.credentials)
-            if item is not None and quick:
-                w = known.get(item.path)
-                if w is not None and w.state in DONE_STATES and w.signature == item.rules.signature:
-                    try:
-                        st = os.stat(item.path)
-                    except OSError:
-                        st = None
-                    if st is not None and w.same_file(st.st_size, st.st_mtime_ns, st.st_ino):
-                        yield Outcome(shown, Status.UNCHANGED, format=w.format)
-                        continue
-            work.append((Path(shown), item.rules.fields if item else default.fields))
-            if item is not None:
-                due_of[shown] = item
-        if due_of and not options.dry_run:
-            self.store.ensure_room(len(due_of))  # a full disk stops the batch before any write
-        used = {r.policy.name: r.policy for r in (default, *folder_rules.values())}
-        credentials = self._credentials_for(used, options.credentials)
-        if credentials is None:
-            due_of = {k: _without_credentials(d) for k, d in due_of.items()}
-        outcomes = tag_files(
-            work,
-            options=replace(options, digest=bool(due_of), credentials=credentials),
-            jobs=jobs,
-            cancel=cancel,
-        )
-        if options.dry_run:
-            yield from outcomes
-        else:
-            yield from self._recorded(outcomes, lambda o: due_of.get(o.path))
+        return TaggingService(self).tag(paths, policy, jobs=jobs, cancel=cancel)
 
 
-# Failures that say nothing about the file itself, only that another writer got there first.
-TRANSIENT = frozenset({Reason.CHANGED_WHILE_TAGGING, Reason.BUSY})
-
-
-def _without_credentials(due: Due) -> Due:
-    """A work of a signing policy tagged without credentials (no identity yet) is recorded
-    under the unsigned signature, so it is due again once the identity exists."""
-    if not due.rules.signature.endswith("+c2pa"):
-        return due
-    rules = Rules(due.rules.policy, due.rules.fields, due.rules.signature.removesuffix("+c2pa"))
-    return Due(due.path, due.folder, rules)
-
-
-def _real_under(path: str, roots: dict[str, str]) -> str:
-    """The catalogue form of a path found under one of the given roots, without resolving
-    every file again (the walk does not follow symlinks below a root)."""
-    for root, real in roots.items():
-        if path == root:
-            return real
-        if path.startswith(root.rstrip(os.sep) + os.sep):
-            return real.rstrip(os.sep) + os.sep + path[len(root.rstrip(os.sep)) + 1 :]
-    return normalise(path)
-
-
-def _folder_for(path: str, folders: list[Folder]) -> Folder | None:
+def containing_folder(path: str, folders: list[Folder]) -> Folder | None:
+    """The folder among ``folders`` that ``path`` lies in, if any."""
     return next((f for f in folders if path == f.path or _inside(path, f.path)), None)
 
 

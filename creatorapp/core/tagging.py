@@ -1,8 +1,11 @@
-"""The tag and verify services: batches of files, in parallel, idempotent, one outcome per file.
+"""Tagging files in worker processes, and reading back what files carry.
 
-The CLI and the GUI both call :func:`tag_paths` and :func:`verify_paths`.  No file ever raises
-out of here: every problem becomes a ``failed`` outcome with a plain-words reason, and the batch
-goes on.
+This is the engine under the tagging service (``core/tagging_service.py``), which every caller
+goes through to tag works and record them: it knows nothing of the catalogue.  Files are tagged
+in parallel and idempotently, one outcome per file.  No file ever raises out of here: every
+problem becomes a ``failed`` outcome with a plain-words reason and, where it has one, a stable
+reason code (:class:`~creatorapp.core.media.base.Reason`); the batch goes on.
+:func:`verify_paths` reads back what files say.
 """
 
 from __future__ import annotations
@@ -37,8 +40,7 @@ from creatorapp.core.media.claim import claimed
 from creatorapp.core.media.embed import sign_in_place, tag_embedded
 from creatorapp.core.media.safe_write import check_writable, deferred_folder_sync, is_temp_name
 from creatorapp.core.media.sidecar import find_sidecar, read_sidecar, tag_sidecar
-from creatorapp.core.policy import Policy
-from creatorapp.core.signals import Field, embedded_fields, is_reserved
+from creatorapp.core.signals import Field, is_reserved
 
 log = logging.getLogger(__name__)
 
@@ -371,36 +373,50 @@ class TagPool:
         self._pool.shutdown(wait=True, cancel_futures=cancel_pending)
 
 
-ProgressFn = Callable[[Outcome], None]
+# a file, the fields to write, and (optionally) its own options instead of the batch's
+Item = tuple[Path, tuple[Field, ...]] | tuple[Path, tuple[Field, ...], TagOptions]
+
+
+def chunked(work: Iterable[tuple[str, tuple[Field, ...], TagOptions]], jobs: int) -> list[Chunk]:
+    """Consecutive files of the same fields and options, up to 8 per chunk and at least two
+    chunks per worker where there are files enough: every worker gets a share and a cancel is
+    felt soon, while handing a chunk over, syncing its folders once and recording it cost
+    little next to tagging it.  One rule for every caller: a burst the watcher hands over is
+    tagged as fast as the same files named to ``creatorapp tag``."""
+    todo = list(work)
+    size = max(1, min(8, len(todo) // (max(1, jobs) * 2) or 1))
+    chunks: list[Chunk] = []
+    for path, fields, options in todo:
+        last = chunks[-1] if chunks else None
+        if last and len(last[0]) < size and last[1] == fields and last[2] is options:
+            last[0].append(path)
+        else:
+            chunks.append(([path], fields, options))
+    return chunks
 
 
 def tag_files(
-    work: Iterable[tuple[Path, tuple[Field, ...]]],
+    work: Iterable[Item],
     *,
     options: TagOptions = TagOptions(),
     jobs: int | None = None,
     cancel: threading.Event | None = None,
 ) -> Iterator[Outcome]:
-    """Outcomes for the given files (each with its own fields), in the order given.
+    """Outcomes for the given files (each with its own fields, and its own options where an
+    item has a third element), in the order given.
 
     ``cancel`` stops handing out new files; files already in hand are finished, never left
     half-written.
     """
-    todo = [(str(path), fields) for path, fields in work]
+    todo = [(str(item[0]), item[1], item[2] if len(item) > 2 else options) for item in work]
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(todo) <= SMALL_BATCH:
-        for path, fields in todo:
+        for path, fields, own in todo:
             if cancel is not None and cancel.is_set():
                 return
-            yield tag_file(Path(path), fields, options)
+            yield tag_file(Path(path), fields, own)
         return
-    size = max(1, min(8, len(todo) // (jobs * 16) or 1))
-    chunks: list[Chunk] = []
-    for path, fields in todo:
-        if chunks and len(chunks[-1][0]) < size and chunks[-1][1] == fields:
-            chunks[-1][0].append(path)
-        else:
-            chunks.append(([path], fields, options))
+    chunks = chunked(todo, jobs)
     pool = TagPool(jobs)
     pending = [pool.submit(c) for c in chunks]
     try:
@@ -417,25 +433,6 @@ def tag_files(
             yield from future.result()
     finally:
         pool.shutdown(cancel_pending=True)
-
-
-def tag_paths(
-    paths: Iterable[Path],
-    policy: Policy,
-    *,
-    options: TagOptions = TagOptions(),
-    jobs: int | None = None,
-    cancel: threading.Event | None = None,
-) -> Iterator[Outcome]:
-    """Outcomes for every target under ``paths``: skipped ones first, then the rest in order."""
-    fields = embedded_fields(policy)
-    todo: list[tuple[Path, tuple[Field, ...]]] = []
-    for target in iter_targets(paths):
-        if target.skip:
-            yield Outcome(str(target.path), Status.SKIPPED, reason=target.skip)
-        else:
-            todo.append((target.path, fields))
-    yield from tag_files(todo, options=options, jobs=jobs, cancel=cancel)
 
 
 # --- reading back ------------------------------------------------------------------------------

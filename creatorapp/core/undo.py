@@ -21,7 +21,7 @@ from pathlib import Path
 
 from creatorapp.core.catalogue import Store, WorkState
 from creatorapp.core.catalogue.location import data_dir, private_folder
-from creatorapp.core.media.base import FileProblem, Outcome, Reason
+from creatorapp.core.media.base import FileProblem, Outcome, Reason, Status
 from creatorapp.core.media.safe_write import safe_write
 from creatorapp.core.media.sidecar import sidecar_candidates
 
@@ -229,16 +229,19 @@ def tag_undoably(
     paths: list[Path],
     policy,
     *,
-    options=None,
+    request=None,
     cancel=None,
     progress=None,
     label: str = "",
     root: Path | None = None,
 ) -> BatchSummary:
-    """Tag files and folders as ``creatorapp tag`` does, keeping the originals for one undo.
+    """Tag files and folders as ``creatorapp tag`` does (through the same tagging service),
+    keeping the originals for one undo.  ``request``: a
+    :class:`~creatorapp.core.tagging_service.TagRequest`.
 
     ``progress(done, total)`` is called as outcomes arrive (from this thread)."""
     from creatorapp.core.tagging import iter_targets
+    from creatorapp.core.tagging_service import TaggingService, TagRequest
 
     targets = [t.path for t in iter_targets(paths) if t.skip is None]
     batch = UndoBatch(root)
@@ -248,12 +251,14 @@ def tag_undoably(
     would_break: list[str] = []
     done = 0
     try:
-        for outcome in portfolio.tag(paths, policy, options=options, cancel=cancel):
+        service = TaggingService(portfolio)
+        outcomes = service.tag(paths, policy, request=request or TagRequest(), cancel=cancel)
+        for outcome in outcomes:
             batch.settle(outcome)
             counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
             if outcome.code is Reason.CREDENTIALS_WOULD_BREAK:
                 would_break.append(outcome.path)
-            elif outcome.reason and outcome.status.value == "failed":
+            elif outcome.reason and outcome.status is Status.FAILED:
                 failures.append((outcome.path, outcome.reason))
             done += 1
             if progress is not None:

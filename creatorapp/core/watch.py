@@ -1,4 +1,4 @@
-"""Keep portfolio folders tagged as files arrive: watchdog events -> debounce -> tag -> record.
+"""Keep portfolio folders tagged as files arrive: watchdog events -> debounce -> due works.
 
 Exporters write in pieces and rename temporary files into place, so a path is only tagged once
 its size and mtime have held still for ``settle`` seconds.  Events are de-duplicated per path, a
@@ -7,7 +7,10 @@ after our own write is left alone: our writes never trigger work.  On start the 
 with everything that changed while it was not running.  A folder that disappears (an unplugged
 drive) is reported and watched for; when it returns it is scanned again and watched as before.
 
-All catalogue writes happen on the watcher's own thread; tagging runs in worker processes.
+The watcher only finds the works that are due; it hands them to the tagging service
+(``core/tagging_service.py``), which signs, tags and records them exactly as it does for a scan
+or ``creatorapp tag``.  All catalogue writes happen on the watcher's own thread; tagging runs in
+the service's worker processes, which call back as each batch finishes.
 A symbolic link in a folder is never tagged through (it may lead anywhere): it is reported once
 as skipped and never becomes a work.  If any of the watcher's threads fails (its own or
 watchdog's), the watcher stops and says why in ``failure``; it never goes on half-alive.
@@ -23,15 +26,15 @@ import stat
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from creatorapp.core.catalogue import DONE_STATES, Folder, WorkState
+from creatorapp.core.catalogue import Folder, WorkState
 from creatorapp.core.media.base import Outcome, Status, by_extension
-from creatorapp.core.media.c2pa import SignJob, keeping_job
 from creatorapp.core.portfolio import Due, Portfolio, Rules, ScanReport
-from creatorapp.core.tagging import TagOptions, TagPool, ignored_reason, link_reason
+from creatorapp.core.tagging import ignored_reason, link_reason
+from creatorapp.core.tagging_service import Batch, TaggingService
+from creatorapp.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,7 @@ class Watcher:
     ) -> None:
         self.portfolio = portfolio
         self.store = portfolio.store
+        self.tagging = TaggingService(portfolio)
         self.debouncer = Debouncer(settle)
         self.jobs = jobs
         self.folder_check = folder_check
@@ -157,8 +161,7 @@ class Watcher:
         self._again: set[str] = set()
         self._rescan: dict[int, float] = {}
         self._rules: dict[tuple[int, str], Rules] = {}
-        self._pool: TagPool | None = None
-        self._keeping: SignJob | None = None  # re-signs files that carry credentials
+        self._started = False
         self._next_folder_check = 0.0
         self._was_busy = False
         self._links: set[str] = set()  # symbolic links already reported
@@ -172,8 +175,8 @@ class Watcher:
 
         self._previous_hook = threading.excepthook
         threading.excepthook = self._thread_failed
-        self._pool = TagPool(self.jobs)
-        self._keeping = keeping_job()
+        self.tagging.open_pool(self.jobs)
+        self._started = True
         self._observer = Observer()
         self._observer.start()
         self._thread = threading.Thread(target=self._run, name="creatorapp-watcher", daemon=True)
@@ -232,7 +235,8 @@ class Watcher:
                 self._tick()
         except Exception as exc:  # report, never die silently
             log.debug("the watcher stopped", exc_info=True)
-            detail = str(exc) if isinstance(exc, WatcherFailed) else f"{type(exc).__name__}: {exc}"
+            plain = isinstance(exc, (WatcherFailed, UserError))  # says what to do in words
+            detail = str(exc) if plain else f"{type(exc).__name__}: {exc}"
             self.failure = f"the watcher stopped after an unexpected error ({detail})"
             with contextlib.suppress(Exception):
                 self._problem(self.failure)
@@ -365,11 +369,11 @@ class Watcher:
         work = self.store.work(path)
         if work is None or work.state is WorkState.DELETED:
             work = self.portfolio.adopt(path) or work
-        if work is not None and work.same_file(st.st_size, st.st_mtime_ns, st.st_ino):
-            if work.state in DONE_STATES and work.signature == rules.signature:
-                return None  # our own write, or a touch that changed nothing
-            if work.state is WorkState.FAILED:
-                return None  # the same bytes would fail the same way
+        # our own write, or a touch that changed nothing, is not due; nor is a failed work
+        # whose bytes are the same (they would fail the same way)
+        seen = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if work is not None and not Portfolio.is_due(work, seen, rules, retry_failed=False):
+            return None
         return Due(path, folder, rules)
 
     def _rules_for(self, folder: Folder) -> Rules | None:
@@ -397,47 +401,25 @@ class Watcher:
         self._dispatch([d for d in report.due if d.path not in self._in_flight])
 
     def _dispatch(self, ready: list[Due]) -> None:
-        if not ready or self._pool is None:
+        """Hand due works to the tagging service; each batch comes back through the inbox."""
+        if not ready or not self._started:
             return
-        size = max(1, min(8, len(ready) // (self._pool.jobs * 2) or 1))
-        groups: dict[str, list[Due]] = {}
         for item in ready:
-            groups.setdefault(item.rules.signature, []).append(item)
-        for items in groups.values():
-            for i in range(0, len(items), size):
-                chunk = items[i : i + size]
-                for item in chunk:
-                    self._in_flight[item.path] = item
-                credentials = None
-                if self._keeping is not None:
-                    credentials = self._keeping.with_policies([chunk[0].rules.policy])
-                options = TagOptions(digest=True, credentials=credentials)
-                future = self._pool.submit(
-                    ([d.path for d in chunk], chunk[0].rules.fields, options)
-                )
-                future.add_done_callback(lambda f, chunk=chunk: self._inbox.put(("done", f, chunk)))
+            self._in_flight[item.path] = item
+        self.tagging.submit(ready, lambda batch: self._inbox.put(("done", batch)))
 
-    def _done(self, future: Future, chunk: list[Due]) -> None:
-        for item in chunk:
+    def _done(self, batch: Batch) -> None:
+        for item in batch.items:
             self._in_flight.pop(item.path, None)
-        if future.cancelled():
-            return
-        try:
-            outcomes = future.result()
-        except Exception as exc:  # a worker died: the files are untouched (atomic writes)
-            self._problem(f"a tagging worker stopped ({exc}); its files will be retried")
-            for item in chunk:
-                self.debouncer.touch(item.path)
-            return
-        with self.store.transaction():
-            for outcome, item in zip(outcomes, chunk, strict=True):
-                if outcome.status is Status.FAILED and "changed while" in (outcome.reason or ""):
-                    self.debouncer.touch(item.path)  # written again meanwhile: try once it settles
-                    continue
-                self.portfolio.record(outcome, item)
-                self._count(outcome)
-                self.on_outcome(outcome)
-        for item in chunk:
+        settled = self.tagging.settle(batch)  # recorded, as a scan records it
+        if settled.problem is not None:
+            self._problem(f"{settled.problem}; its files will be retried")
+        for item in settled.again:  # written again meanwhile: tagged once it holds still
+            self.debouncer.touch(item.path)
+        for outcome in settled.recorded:
+            self._count(outcome)
+            self.on_outcome(outcome)
+        for item in batch.items:
             if item.path in self._again:
                 self._again.discard(item.path)
                 self.debouncer.touch(item.path)
@@ -505,8 +487,9 @@ class Watcher:
             with contextlib.suppress(Exception):
                 self._observer.stop()
                 self._observer.join(timeout=5)
-        if self._pool is not None:
-            self._pool.shutdown(cancel_pending=True)  # files in hand are finished
+        if self._started:
+            self._started = False
+            self.tagging.close_pool()  # files in hand are finished
             while True:  # record what finished; cancelled files stay due for next time
                 try:
                     message = self._inbox.get_nowait()

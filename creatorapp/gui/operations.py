@@ -8,9 +8,8 @@ from pathlib import Path
 
 from creatorapp.core import setup, undo
 from creatorapp.core.catalogue import Store
-from creatorapp.core.media.c2pa import keeping_job
 from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.tagging import TagOptions
+from creatorapp.core.tagging_service import TagRequest
 from creatorapp.gui.job_bar import JobBar
 from creatorapp.gui.qt import QObject, Signal
 from creatorapp.gui.tasks import Job
@@ -76,8 +75,9 @@ class Operations(QObject):
                 Portfolio(self.store),
                 paths,
                 policy,
-                # files that carry Content Credentials are re-signed, never silently broken
-                options=TagOptions(credentials=keeping_job(), break_credentials=break_credentials),
+                # the service signs what the policies ask for and re-signs files that carry
+                # Content Credentials; without an identity they are never silently broken
+                request=TagRequest(break_credentials=break_credentials),
                 cancel=job.cancel,
                 progress=job.report,
                 label=f"Tagging {name}",

@@ -13,6 +13,7 @@ from creatorapp.core.catalogue.ledger import verify_chain
 from creatorapp.core.media.base import Status
 from creatorapp.core.portfolio import Portfolio, PortfolioError
 from creatorapp.core.tagging import read_reservation
+from creatorapp.core.tagging_service import TaggingService
 from tests.conftest import make_jpeg, make_png, pixels
 
 VOCAB = "http://ns.useplus.org/ldf/vocab/"
@@ -39,7 +40,7 @@ def photos(tmp_path):
 
 def _sync(portfolio, folders=None, **kw):
     report = portfolio.scan(folders, **kw)
-    outcomes = list(portfolio.process(report.due, jobs=1))
+    outcomes = list(TaggingService(portfolio).process(report.due, jobs=1))
     return report, outcomes
 
 
@@ -99,7 +100,8 @@ def test_tag_skips_known_done_works_without_reading_them(portfolio, photos, monk
         raise AssertionError("a known, unchanged work was opened")
 
     monkeypatch.setattr(tagging, "tag_file", must_not_run)
-    outcomes = [o for o in portfolio.tag([photos / "a.jpg", photos / "2026"], None, jobs=1)]
+    service = TaggingService(portfolio)
+    outcomes = list(service.tag([photos / "a.jpg", photos / "2026"], None, jobs=1))
     assert [o.status for o in outcomes] == [Status.UNCHANGED, Status.UNCHANGED]
 
 
@@ -241,7 +243,7 @@ def test_folder_rules(portfolio, photos, tmp_path):
 
 def test_tag_in_a_folder_uses_the_folders_policy_and_records(portfolio, photos):
     portfolio.add_folder(photos, policy="no-tdm")
-    outcomes = list(portfolio.tag([photos / "a.jpg"], None, jobs=1))
+    outcomes = list(TaggingService(portfolio).tag([photos / "a.jpg"], None, jobs=1))
     assert outcomes[0].status is Status.TAGGED
     assert read_reservation(photos / "a.jpg").data_mining == VOCAB + "DMI-PROHIBITED"
     work = portfolio.store.work(str(photos / "a.jpg"))
@@ -270,11 +272,12 @@ def test_losing_a_race_to_another_writer_is_not_recorded_as_a_failed_work(portfo
         size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino,
         code=Reason.CHANGED_WHILE_TAGGING,
     )  # fmt: skip
-    portfolio.record(lost, item)
+    service = TaggingService(portfolio)
+    service.record(lost, item)
 
     assert portfolio.store.work(item.path).state is not WorkState.FAILED
     assert not _events(portfolio.store, "work.failed", item.path)
     again = portfolio.scan([folder], retry_failed=False)
     assert item.path in {d.path for d in again.due}
-    outcomes = list(portfolio.process(again.due, jobs=1))
+    outcomes = list(service.process(again.due, jobs=1))
     assert portfolio.store.work(item.path).state is WorkState.TAGGED, outcomes

@@ -276,3 +276,71 @@ def test_a_signed_file_the_watcher_retags_is_re_signed_not_broken(env, tmp_path)
     assert set(creds.uses().values()) == {"allowed"}
     assert creds.manifests == 2
     assert pixels(root / "signed.jpg") == pixels(outside)
+
+
+def _reader_labels(path) -> list[str]:
+    """The active manifest's assertion labels, read with c2pa-python's own Reader."""
+    import json
+
+    import c2pa
+
+    with c2pa.Reader(str(path)) as reader:
+        store = json.loads(reader.json())
+    return [a["label"] for a in store["manifests"][store["active_manifest"]]["assertions"]]
+
+
+def _signing_policy() -> None:
+    """A user policy that asks for Content Credentials itself (no --c2pa anywhere)."""
+    from creatorapp.core.policy import policies_dir
+
+    folder = policies_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "signed.toml").write_text(
+        'name = "signed"\nextends = "no-ai"\ncontent_credentials = true\n'
+    )
+
+
+def test_a_file_dropped_into_a_folder_whose_policy_signs_is_signed(env):
+    """The watcher signs as a scan does: the dropped file carries Content Credentials with both
+    training-and-mining assertions, and the catalogue's signature says what the file carries."""
+    from creatorapp.core import identity
+    from creatorapp.core.media import c2pa
+
+    root, portfolio, rec, start = env
+    _signing_policy()
+    made = identity.create("Jane Doe")
+    portfolio.add_folder(root, "signed")
+    w = start()
+    dropped = make_jpeg(root / "dropped.jpg", seed=21)
+    wait_until(lambda: rec.for_path(dropped), what="dropped.jpg handled")
+    wait_until(lambda: not w.busy, what="watcher idle")
+    [outcome] = rec.for_path(dropped)
+    assert outcome.status is Status.TAGGED, outcome.reason
+    assert {"c2pa.training-mining", "cawg.training-mining"} <= set(_reader_labels(dropped))
+    creds = c2pa.read_path(dropped, "jpeg", made.ca_pem)
+    assert creds.state == "Trusted" and creds.uses()["ai_training"] == "notAllowed"
+    work = portfolio.store.work(str(dropped))
+    assert work.state is WorkState.TAGGED and work.signature.endswith("+c2pa")
+    [tagged] = _tagged_events(portfolio.store, dropped)
+    assert tagged.data["signature"] == work.signature
+    assert not list(portfolio.store.events(kind="credentials.unavailable"))
+
+
+def test_without_an_identity_a_signing_folder_s_file_stays_due_and_the_ledger_says_why(env):
+    """No identity: the file is tagged without credentials, recorded under the unsigned
+    signature (so it is signed once an identity exists) and the ledger says why, as a scan
+    does; never recorded as signed."""
+    from creatorapp.core.media import c2pa
+
+    root, portfolio, rec, start = env
+    _signing_policy()
+    portfolio.add_folder(root, "signed")
+    w = start()
+    dropped = make_jpeg(root / "dropped.jpg", seed=22)
+    wait_until(lambda: rec.for_path(dropped), what="dropped.jpg handled")
+    wait_until(lambda: not w.busy, what="watcher idle")
+    assert not c2pa.read_path(dropped, "jpeg").present
+    work = portfolio.store.work(str(dropped))
+    assert work.state is WorkState.TAGGED and not work.signature.endswith("+c2pa")
+    [why] = list(portfolio.store.events(kind="credentials.unavailable"))
+    assert "no signing identity" in why.data["why"]
