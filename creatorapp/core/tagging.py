@@ -11,6 +11,7 @@ reason code (:class:`~creatorapp.core.media.base.Reason`); the batch goes on.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
@@ -30,6 +31,7 @@ from creatorapp.core.media.base import (
     Container,
     FileProblem,
     Outcome,
+    Reason,
     SidecarFormat,
     Status,
     by_extension,
@@ -37,9 +39,9 @@ from creatorapp.core.media.base import (
 )
 from creatorapp.core.media.c2pa import Credentials, SignJob
 from creatorapp.core.media.claim import claimed
-from creatorapp.core.media.embed import sign_in_place, tag_embedded
+from creatorapp.core.media.embed import tag_embedded, tag_with_sidecar
 from creatorapp.core.media.safe_write import check_writable, deferred_folder_sync, is_temp_name
-from creatorapp.core.media.sidecar import find_sidecar, read_sidecar, tag_sidecar
+from creatorapp.core.media.sidecar import find_sidecar, read_sidecar
 from creatorapp.core.signals import Field, is_reserved
 
 log = logging.getLogger(__name__)
@@ -165,11 +167,7 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
             stat = checked = os.fstat(handle.fileno())
             fmt = detect(path, handle.read(HEAD_SIZE))
             if isinstance(fmt, SidecarFormat):
-                outcome = tag_sidecar(
-                    path, display, fmt, fields, force=options.force, dry_run=options.dry_run
-                )
-                if options.credentials is not None and outcome.status is not Status.FAILED:
-                    outcome = sign_in_place(path, fmt.name, fields, options, outcome)
+                outcome = tag_with_sidecar(path, display, fmt, fields, options)
                 return _identified(outcome, handle, stat, options)
             if not options.dry_run:
                 check_writable(stat, force=options.force)
@@ -177,7 +175,10 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
                 if problem is not None:
                     raise problem
             if stat.st_nlink > 1:
-                raise FileProblem("the file has other hard links; rewriting it would separate them")
+                raise FileProblem(
+                    "the file has other hard links; rewriting it would separate them",
+                    Reason.HARD_LINKS,
+                )
             handle.seek(0)
             outcome = tag_embedded(
                 path,
@@ -202,7 +203,16 @@ def _tag_file(path: Path, fields: tuple[Field, ...], options: TagOptions) -> Out
     except PermissionError:
         failed = Outcome(display, Status.FAILED, reason="no permission to read or write the file")
     except OSError as exc:
-        failed = Outcome(display, Status.FAILED, reason=f"file error: {exc.strerror or exc}")
+        if exc.errno == errno.ENAMETOOLONG:
+            failed = Outcome(
+                display,
+                Status.FAILED,
+                reason="the name is longer than the 255 bytes a file name may have here; "
+                "shorten it",
+                code=Reason.NAME_TOO_LONG,
+            )
+        else:
+            failed = Outcome(display, Status.FAILED, reason=f"file error: {exc.strerror or exc}")
     except Exception as exc:  # a bug must not stop the batch or show a traceback
         log.exception("unexpected error while tagging %s", path)
         failed = Outcome(

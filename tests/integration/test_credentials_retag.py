@@ -359,3 +359,29 @@ def test_an_instance_id_the_packet_holds_is_kept(tmp_path):
 
     assert outcome.status is Status.TAGGED, outcome.reason
     assert _exiftool_xmp(path)["XMP-xmpMM:InstanceID"] == "xmp.iid:1234"
+
+
+def test_through_tagging_a_signed_heic_without_an_identity_is_refused_unless_accepted(tmp_path):
+    heic = tmp_path / "photo.heic"
+    shutil.copyfile(SAMPLES / "QuickTime.heic", heic)
+    no_ai = resolve_policy("no-ai")
+    job = SignJob(identity.create("Jane Doe", save=False)).with_policies([no_ai])
+    [signed] = tag_files([(heic, embedded_fields(no_ai))], options=TagOptions(credentials=job))
+    assert signed.status is Status.SIDECAR, signed.reason
+    files = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    other = embedded_fields(resolve_policy("no-genai"))
+
+    refused = tag_file(heic, other)
+
+    assert refused.code is Reason.CREDENTIALS_WOULD_BREAK, refused
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == files
+    accepted = tag_file(heic, other, TagOptions(break_credentials=True))
+    assert accepted.status is Status.SIDECAR, accepted.reason
+    assert any("disagree" in note for note in accepted.notes), accepted.notes
+
+
+def test_a_file_with_other_hard_links_is_refused_with_its_code(tmp_path):
+    path = make_jpeg(tmp_path / "a.jpg")
+    (tmp_path / "b.jpg").hardlink_to(path)
+    outcome = tag_file(path, embedded_fields(resolve_policy("no-ai")))
+    assert outcome.status is Status.FAILED and outcome.code is Reason.HARD_LINKS, outcome
