@@ -35,7 +35,7 @@ endif
 
 .PHONY: run test lint format bench dist screenshots sysdeps-test sysdeps-qt sysdeps-xvfb clean
 
-# Without a display the app says so and runs its demo (creatorapp/core/demo.py) instead.
+# Without a display the app says so and runs its demo (creatorapp/core/app/demo.py) instead.
 run: $(VENV)/.installed sysdeps-qt
 	$(BIN)/creatorapp gui
 

@@ -23,11 +23,11 @@ from benchmarks.bench_tag import make_corpus  # noqa: E402
 
 
 def run(folder: Path, sign: bool, jobs: int | None) -> tuple[float, int]:
-    from creatorapp.core import identity
     from creatorapp.core.media.c2pa import SignJob
     from creatorapp.core.policy import resolve_policy
-    from creatorapp.core.signals import embedded_fields
-    from creatorapp.core.tagging import TagOptions, tag_files
+    from creatorapp.core.policy.signals import embedded_fields
+    from creatorapp.core.proof import identity
+    from creatorapp.core.works.tagging import TagOptions, tag_files
 
     policy = resolve_policy("no-ai")
     job = SignJob(identity.load()).with_policies([policy]) if sign else None
@@ -59,7 +59,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-c2pa-"))
     os.environ["CREATORAPP_DATA_DIR"] = str(work / "data")
     try:
-        from creatorapp.core import identity
+        from creatorapp.core.proof import identity
 
         identity.create("Benchmark Creator")
         corpus = work / "corpus"

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from creatorapp.core.catalogue import open_catalogue  # noqa: E402
 from creatorapp.core.policy import PRESETS  # noqa: E402
-from creatorapp.core.portfolio import Portfolio  # noqa: E402
-from creatorapp.core.signals import embedded_fields  # noqa: E402
-from creatorapp.core.tagging import tag_file  # noqa: E402
+from creatorapp.core.policy.signals import embedded_fields  # noqa: E402
+from creatorapp.core.works.portfolio import Portfolio  # noqa: E402
+from creatorapp.core.works.tagging import tag_file  # noqa: E402
 
 PER_FOLDER = 1000
 

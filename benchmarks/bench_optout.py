@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from creatorapp.core import secrets  # noqa: E402
 from creatorapp.core.catalogue import open_catalogue  # noqa: E402
-from creatorapp.core.registries.outbox import OptOuts  # noqa: E402
+from creatorapp.core.optouts.outbox import OptOuts  # noqa: E402
 from tests.servers import spawning_api  # noqa: E402
 
 RATE = 10.0
@@ -46,7 +46,7 @@ from tests.keyring_backends import MemoryKeyring
 keyring.set_keyring(MemoryKeyring())
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.core.optouts.outbox import OptOuts
 secrets.put("registry", "spawning", {key!r})
 o = OptOuts(open_catalogue(__import__("pathlib").Path({path!r})),
             options={{"spawning": {{"endpoint": {endpoint!r}}}}})

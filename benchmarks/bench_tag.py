@@ -116,7 +116,7 @@ def main() -> int:
         # The same two passes through the service in this process: no interpreter start-up.
         sys.path.insert(0, str(root))
         from creatorapp.core.catalogue import open_catalogue
-        from creatorapp.core.portfolio import Portfolio
+        from creatorapp.core.works.portfolio import Portfolio
 
         inproc = work / "inproc"
         shutil.copytree(corpus, inproc)

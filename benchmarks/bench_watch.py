@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_tag import make_corpus
 
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.tagging import read_reservation
-from creatorapp.core.watch import Watcher
+from creatorapp.core.works.portfolio import Portfolio
+from creatorapp.core.works.tagging import read_reservation
+from creatorapp.core.works.watch import Watcher
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -51,7 +51,8 @@ def no_keyring(monkeypatch):
     import keyring
     from keyring.backends import fail
 
-    from creatorapp.core import secret_file, secrets
+    from creatorapp.core import secrets
+    from creatorapp.core.secrets import file_store as secret_file
 
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("CREATORAPP_PASSPHRASE", raising=False)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from creatorapp.core.pathtext import json_text
+from creatorapp.core.text.pathtext import json_text
 from creatorapp.errors import UserError
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def safe(value: object) -> str:
     markup escaped, so ``[bold red]x[/]`` in a file name prints as written."""
     from rich.markup import escape
 
-    from creatorapp.core.display import shown
+    from creatorapp.core.text.display import shown
 
     return escape(shown(value))
 
@@ -71,7 +71,7 @@ def safe_block(text: str) -> str:
     """Like :func:`safe` for text of several lines: the line breaks stay."""
     from rich.markup import escape
 
-    from creatorapp.core.display import shown_block
+    from creatorapp.core.text.display import shown_block
 
     return escape(shown_block(text))
 
@@ -116,7 +116,7 @@ def catalogue(args: argparse.Namespace) -> Iterator[Store]:
 
 def emit_json(doc: dict) -> None:
     """One JSON line; a file name's bytes that are not UTF-8 appear as ``\\udcXX`` escapes
-    (see creatorapp.core.pathtext), so the line is always valid UTF-8."""
+    (see creatorapp.core.text.pathtext), so the line is always valid UTF-8."""
     sys.stdout.write(json_text(doc) + "\n")
     sys.stdout.flush()
 

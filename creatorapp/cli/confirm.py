@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from creatorapp.cli.common import UsageError
-from creatorapp.core.display import counted, shown
+from creatorapp.core.text.display import counted, shown
 
 CONFIRM_ABOVE = 1000  # image files in a folder that is not a portfolio folder
 CONFIRM_ENV = "CREATORAPP_CONFIRM_ABOVE"  # overrides CONFIRM_ABOVE (tests use a small one)
@@ -50,7 +50,7 @@ def _inside_any(real: str, folders: Iterable[str]) -> bool:
 
 
 def _images(folder: Path) -> int:
-    from creatorapp.core.tagging import iter_targets
+    from creatorapp.core.works.tagging import iter_targets
 
     return sum(1 for t in iter_targets([folder]) if t.skip is None)
 
@@ -60,7 +60,7 @@ def wide_folders(
 ) -> list[Wide]:
     """The folder arguments that need a yes before anything is written: the current folder
     named as ``.``, and (``by_count``) folders with more than :func:`confirm_above` images."""
-    from creatorapp.core.portfolio import normalise
+    from creatorapp.core.works.portfolio import normalise
 
     folders = list(portfolio_folders)
     limit = confirm_above()

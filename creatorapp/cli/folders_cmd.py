@@ -23,10 +23,10 @@ from creatorapp.cli.common import (
     table_console,
     text_arg,
 )
-from creatorapp.core.display import counted, shown
+from creatorapp.core.text.display import counted, shown
 
 if TYPE_CHECKING:
-    from creatorapp.core.portfolio import Portfolio
+    from creatorapp.core.works.portfolio import Portfolio
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -73,7 +73,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 @contextlib.contextmanager
 def _portfolio(args: argparse.Namespace) -> Iterator[Portfolio]:
-    from creatorapp.core.portfolio import Portfolio
+    from creatorapp.core.works.portfolio import Portfolio
 
     with catalogue(args) as store:
         yield Portfolio(store)
@@ -83,7 +83,7 @@ def run_add(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     from creatorapp.cli.confirm import ask_or_refuse, wide_folders
-    from creatorapp.core.tagging_service import TaggingService
+    from creatorapp.core.works.service import TaggingService
 
     with _portfolio(args) as portfolio:
         # only "." asks: naming a folder for 'folders add' is the explicit choice to keep it

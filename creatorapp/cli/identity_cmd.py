@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from creatorapp.cli.common import EXIT_OK, emit_json, path_arg
-from creatorapp.core.display import shown
+from creatorapp.core.text.display import shown
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -47,7 +47,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _print(identity, as_json: bool = False) -> None:
-    from creatorapp.core.identity import key_kept_in
+    from creatorapp.core.proof.identity import key_kept_in
 
     info = identity.describe()
     kept = key_kept_in()
@@ -75,14 +75,14 @@ def _print(identity, as_json: bool = False) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from creatorapp.core import identity
+    from creatorapp.core.proof import identity
 
     _print(identity.create(args.name, organisation=args.org, email=args.email))
     return EXIT_OK
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from creatorapp.core import identity
+    from creatorapp.core.proof import identity
 
     passphrase = sys.stdin.readline().rstrip("\n") if args.passphrase_stdin else None
     key = Path(args.key) if args.key else None
@@ -91,7 +91,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from creatorapp.core import identity
+    from creatorapp.core.proof import identity
 
     _print(identity.load(), args.json)
     return EXIT_OK
@@ -99,7 +99,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_timestamp(args: argparse.Namespace) -> int:
     from creatorapp.cli.common import UsageError
-    from creatorapp.core import identity
+    from creatorapp.core.proof import identity
 
     if args.off == bool(args.url):
         raise UsageError("give a timestamp server URL, or --off")

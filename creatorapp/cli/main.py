@@ -26,7 +26,7 @@ from creatorapp.cli import (
     watch_cmd,
 )
 from creatorapp.cli.common import EXIT_FAILED, EXIT_USAGE, path_arg
-from creatorapp.core.display import shown
+from creatorapp.core.text.display import shown
 from creatorapp.errors import UserError
 
 
@@ -85,7 +85,7 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 
 def _run_selftest(args: argparse.Namespace) -> int:
-    from creatorapp.core import selftest
+    from creatorapp.core.app import selftest
     from creatorapp.gui.selftest_qt import qt_images, qt_svg
 
     return 0 if selftest.run(extra=(qt_images, qt_svg)) else 1

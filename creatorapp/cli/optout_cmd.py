@@ -25,12 +25,12 @@ from creatorapp.cli.common import (
     safe,
     table_console,
 )
-from creatorapp.core.display import counted, shown, shown_block
-from creatorapp.core.registries.advice import Advice, Advised, Hint
-from creatorapp.core.registries.settings import CONTACT, MAIL, Group, Setting
+from creatorapp.core.optouts.advice import Advice, Advised, Hint
+from creatorapp.core.optouts.settings import CONTACT, MAIL, Group, Setting
+from creatorapp.core.text.display import counted, shown, shown_block
 
 if TYPE_CHECKING:
-    from creatorapp.core.registries.outbox import OptOuts
+    from creatorapp.core.optouts.outbox import OptOuts
 
 # the settings groups with a command of their own: ``optout mail``, ``optout contact``
 GROUPS: dict[str, Group] = {MAIL.id: MAIL, CONTACT.id: CONTACT}
@@ -212,7 +212,7 @@ def _advised(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 
 @contextlib.contextmanager
 def _optouts(args: argparse.Namespace, *, open_browser: bool = True) -> Iterator[OptOuts]:
-    from creatorapp.core.registries.outbox import OptOuts
+    from creatorapp.core.optouts.outbox import OptOuts
 
     with catalogue(args) as store:
         optouts = OptOuts(store)
@@ -227,8 +227,8 @@ def _optouts(args: argparse.Namespace, *, open_browser: bool = True) -> Iterator
 # --- listings --------------------------------------------------------------------------------
 @_advised
 def run_destinations(args: argparse.Namespace) -> int:
-    from creatorapp.core.registries.descriptor import load_all
-    from creatorapp.core.registries.kinds import installed
+    from creatorapp.core.optouts.descriptor import load_all
+    from creatorapp.core.optouts.kinds import installed
 
     kinds = installed()
     rows = []
@@ -282,7 +282,7 @@ def run_destinations(args: argparse.Namespace) -> int:
 
 
 def _targets(args: argparse.Namespace, optouts: OptOuts, destination: str):
-    from creatorapp.core.registries import targets
+    from creatorapp.core.optouts import targets
 
     unit = optouts.descriptor(destination).unit
     if args.urls:
@@ -478,7 +478,7 @@ def run_attest(args: argparse.Namespace) -> int:
 
 @_advised
 def run_resolve(args: argparse.Namespace) -> int:
-    from creatorapp.core.registries.model import ItemState
+    from creatorapp.core.optouts.model import ItemState
 
     with _optouts(args) as optouts:
         moved = optouts.resolve(
@@ -495,7 +495,7 @@ def run_resolve(args: argparse.Namespace) -> int:
 @_advised
 def run_settings(args: argparse.Namespace) -> int:
     """``optout mail`` and ``optout contact``: set what is given, then show the group."""
-    from creatorapp.core.registries.settings import Settings
+    from creatorapp.core.optouts.settings import Settings
 
     group = GROUPS[args.group]
     with catalogue(args) as store:
@@ -526,7 +526,7 @@ def run_settings(args: argparse.Namespace) -> int:
 
 @_advised
 def run_token(args: argparse.Namespace) -> int:
-    from creatorapp.core.registries.destinations import Destinations
+    from creatorapp.core.optouts.destinations import Destinations
 
     with catalogue(args) as store:
         destinations = Destinations(store)

@@ -70,10 +70,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def describe(policy: Policy) -> dict:
-    from creatorapp.core import signals
     from creatorapp.core.policy import (
         USE_MEANING,
         Use,
+        signals,
     )
 
     return {
@@ -91,10 +91,10 @@ def describe(policy: Policy) -> dict:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from creatorapp.core import signals
     from creatorapp.core.policy import (
         USE_MEANING,
         Use,
+        signals,
     )
 
     policy = policy_arg(args.name)

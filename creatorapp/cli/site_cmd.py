@@ -21,11 +21,11 @@ from creatorapp.cli.common import (
     table_console,
     text_arg,
 )
-from creatorapp.core.display import counted, shown, shown_block
+from creatorapp.core.text.display import counted, shown, shown_block
 from creatorapp.errors import UserError
 
 if TYPE_CHECKING:
-    from creatorapp.core.site.sites import Sites
+    from creatorapp.core.sites.sites import Sites
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -87,8 +87,8 @@ def _add_transport_flags(add: argparse.ArgumentParser) -> None:
     """``--transport`` and a flag for every setting any transport declares.  Transports that
     share a setting's name share its flag (``--root``, ``--host``); its help says which use
     it."""
-    from creatorapp.core.publish.base import REGISTRY
-    from creatorapp.core.publish.settings import Type
+    from creatorapp.core.sites.transports.base import REGISTRY
+    from creatorapp.core.sites.transports.settings import Type
 
     classes = REGISTRY.classes()
     add.add_argument(
@@ -137,14 +137,14 @@ def _add_transport_flags(add: argparse.ArgumentParser) -> None:
 def _flag(setting) -> str:
     """A setting's flag: its name with dashes; a switch that is on unless said otherwise is
     turned off with ``--no-NAME`` (``--no-tls``)."""
-    from creatorapp.core.publish.settings import Type
+    from creatorapp.core.sites.transports.settings import Type
 
     name = setting.name.replace("_", "-")
     return f"--no-{name}" if setting.type is Type.BOOL and setting.default is True else f"--{name}"
 
 
 def _metavar(setting) -> str:
-    from creatorapp.core.publish.settings import Type
+    from creatorapp.core.sites.transports.settings import Type
 
     if setting.example.isupper():
         return setting.example
@@ -156,8 +156,8 @@ def _metavar(setting) -> str:
 def _advice(exc: Exception, args: argparse.Namespace) -> str | None:
     """The command line's words for what to do about a problem core reported by code, or
     None when the message says it all."""
-    from creatorapp.core.publish.base import Problem, transport_class
-    from creatorapp.core.site.sites import UNKNOWN_SITE
+    from creatorapp.core.sites.sites import UNKNOWN_SITE
+    from creatorapp.core.sites.transports.base import Problem, transport_class
 
     code = getattr(exc, "code", None)
     facts = getattr(exc, "facts", {})
@@ -185,7 +185,7 @@ def _advice(exc: Exception, args: argparse.Namespace) -> str | None:
 
 @contextlib.contextmanager
 def _sites(args: argparse.Namespace) -> Iterator[Sites]:
-    from creatorapp.core.site.sites import Sites
+    from creatorapp.core.sites.sites import Sites
 
     with catalogue(args) as store:
         try:
@@ -206,7 +206,7 @@ def _settings_given(args: argparse.Namespace) -> dict:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from creatorapp.core.publish.base import Capability, transport_class
+    from creatorapp.core.sites.transports.base import Capability, transport_class
 
     given = _settings_given(args)
     secret = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
@@ -269,7 +269,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    from creatorapp.core.site import publisher
+    from creatorapp.core.sites import publisher
 
     with _sites(args) as sites:
         site = sites.config(sites.get(args.name))
@@ -345,7 +345,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_trust(args: argparse.Namespace) -> int:
-    from creatorapp.core.publish.base import Capability, transport_class
+    from creatorapp.core.sites.transports.base import Capability, transport_class
 
     with _sites(args) as sites:
         record = sites.get(args.name)

@@ -20,7 +20,7 @@ from creatorapp.cli.common import (
     table_console,
     text_arg,
 )
-from creatorapp.core.display import counted, shown
+from creatorapp.core.text.display import counted, shown
 
 if TYPE_CHECKING:
     from creatorapp.core.catalogue import Store
@@ -170,7 +170,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from creatorapp.core.pathtext import json_text
+    from creatorapp.core.text.pathtext import json_text
 
     store = open_store(args)
     try:
@@ -212,7 +212,7 @@ def _selected(store: Store, kind: str | None, subject: str | None) -> Iterator[L
         raise UsageError(f"unknown event kind {kind!r} (kinds: {', '.join(LEDGER_KINDS)})")
     if subject is None:
         return store.events(kind=kind)
-    from creatorapp.core.portfolio import normalise
+    from creatorapp.core.works.portfolio import normalise
 
     forms = dict.fromkeys([subject, normalise(subject)])  # both, once each, in this order
     return heapq.merge(

@@ -86,9 +86,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_tag(args: argparse.Namespace) -> int:
-    from creatorapp.core.portfolio import Portfolio
-    from creatorapp.core.tagging import iter_targets
-    from creatorapp.core.tagging_service import TaggingService, TagRequest
+    from creatorapp.core.works.portfolio import Portfolio
+    from creatorapp.core.works.service import TaggingService, TagRequest
+    from creatorapp.core.works.tagging import iter_targets
 
     policy = policy_arg(args.policy) if args.policy else None
     paths = existing_paths(args.paths)
@@ -115,7 +115,7 @@ def run_tag(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if not args.json:
-        from creatorapp.core import signals
+        from creatorapp.core.policy import signals
 
         used = policy or policy_arg(None)
         print(
@@ -128,8 +128,8 @@ def run_tag(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from creatorapp.core import signals
-    from creatorapp.core.tagging import verify_paths
+    from creatorapp.core.policy import signals
+    from creatorapp.core.works.tagging import verify_paths
 
     paths = existing_paths(args.paths)
     results = verify_paths(paths)

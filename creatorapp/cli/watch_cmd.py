@@ -18,7 +18,7 @@ from creatorapp.cli.common import (
     print_counts,
     show_outcomes,
 )
-from creatorapp.core.display import shown
+from creatorapp.core.text.display import shown
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    from creatorapp.core.portfolio import Portfolio
+    from creatorapp.core.works.portfolio import Portfolio
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
@@ -64,7 +64,7 @@ def run_watch(args: argparse.Namespace) -> int:
 
 def _once(portfolio, args: argparse.Namespace) -> int:
     from creatorapp.cli.folders_cmd import scan_with_progress
-    from creatorapp.core.tagging_service import TaggingService
+    from creatorapp.core.works.service import TaggingService
 
     folders = [f for f in portfolio.store.folders() if f.watching]
     report = scan_with_progress(portfolio, folders, as_json=args.json)
@@ -87,7 +87,7 @@ def _once(portfolio, args: argparse.Namespace) -> int:
 
 
 def _forever(portfolio, args: argparse.Namespace) -> int:
-    from creatorapp.core.watch import Watcher
+    from creatorapp.core.works.watch import Watcher
 
     stop = threading.Event()
     lock = threading.Lock()

@@ -132,7 +132,7 @@ class ActivityPanel(QtWidgets.QWidget):
             return
         from pathlib import Path
 
-        from creatorapp.core.report import write_report
+        from creatorapp.core.proof.report import write_report
 
         self.export_button.setEnabled(False)
         self.result.setText("Writing the report…")

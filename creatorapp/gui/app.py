@@ -35,7 +35,7 @@ def no_display(env: Mapping[str, str] = os.environ, platform: str = sys.platform
 
 def _headless() -> int:
     """Say there is no display in one line, then show the app's work without a window."""
-    from creatorapp.core import demo
+    from creatorapp.core.app import demo
 
     print(NO_DISPLAY, flush=True)
     return demo.main()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from creatorapp import APP_TITLE, __version__
 from creatorapp.core.catalogue import Store
-from creatorapp.core.display import shown
+from creatorapp.core.optouts.descriptor import load_all
+from creatorapp.core.optouts.outbox import OptOuts
 from creatorapp.core.policy import DEFAULT_PRESET, PRESETS
-from creatorapp.core.registries.descriptor import load_all
-from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.core.text.display import shown
 from creatorapp.gui import settings as prefs
 from creatorapp.gui import tasks
 from creatorapp.gui.activity_panel import ActivityPanel
@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self, store: Store | None = None, *, offer_setup: bool = False, watch: bool = False
     ) -> None:
         super().__init__()
-        from creatorapp.core import tagging
+        from creatorapp.core.works import tagging
 
         tagging.use_start_method(tagging.DESKTOP_START_METHOD)  # never fork Qt's threads
         self.setWindowTitle(APP_TITLE)
@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
 
     # --- actions ----------------------------------------------------------------------------
     def run_setup(self) -> None:
-        from creatorapp.core import setup
+        from creatorapp.core.app import setup
         from creatorapp.gui.wizard import SetupWizard
 
         wizard = SetupWizard(setup.existing(self.store), self)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from creatorapp.core import setup, undo
+from creatorapp.core.app import setup
 from creatorapp.core.catalogue import Store
-from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.tagging_service import TagRequest
+from creatorapp.core.works import undo
+from creatorapp.core.works.portfolio import Portfolio
+from creatorapp.core.works.service import TagRequest
 from creatorapp.gui.job_bar import JobBar
 from creatorapp.gui.qt import QObject, Signal
 from creatorapp.gui.tasks import Job

@@ -11,11 +11,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from creatorapp.core import setup
-from creatorapp.core.registries import targets
-from creatorapp.core.registries.advice import Advice, Advised, Hint
-from creatorapp.core.registries.outbox import OptOuts
-from creatorapp.core.registries.settings import CONTACT, MAIL, Group, Settings
+from creatorapp.core.app import setup
+from creatorapp.core.optouts import targets
+from creatorapp.core.optouts.advice import Advice, Advised, Hint
+from creatorapp.core.optouts.outbox import OptOuts
+from creatorapp.core.optouts.settings import CONTACT, MAIL, Group, Settings
 from creatorapp.errors import UserError
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import QtGui, QtWidgets

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import html
 
-from creatorapp.core.registries.advice import hint_of
-from creatorapp.core.registries.model import ItemState
-from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.core.optouts.advice import hint_of
+from creatorapp.core.optouts.model import ItemState
+from creatorapp.core.optouts.outbox import OptOuts
 from creatorapp.gui import tasks
 from creatorapp.gui.optout_dialog import with_advice
 from creatorapp.gui.qt import Qt, QtWidgets

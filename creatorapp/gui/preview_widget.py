@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from creatorapp.core.policy import Policy
-from creatorapp.core.preview import carriers
+from creatorapp.core.policy.preview import carriers
 from creatorapp.gui.qt import QtGui, QtWidgets
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from creatorapp.core.app.selftest import Check
 from creatorapp.core.resources import resource_dir
-from creatorapp.core.selftest import Check
 
 
 def qt_images(folder: Path) -> Check:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from creatorapp.core.publish.base import Problem, Transport, transport_class
-from creatorapp.core.publish.settings import Setting, Type
-from creatorapp.core.site.sites import UNKNOWN_SITE
+from creatorapp.core.sites.sites import UNKNOWN_SITE
+from creatorapp.core.sites.transports.base import Problem, Transport, transport_class
+from creatorapp.core.sites.transports.settings import Setting, Type
 from creatorapp.gui.qt import QtWidgets
 
 W = QtWidgets

@@ -4,9 +4,9 @@ server holds), publishing, and checking the live site, with the last result and 
 from __future__ import annotations
 
 from creatorapp.core.catalogue import SiteRecord, Store
-from creatorapp.core.publish.base import transport_class
-from creatorapp.core.site import publisher
-from creatorapp.core.site.sites import Sites
+from creatorapp.core.sites import publisher
+from creatorapp.core.sites.sites import Sites
+from creatorapp.core.sites.transports.base import transport_class
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtGui, QtWidgets, Signal
 from creatorapp.gui.site_form import advice
@@ -43,7 +43,7 @@ class AddSiteDialog(W.QDialog):
     def save(self) -> None:
         if not self.page.validatePage():
             return
-        from creatorapp.core import setup
+        from creatorapp.core.app import setup
         from creatorapp.errors import UserError
 
         answers = self.page.answers()

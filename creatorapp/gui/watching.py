@@ -4,9 +4,9 @@ from the tray or the menu, and able to keep running with the window closed."""
 from __future__ import annotations
 
 from creatorapp.core.catalogue import Store
-from creatorapp.core.display import shown
-from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.watch import Watcher
+from creatorapp.core.text.display import shown
+from creatorapp.core.works.portfolio import Portfolio
+from creatorapp.core.works.watch import Watcher
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import QObject, Signal
 

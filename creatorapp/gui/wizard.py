@@ -1,17 +1,18 @@
 """The first-run wizard: who you are, your policy, your folders, your site, your registries.
 
-It only gathers answers (:class:`creatorapp.core.setup.Answers`); the main window applies them
+It only gathers answers (:class:`creatorapp.core.app.setup.Answers`); the main window applies them
 with the same core call a script would use.  Cancelling leaves nothing behind."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from creatorapp.core import secrets, setup
+from creatorapp.core import secrets
+from creatorapp.core.app import setup
+from creatorapp.core.optouts.descriptor import load_all
 from creatorapp.core.policy import DEFAULT_PRESET, PRESETS
-from creatorapp.core.publish import base as transports
-from creatorapp.core.registries.descriptor import load_all
-from creatorapp.core.site.sites import check_connection, check_url
+from creatorapp.core.sites.sites import check_connection, check_url
+from creatorapp.core.sites.transports import base as transports
 from creatorapp.errors import UserError
 from creatorapp.gui import tasks
 from creatorapp.gui.preview_widget import CarrierPreview

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 from creatorapp.core.catalogue import Store, Work, WorkState
-from creatorapp.core.display import shown
+from creatorapp.core.text.display import shown
 from creatorapp.gui.qt import Qt, QtCore, QtGui
 from creatorapp.gui.thumbnails import Thumbnails
 

@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 from creatorapp.core.catalogue import Store, Work, WorkState
-from creatorapp.core.display import shown
-from creatorapp.core.tagging import read_reservation, read_signals
+from creatorapp.core.text.display import shown
+from creatorapp.core.works.tagging import read_reservation, read_signals
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from creatorapp.gui.tables import tidy

@@ -73,11 +73,11 @@ def main() -> int:
         PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
     )
     sys.path.insert(0, str(ROOT))
-    from creatorapp.core import setup
+    from creatorapp.core.app import setup
     from creatorapp.core.catalogue import open_catalogue
-    from creatorapp.core.portfolio import Portfolio
-    from creatorapp.core.registries.outbox import OptOuts
-    from creatorapp.core.site.sites import Sites
+    from creatorapp.core.optouts.outbox import OptOuts
+    from creatorapp.core.sites.sites import Sites
+    from creatorapp.core.works.portfolio import Portfolio
 
     portfolio_dir = work / "Portfolio"
     _images(portfolio_dir / "2026 studies", 14)
@@ -141,7 +141,7 @@ def main() -> int:
         path = HERE / f"{name}.png"
         window.grab().save(str(path))
         out[name] = path
-    from creatorapp.core import setup as core_setup
+    from creatorapp.core.app import setup as core_setup
     from creatorapp.gui.wizard import SetupWizard
 
     wizard = SetupWizard(core_setup.existing(window.store))

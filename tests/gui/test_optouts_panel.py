@@ -5,7 +5,7 @@ confirms."""
 from __future__ import annotations
 
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.core.optouts.outbox import OptOuts
 from creatorapp.gui.optouts_panel import OptOutsPanel
 from tests.servers import spawning_api
 

@@ -71,7 +71,7 @@ def test_watching_tags_new_files_and_pauses(qtbot, tmp_path):
     folder = tmp_path / "watched"
     folder.mkdir()
     store = open_catalogue(tmp_path / "c.sqlite3")
-    from creatorapp.core.portfolio import Portfolio
+    from creatorapp.core.works.portfolio import Portfolio
 
     Portfolio(store).add_folder(folder, "no-ai")
     window = MainWindow(store, watch=True)

@@ -10,8 +10,8 @@ import pytest
 
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.publish.base import REGISTRY
-from creatorapp.core.publish.settings import Type
+from creatorapp.core.sites.transports.base import REGISTRY
+from creatorapp.core.sites.transports.settings import Type
 from creatorapp.gui.qt import QtWidgets
 from tests.gui.conftest import WORK_MS
 from tests.servers import github_api
@@ -118,7 +118,7 @@ def test_a_github_pages_site_is_added_and_published_from_the_sites_panel(qtbot, 
 
 def test_an_s3_site_from_the_first_run_page(qtbot, store):
     """The wizard's answers, applied by core as the window does: the site and its secret."""
-    from creatorapp.core import setup
+    from creatorapp.core.app import setup
     from creatorapp.gui.wizard import SitePage
     from tests.servers import s3d
 

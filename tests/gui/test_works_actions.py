@@ -145,12 +145,12 @@ def test_panels_refresh_after_a_folder_is_added(qtbot, window, photos):
 def test_signed_files_are_not_broken_without_asking(qtbot, window, tmp_path):
     """With no identity to re-sign, a signed file is left alone and the window asks; only
     'Tag anyway' rewrites it."""
-    from creatorapp.core import identity
     from creatorapp.core.media import c2pa
     from creatorapp.core.media.c2pa import CredentialStatus, SignJob
     from creatorapp.core.policy import resolve_policy
-    from creatorapp.core.signals import embedded_fields
-    from creatorapp.core.tagging import TagOptions, tag_files
+    from creatorapp.core.policy.signals import embedded_fields
+    from creatorapp.core.proof import identity
+    from creatorapp.core.works.tagging import TagOptions, tag_files
 
     allow = resolve_policy("allow")  # what the file says; the window's default is no-ai
     signed = make_jpeg(tmp_path / "signed.jpg", seed=21)

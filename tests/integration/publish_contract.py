@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Protocol
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.publish.base import Transport
-from creatorapp.core.site import managed, publisher
-from creatorapp.core.site.config import SiteConfig
+from creatorapp.core.sites import managed, publisher
+from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites.transports.base import Transport
 
 HAND_WRITTEN = b"# mine\nUser-agent: *\nDisallow: /drafts/\n"
 SITE = SiteConfig("jane", "https://jane.example", PRESETS["no-ai"])

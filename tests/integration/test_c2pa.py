@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from creatorapp.core import identity
 from creatorapp.core.media import c2pa as credentials
 from creatorapp.core.media.c2pa import SignJob
 from creatorapp.core.policy import PRESETS, resolve_policy
-from creatorapp.core.signals import data_mining_uri, embedded_fields
-from creatorapp.core.tagging import TagOptions, tag_files, verify_paths
+from creatorapp.core.policy.signals import data_mining_uri, embedded_fields
+from creatorapp.core.proof import identity
+from creatorapp.core.works.tagging import TagOptions, tag_files, verify_paths
 from tests.conftest import make_jpeg
 from tests.integration.test_cli import cli
 
@@ -232,7 +232,7 @@ def test_sidecar_formats_get_credentials_inside_the_file(tmp_path, signer, name)
 
 def test_a_policy_that_asks_for_credentials_signs_its_folder_without_the_flag(tmp_path):
     from creatorapp.core.catalogue import open_catalogue
-    from creatorapp.core.portfolio import Portfolio
+    from creatorapp.core.works.portfolio import Portfolio
 
     policies = Path(os.environ["CREATORAPP_CONFIG_DIR"]) / "policies"
     policies.mkdir(parents=True, exist_ok=True)

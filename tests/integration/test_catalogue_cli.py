@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from creatorapp.core.tagging import read_reservation
+from creatorapp.core.works.tagging import read_reservation
 from tests.conftest import make_jpeg, pixels
 from tests.integration.test_cli import cli
 from tests.waiting import wait_until

@@ -164,8 +164,8 @@ def test_unreadable_file_is_reported(tmp_path):
             path.chmod(0o644)
         return
     from creatorapp.core.policy import resolve_policy
-    from creatorapp.core.signals import embedded_fields
-    from creatorapp.core.tagging import tag_file
+    from creatorapp.core.policy.signals import embedded_fields
+    from creatorapp.core.works.tagging import tag_file
 
     with open_folder() as folder:  # root reads everything: the user who cannot is nobody
         path = make_jpeg(folder / "a.jpg")

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from creatorapp.core import identity
 from creatorapp.core.media import base, c2pa, changes, embed, tiff_ifd
 from creatorapp.core.media.base import FileProblem, Reason, Status
 from creatorapp.core.media.c2pa import CredentialStatus, SignJob
 from creatorapp.core.policy import PRESETS, Permission, Use, resolve_policy
-from creatorapp.core.signals import data_mining_uri, embedded_fields
-from creatorapp.core.tagging import TagOptions, tag_file, tag_files, verify_paths
+from creatorapp.core.policy.signals import data_mining_uri, embedded_fields
+from creatorapp.core.proof import identity
+from creatorapp.core.works.tagging import TagOptions, tag_file, tag_files, verify_paths
 from tests.conftest import (
     SAMPLES,
     SIDECARS,

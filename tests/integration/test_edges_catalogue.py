@@ -18,8 +18,8 @@ from PIL import Image
 
 from creatorapp.core.catalogue import CatalogueFull, open_catalogue
 from creatorapp.core.catalogue.ledger import chain_hash
-from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.tagging import read_reservation
+from creatorapp.core.works.portfolio import Portfolio
+from creatorapp.core.works.tagging import read_reservation
 from tests.conftest import make_jpeg, pixels
 from tests.integration.test_cli import cli
 from tests.waiting import wait_until
@@ -339,7 +339,7 @@ def test_the_apps_own_data_folder_left_open_by_an_earlier_version_is_closed(
 def test_evidence_with_letters_is_private_and_a_users_own_folder_is_not_changed(
     tmp_path, monkeypatch, usual_umask
 ):
-    from creatorapp.core.registries import evidence
+    from creatorapp.core.optouts import evidence
 
     mine = tmp_path / "my-shared-folder"
     mine.mkdir()

@@ -311,7 +311,7 @@ def test_a_name_that_does_not_resolve_is_said_so(monkeypatch, capsys):
 def test_registry_requests_that_cannot_connect_say_so_plainly():
     import requests
 
-    from creatorapp.core.registries.http import RateLimiter, RegistryError, send
+    from creatorapp.core.optouts.http import RateLimiter, RegistryError, send
 
     port = free_port()
     with pytest.raises(RegistryError) as caught:

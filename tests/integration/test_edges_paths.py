@@ -18,9 +18,9 @@ import pytest
 from creatorapp.core.catalogue import WorkState, open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
 from creatorapp.core.media.base import Status
-from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.tagging import read_reservation
-from creatorapp.core.watch import Watcher
+from creatorapp.core.works.portfolio import Portfolio
+from creatorapp.core.works.tagging import read_reservation
+from creatorapp.core.works.watch import Watcher
 from tests.conftest import VOCAB, has_exiftool, make_jpeg
 from tests.integration.test_watch import Recorder
 from tests.waiting import wait_until

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from creatorapp.core.policy import resolve_policy
-from creatorapp.core.signals import data_mining_uri
+from creatorapp.core.policy.signals import data_mining_uri
 from tests.conftest import data_mining_code, pixels
 from tests.integration.test_cli import cli
 from tests.waiting import wait_until
@@ -70,7 +70,7 @@ _LAUNCHERS = {
     "forkserver": [
         sys.executable,
         "-c",
-        "import sys; from creatorapp.core import tagging; "
+        "import sys; from creatorapp.core.works import tagging; "
         "tagging.use_start_method(tagging.DESKTOP_START_METHOD); "
         "from creatorapp.cli.main import main; sys.exit(main(sys.argv[1:]))",
     ],

@@ -14,10 +14,10 @@ from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.publish.base import TransportError
-from creatorapp.core.publish.webdav import WebDav
-from creatorapp.core.site import publisher
-from creatorapp.core.site.config import SiteConfig
+from creatorapp.core.sites import publisher
+from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites.transports.base import TransportError
+from creatorapp.core.sites.transports.webdav import WebDav
 from tests.conftest import ROOT
 from tests.servers import davd
 

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from creatorapp.core import identity
 from creatorapp.core.media import base, c2pa, foreign_xmp, tiff_ifd
 from creatorapp.core.media import safe_write as sw
 from creatorapp.core.media.base import FileProblem, Reason, Status
 from creatorapp.core.media.c2pa import CredentialStatus, SignJob
 from creatorapp.core.policy import PRESETS, resolve_policy
-from creatorapp.core.signals import embedded_fields
-from creatorapp.core.tagging import TagOptions, read_reservation, tag_file, tag_files
+from creatorapp.core.policy.signals import embedded_fields
+from creatorapp.core.proof import identity
+from creatorapp.core.works.tagging import TagOptions, read_reservation, tag_file, tag_files
 from tests.conftest import (
     SAMPLES,
     SIDECARS,

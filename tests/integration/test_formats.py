@@ -12,8 +12,8 @@ import pytest
 from creatorapp.core.media.base import Reason, Status
 from creatorapp.core.media.jpeg import parse_header
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.signals import embedded_fields
-from creatorapp.core.tagging import read_reservation, tag_file
+from creatorapp.core.policy.signals import embedded_fields
+from creatorapp.core.works.tagging import read_reservation, tag_file
 from tests.conftest import (
     SAMPLES,
     SIDECARS,
@@ -204,7 +204,7 @@ def test_photographer_values_are_not_overwritten(tmp_path, exiftool):
     assert info["IFD0:Artist"] == "Camera Owner"
     assert info["XMP-dc:Rights"] == "© Someone Else"
     assert data_mining_code(info) == CODE
-    from creatorapp.core.tagging import TagOptions
+    from creatorapp.core.works.tagging import TagOptions
 
     assert tag_file(path, FIELDS, TagOptions(force=True)).status is Status.TAGGED
     info = exiftool(path)

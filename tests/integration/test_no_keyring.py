@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from creatorapp.core import identity, secret_file, secrets
-from creatorapp.core.tagging import SMALL_BATCH
+from creatorapp.core import secrets
+from creatorapp.core.proof import identity
+from creatorapp.core.secrets import file_store as secret_file
+from creatorapp.core.works.tagging import SMALL_BATCH
 from tests.conftest import make_jpeg, make_png
 from tests.integration.test_c2pa import _reader_state
 from tests.integration.test_cli import cli
@@ -381,7 +383,7 @@ def test_store_refuses_damage_links_and_swapped_values(tmp_path):
 
 WRITER = """
 import sys
-from creatorapp.core.secret_file import SecretFile
+from creatorapp.core.secrets.file_store import SecretFile
 store = SecretFile(sys.argv[1], lambda path, new, again: "pw")
 for i in range(8):
     store.put(f"{sys.argv[2]}:{i}", f"value {i}")

@@ -15,11 +15,11 @@ import pytest
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
-from creatorapp.core.registries import evidence
-from creatorapp.core.registries.http import RegistryError
-from creatorapp.core.registries.letters import LetterError
-from creatorapp.core.registries.model import ItemState
-from creatorapp.core.registries.outbox import OptOutError, OptOuts
+from creatorapp.core.optouts import evidence
+from creatorapp.core.optouts.http import RegistryError
+from creatorapp.core.optouts.letters import LetterError
+from creatorapp.core.optouts.model import ItemState
+from creatorapp.core.optouts.outbox import OptOutError, OptOuts
 from tests.servers import mail
 
 pytestmark = pytest.mark.skipif(not mail.available(), reason="needs Dovecot (dovecot-imapd)")

@@ -6,7 +6,7 @@ import pytest
 
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.core.optouts.outbox import OptOuts
 from tests.servers import github_issues
 
 OWNERS = ["Jane-Art", "@jane-studio"]

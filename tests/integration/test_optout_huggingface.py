@@ -11,10 +11,10 @@ import pytest
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
-from creatorapp.core.registries import evidence
-from creatorapp.core.registries.advice import Advice
-from creatorapp.core.registries.model import ItemState
-from creatorapp.core.registries.outbox import OptOutError, OptOuts
+from creatorapp.core.optouts import evidence
+from creatorapp.core.optouts.advice import Advice
+from creatorapp.core.optouts.model import ItemState
+from creatorapp.core.optouts.outbox import OptOutError, OptOuts
 from tests.servers import hf_hub
 
 URLS = [f"https://jane.example/art/{i}.png" for i in range(3)]

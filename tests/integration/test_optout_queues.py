@@ -11,7 +11,7 @@ import pytest
 
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.core.optouts.outbox import OptOuts
 from tests.servers import github_issues, hf_hub
 from tests.waiting import wait_until
 

@@ -10,8 +10,8 @@ import pytest
 
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.registries.outbox import OptOuts
-from creatorapp.core.registries.settings import CONTACT, MAIL
+from creatorapp.core.optouts.outbox import OptOuts
+from creatorapp.core.optouts.settings import CONTACT, MAIL
 from tests.integration.test_cli import cli
 
 URLS = [f"https://jane.example/art/{i}.jpg" for i in range(2)]

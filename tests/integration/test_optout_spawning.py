@@ -8,8 +8,8 @@ import pytest
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
-from creatorapp.core.registries.advice import Advice
-from creatorapp.core.registries.outbox import OptOuts
+from creatorapp.core.optouts.advice import Advice
+from creatorapp.core.optouts.outbox import OptOuts
 from tests.servers import spawning_api
 
 URLS = [f"https://jane.example/art/{i}.jpg" for i in range(5)]

@@ -11,10 +11,10 @@ import stat
 import pytest
 
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.registries import evidence
-from creatorapp.core.registries.outbox import OptOuts
-from creatorapp.core.site.sites import Sites
+from creatorapp.core.optouts import evidence
+from creatorapp.core.optouts.outbox import OptOuts
+from creatorapp.core.sites.sites import Sites
+from creatorapp.core.works.portfolio import Portfolio
 from tests.conftest import make_jpeg
 from tests.integration.test_cli import cli
 from tests.servers.http_site import SiteServer

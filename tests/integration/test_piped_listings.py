@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from creatorapp.core.registries.descriptor import load_all
+from creatorapp.core.optouts.descriptor import load_all
 from tests.conftest import make_jpeg
 from tests.integration.test_cli import cli
 

@@ -7,13 +7,13 @@ import shutil
 
 import pytest
 
-from creatorapp.core import tagging
 from creatorapp.core.catalogue import WorkState, open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
 from creatorapp.core.media.base import Status
-from creatorapp.core.portfolio import Portfolio, PortfolioError
-from creatorapp.core.tagging import read_reservation
-from creatorapp.core.tagging_service import TaggingService
+from creatorapp.core.works import tagging
+from creatorapp.core.works.portfolio import Portfolio, PortfolioError
+from creatorapp.core.works.service import TaggingService
+from creatorapp.core.works.tagging import read_reservation
 from tests.conftest import make_jpeg, make_png, pixels
 
 VOCAB = "http://ns.useplus.org/ldf/vocab/"

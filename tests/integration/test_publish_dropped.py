@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from creatorapp.core.publish.base import TransportError
+from creatorapp.core.sites.transports.base import TransportError
 from tests.servers import davd, ftpd, github_api, sshd
 from tests.servers.cutting_proxy import CuttingProxy
 
@@ -33,7 +33,7 @@ def _upload_is_cut(transport, proxy):
 
 
 def test_sftp(docroot, tmp_path):
-    from creatorapp.core.publish import sftp
+    from creatorapp.core.sites.transports import sftp
 
     server = sshd.SshServer(tmp_path / "sshd")
     proxy = CuttingProxy(server.port)
@@ -63,7 +63,7 @@ def test_sftp(docroot, tmp_path):
 
 
 def test_ftp(docroot, tmp_path):
-    from creatorapp.core.publish.ftp import Ftp
+    from creatorapp.core.sites.transports.ftp import Ftp
 
     server = ftpd.FtpServer(docroot, tmp_path, tls=False)
     proxy = CuttingProxy(server.port)
@@ -88,7 +88,7 @@ def test_ftp(docroot, tmp_path):
 
 
 def test_webdav(docroot):
-    from creatorapp.core.publish.webdav import WebDav
+    from creatorapp.core.sites.transports.webdav import WebDav
 
     server = davd.DavServer(docroot)
     proxy = CuttingProxy(server.port)
@@ -106,7 +106,7 @@ def test_webdav(docroot):
 
 
 def test_github():
-    from creatorapp.core.publish.github import GitHubPages
+    from creatorapp.core.sites.transports.github import GitHubPages
 
     api = github_api.GitHubStandIn()
     api.files["robots.txt"] = ORIGINAL

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.publish.base import TransportError
-from creatorapp.core.publish.ftp import Ftp
-from creatorapp.core.site import publisher
-from creatorapp.core.site.config import SiteConfig
+from creatorapp.core.sites import publisher
+from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites.transports.base import TransportError
+from creatorapp.core.sites.transports.ftp import Ftp
 from tests.integration.publish_contract import (
     check_dry_run_writes_nothing,
     check_merge_and_silent_republish,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.publish.base import TransportError
-from creatorapp.core.publish.github import GitHubPages
-from creatorapp.core.site import managed, publisher
-from creatorapp.core.site.config import SiteConfig
+from creatorapp.core.sites import managed, publisher
+from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites.transports.base import TransportError
+from creatorapp.core.sites.transports.github import GitHubPages
 from tests.servers import github_api
 
 HAND_WRITTEN = b"# mine\nUser-agent: *\nDisallow: /drafts/\n"

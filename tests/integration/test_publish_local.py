@@ -9,10 +9,10 @@ import pytest
 from protego import Protego
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.publish.base import TransportError
-from creatorapp.core.publish.local import LocalFolder
-from creatorapp.core.site import managed, publisher
-from creatorapp.core.site.config import SiteConfig
+from creatorapp.core.sites import managed, publisher
+from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites.transports.base import TransportError
+from creatorapp.core.sites.transports.local import LocalFolder
 from tests.unprivileged import IS_ROOT, as_nobody, open_folder
 
 ORIGIN = "https://jane.example"
@@ -143,7 +143,7 @@ def _published(docroot, report):
 
 
 def test_live_verify_passes_then_reports_drift(docroot, served):
-    from creatorapp.core.site.verify import verify
+    from creatorapp.core.sites.verify import verify
     from tests.conftest import make_jpeg
 
     s = SiteConfig("jane", served.url, PRESETS["no-ai"])
@@ -169,7 +169,7 @@ def test_live_verify_passes_then_reports_drift(docroot, served):
 
 
 def test_live_verify_reports_missing_headers_and_files(docroot, served):
-    from creatorapp.core.site.verify import verify
+    from creatorapp.core.sites.verify import verify
     from tests.conftest import make_jpeg
 
     s = SiteConfig("jane", served.url, PRESETS["no-ai"])
@@ -186,7 +186,7 @@ def test_live_verify_reports_missing_headers_and_files(docroot, served):
 def test_live_verify_of_an_unreachable_site_says_so(docroot):
     import socket
 
-    from creatorapp.core.site.verify import verify
+    from creatorapp.core.sites.verify import verify
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.publish.base import TransportError, kinds, transport_class
-from creatorapp.core.publish.s3 import S3
-from creatorapp.core.site import publisher
-from creatorapp.core.site.config import SiteConfig
+from creatorapp.core.sites import publisher
+from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites.transports.base import TransportError, kinds, transport_class
+from creatorapp.core.sites.transports.s3 import S3
 from tests.integration.publish_contract import (
     HAND_WRITTEN,
     check_dry_run_writes_nothing,

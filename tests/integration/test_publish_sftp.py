@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.publish import sftp
-from creatorapp.core.publish.base import TransportError
-from creatorapp.core.site import publisher
-from creatorapp.core.site.config import SiteConfig
+from creatorapp.core.sites import publisher
+from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites.transports import sftp
+from creatorapp.core.sites.transports.base import TransportError
 from tests.integration.publish_contract import (
     check_dry_run_writes_nothing,
     check_merge_and_silent_republish,

@@ -35,7 +35,7 @@ def test_selftest_passes_from_both_entry_points():
 
 
 def test_selftest_fails_when_a_sample_is_damaged(tmp_path, monkeypatch):
-    from creatorapp.core import selftest
+    from creatorapp.core.app import selftest
     from creatorapp.core.resources import resource_dir
 
     fake = tmp_path / "resources"
@@ -49,7 +49,7 @@ def test_selftest_fails_when_a_sample_is_damaged(tmp_path, monkeypatch):
 
 
 def test_selftest_names_a_library_that_cannot_load(monkeypatch):
-    from creatorapp.core import selftest
+    from creatorapp.core.app import selftest
 
     monkeypatch.setattr(selftest, "LIBRARIES", (*selftest.LIBRARIES, "creatorapp_no_such_lib"))
     said: list[str] = []

@@ -12,15 +12,15 @@ import pytest
 
 from creatorapp.core.media.base import Outcome, Status
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.signals import embedded_fields
-from creatorapp.core.tagging import (
+from creatorapp.core.policy.signals import embedded_fields
+from creatorapp.core.works.tagging import (
     iter_targets,
     read_reservation,
     tag_file,
     tag_files,
     verify_paths,
 )
-from creatorapp.core.undo import UndoBatch, undo_last
+from creatorapp.core.works.undo import UndoBatch, undo_last
 from tests.conftest import SAMPLES, data_mining_code, make_jpeg
 
 POLICY = PRESETS["no-ai"]
@@ -235,7 +235,7 @@ def test_a_name_at_the_length_limit_gets_a_sidecar_or_a_clear_refusal(tmp_path):
     """255 bytes is the most a name may have: ``name.xmp`` fits beside ``name.cr2``, but a file
     that needs ``name.cr2.xmp`` (another raw of its stem is there) cannot have it."""
     from creatorapp.core.media.base import Reason
-    from creatorapp.core.tagging import tag_file
+    from creatorapp.core.works.tagging import tag_file
 
     stem = "y" * 251
     alone = tmp_path / "alone"

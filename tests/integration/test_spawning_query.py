@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from creatorapp.core.registries.descriptor import load_all
-from creatorapp.core.registries.http import RateLimiter, RegistryError, retry_after
-from creatorapp.core.registries.spawning import SpawningQuery
+from creatorapp.core.optouts.descriptor import load_all
+from creatorapp.core.optouts.http import RateLimiter, RegistryError, retry_after
+from creatorapp.core.optouts.spawning import SpawningQuery
 from tests.servers import spawning_api
 
 

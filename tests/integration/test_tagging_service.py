@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from creatorapp.core import identity, tagging
 from creatorapp.core.catalogue import WorkState, open_catalogue
 from creatorapp.core.media import c2pa
 from creatorapp.core.media.base import Outcome, Reason, Status
 from creatorapp.core.policy import policies_dir, resolve_policy
-from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.signals import embedded_fields
-from creatorapp.core.tagging import TagOptions, tag_files
-from creatorapp.core.tagging_service import TaggingService, TagRequest
-from creatorapp.core.watch import Watcher
+from creatorapp.core.policy.signals import embedded_fields
+from creatorapp.core.proof import identity
+from creatorapp.core.works import tagging
+from creatorapp.core.works.portfolio import Portfolio
+from creatorapp.core.works.service import TaggingService, TagRequest
+from creatorapp.core.works.tagging import TagOptions, tag_files
+from creatorapp.core.works.watch import Watcher
 from tests.conftest import make_jpeg, pixels
 from tests.waiting import wait_until
 

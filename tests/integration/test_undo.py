@@ -7,8 +7,8 @@ import os
 
 from creatorapp.core.catalogue import WorkState, open_catalogue
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.undo import last_batch, tag_undoably, undo_last
+from creatorapp.core.works.portfolio import Portfolio
+from creatorapp.core.works.undo import last_batch, tag_undoably, undo_last
 from tests.conftest import VOCAB, make_jpeg, make_png
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.site import publisher
-from creatorapp.core.site.config import SiteConfig
-from creatorapp.core.site.verify import verify
+from creatorapp.core.sites import publisher
+from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites.verify import verify
 from tests.servers import davd, ftpd, github_api
 from tests.servers.http_site import SiteServer
 
@@ -37,7 +37,7 @@ def _tamper_file(docroot):
 
 
 def test_ftps(docroot, tmp_path):
-    from creatorapp.core.publish.ftp import Ftp
+    from creatorapp.core.sites.transports.ftp import Ftp
 
     server, web = ftpd.FtpServer(docroot, tmp_path), SiteServer(docroot)
     try:
@@ -56,7 +56,7 @@ def test_ftps(docroot, tmp_path):
 
 
 def test_webdav(docroot):
-    from creatorapp.core.publish.webdav import WebDav
+    from creatorapp.core.sites.transports.webdav import WebDav
 
     server, web = davd.DavServer(docroot), SiteServer(docroot)
     try:
@@ -68,7 +68,7 @@ def test_webdav(docroot):
 
 
 def test_github_pages():
-    from creatorapp.core.publish.github import GitHubPages
+    from creatorapp.core.sites.transports.github import GitHubPages
 
     api = github_api.GitHubStandIn()
     pages = api.serve_pages()

@@ -7,10 +7,10 @@ import os
 import pytest
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.publish.local import LocalFolder
-from creatorapp.core.site import publisher
-from creatorapp.core.site.config import SiteConfig
-from creatorapp.core.site.verify import verify
+from creatorapp.core.sites import publisher
+from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites.transports.local import LocalFolder
+from creatorapp.core.sites.verify import verify
 from tests.conftest import make_jpeg
 from tests.servers import nginx
 

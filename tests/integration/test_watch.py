@@ -12,9 +12,9 @@ from PIL import Image
 from creatorapp.core.catalogue import WorkState, open_catalogue
 from creatorapp.core.catalogue.ledger import verify_chain
 from creatorapp.core.media.base import Status
-from creatorapp.core.portfolio import Portfolio
-from creatorapp.core.tagging import read_reservation
-from creatorapp.core.watch import Watcher
+from creatorapp.core.works.portfolio import Portfolio
+from creatorapp.core.works.tagging import read_reservation
+from creatorapp.core.works.watch import Watcher
 from tests.conftest import make_jpeg, pixels
 from tests.waiting import wait_until
 
@@ -251,12 +251,12 @@ def test_a_signed_file_the_watcher_retags_is_re_signed_not_broken(env, tmp_path)
     says something else) is signed again, the old manifest kept as its parent."""
     import shutil
 
-    from creatorapp.core import identity
     from creatorapp.core.media import c2pa
     from creatorapp.core.media.c2pa import CredentialStatus, SignJob
     from creatorapp.core.policy import resolve_policy
-    from creatorapp.core.signals import embedded_fields
-    from creatorapp.core.tagging import TagOptions, tag_files
+    from creatorapp.core.policy.signals import embedded_fields
+    from creatorapp.core.proof import identity
+    from creatorapp.core.works.tagging import TagOptions, tag_files
 
     root, portfolio, rec, start = env
     identity.create("Jane Doe")  # saved, as `creatorapp identity create` does
@@ -303,8 +303,8 @@ def _signing_policy() -> None:
 def test_a_file_dropped_into_a_folder_whose_policy_signs_is_signed(env):
     """The watcher signs as a scan does: the dropped file carries Content Credentials with both
     training-and-mining assertions, and the catalogue's signature says what the file carries."""
-    from creatorapp.core import identity
     from creatorapp.core.media import c2pa
+    from creatorapp.core.proof import identity
 
     root, portfolio, rec, start = env
     _signing_policy()

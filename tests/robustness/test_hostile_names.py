@@ -86,7 +86,8 @@ def _links_intact(found: Findings, folder, outside_files: dict[bytes, bytes], wh
                 found.add(
                     "OUTSIDE",
                     f"{when}: {os.fsdecode(path)!r} outside the folder was rewritten through a "
-                    "symlink (creatorapp/core/tagging.py: links must be skipped, never followed)",
+                    "symlink (creatorapp/core/works/tagging.py: links must be skipped, never "
+                    "followed)",
                 )
     base = os.fsencode(folder)
     for name in (b"link.jpg", LINK_NAME, b"linkdir", b"dangling.jpg"):

@@ -14,10 +14,10 @@ import os
 
 import pytest
 
-from creatorapp.core import tagging
 from creatorapp.core.media.base import Status
 from creatorapp.core.policy import resolve_policy
-from creatorapp.core.signals import embedded_fields
+from creatorapp.core.policy.signals import embedded_fields
+from creatorapp.core.works import tagging
 from tests.conftest import make_jpeg
 
 SEED = 99
@@ -55,7 +55,7 @@ def test_identity_is_of_the_bytes_checked(tmp_path, monkeypatch, state):
     assert described != (now.st_size, now.st_mtime_ns, now.st_ino), (
         f"SEED={SEED} ({state}): the outcome says {outcome.status.value} with the stat of the "
         "export that replaced the file after the check; the catalogue would record the untagged "
-        "export as tagged and never look at it again (creatorapp/core/tagging.py "
+        "export as tagged and never look at it again (creatorapp/core/works/tagging.py "
         "_with_identity reads the identity from the name after the check)"
     )
     assert outcome.sha256 != hashlib.sha256(export).hexdigest(), (

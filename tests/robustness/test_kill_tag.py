@@ -90,7 +90,8 @@ def test_kill9_tag_at_random_moments(tmp_path):
                 "ORPHANS",
                 f"{where}: {len(left)} process(es) still running {timeout:.0f}s after "
                 f"`creatorapp tag` died: {[(m.pid, m.state, m.command) for m in left]} "
-                "(creatorapp/core/tagging.py TagPool: workers do not notice their parent's death)",
+                "(creatorapp/core/works/tagging.py TagPool: workers do not notice their "
+                "parent's death)",
             )
         found.extend("FILES", file_problems(originals, context=where))
         cut_off.update(temp_files(folder))

@@ -130,7 +130,8 @@ def test_kill9_watch_at_random_moments(tmp_path):
                 "ORPHANS",
                 f"{where}: {len(left)} process(es) still running {timeout:.0f}s after "
                 f"`creatorapp watch` died: {[(m.pid, m.state, m.command) for m in left]} "
-                "(creatorapp/core/watch.py Watcher / tagging.TagPool: workers outlive the app)",
+                "(creatorapp/core/works/watch.py Watcher / tagging.TagPool: workers outlive "
+                "the app)",
             )
         on_disk = {p: originals[p] for p in present}
         found.extend("FILES", file_problems(on_disk, context=where))

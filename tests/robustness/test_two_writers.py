@@ -51,7 +51,7 @@ def _race_failures(found: Findings, docs: list[dict], who: str) -> None:
             "RACE",
             f"{who} reported {len(failed)} file(s) failed while the other writer ran: "
             f"{failed[:5]} (one writer per file should be claimed across processes; "
-            "creatorapp/core/tagging.py / portfolio.py)",
+            "creatorapp/core/works/tagging.py / portfolio.py)",
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from creatorapp.core.watch import Debouncer
+from creatorapp.core.works.watch import Debouncer
 
 
 class Disk:

@@ -6,8 +6,8 @@ import base64
 import json
 import os
 
-from creatorapp.core.display import shown
-from creatorapp.core.pathtext import json_text
+from creatorapp.core.text.display import shown
+from creatorapp.core.text.pathtext import json_text
 
 
 def test_an_undecodable_byte_and_the_text_that_spells_it_look_different():

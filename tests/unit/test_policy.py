@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from creatorapp.core import signals
 from creatorapp.core.policy import (
     PRESETS,
     Permission,
@@ -12,6 +11,7 @@ from creatorapp.core.policy import (
     load_policy_file,
     resolve_policy,
     save_policy,
+    signals,
     user_policies,
 )
 

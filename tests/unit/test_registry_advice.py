@@ -7,8 +7,8 @@ import ast
 import re
 from pathlib import Path
 
-import creatorapp.core.registries as registries
-from creatorapp.core.registries.advice import Advice
+import creatorapp.core.optouts as registries
+from creatorapp.core.optouts.advice import Advice
 
 # a command of this app, or a command-line flag, in any text the core might show
 SHELL_WORDS = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from creatorapp.core.registries.descriptor import DescriptorError, load_all, parse
+from creatorapp.core.optouts.descriptor import DescriptorError, load_all, parse
 
 
 def test_every_shipped_descriptor_loads_and_is_consistent():
@@ -73,7 +73,7 @@ def test_poll_schedules_step_then_repeat_their_last_step():
 
 
 def test_every_email_destination_has_a_letter_that_exists_and_someone_to_write_to():
-    from creatorapp.core.registries import letters
+    from creatorapp.core.optouts import letters
 
     for d in load_all().values():
         if d.letter:

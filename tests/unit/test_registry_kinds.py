@@ -7,21 +7,21 @@ from __future__ import annotations
 import pytest
 
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.registries.adapters.base import Adapter
-from creatorapp.core.registries.advice import Advice
-from creatorapp.core.registries.descriptor import DescriptorError, load_all, parse, parse_duration
-from creatorapp.core.registries.kinds import PACKAGE, AdapterKinds, installed
-from creatorapp.core.registries.outbox import OptOuts
-from creatorapp.core.registries.times import parse as parse_time
+from creatorapp.core.optouts.adapters.base import Adapter
+from creatorapp.core.optouts.advice import Advice
+from creatorapp.core.optouts.descriptor import DescriptorError, load_all, parse, parse_duration
+from creatorapp.core.optouts.kinds import PACKAGE, AdapterKinds, installed
+from creatorapp.core.optouts.outbox import OptOuts
+from creatorapp.core.optouts.times import parse as parse_time
 
 ECHO = '''
 """A destination that echoes what it is sent."""
 from typing import ClassVar
 
-from creatorapp.core.registries import settings
-from creatorapp.core.registries.adapters.base import Adapter, Capabilities, Outcome, Sent
-from creatorapp.core.registries.http import RegistryError
-from creatorapp.core.registries.model import ItemState
+from creatorapp.core.optouts import settings
+from creatorapp.core.optouts.adapters.base import Adapter, Capabilities, Outcome, Sent
+from creatorapp.core.optouts.http import RegistryError
+from creatorapp.core.optouts.model import ItemState
 
 
 class Echo(Adapter):

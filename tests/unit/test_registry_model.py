@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from creatorapp.core.registries.model import (
+from creatorapp.core.optouts.model import (
     ItemState,
     can_move,
     idempotency_key,

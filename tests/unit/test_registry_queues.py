@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from creatorapp.core.registries.queues import DestinationQueues
+from creatorapp.core.optouts.queues import DestinationQueues
 from tests.waiting import wait_until
 
 

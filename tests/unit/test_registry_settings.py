@@ -11,9 +11,9 @@ import pytest
 
 from creatorapp.core import secrets
 from creatorapp.core.catalogue import open_catalogue
-from creatorapp.core.registries.advice import Advice
-from creatorapp.core.registries.letters import Contact
-from creatorapp.core.registries.settings import (
+from creatorapp.core.optouts.advice import Advice
+from creatorapp.core.optouts.letters import Contact
+from creatorapp.core.optouts.settings import (
     CONTACT,
     MAIL,
     Group,

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from creatorapp.core.media.base import Status
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.signals import embedded_fields
-from creatorapp.core.tagging import read_reservation, tag_file
+from creatorapp.core.policy.signals import embedded_fields
+from creatorapp.core.works.tagging import read_reservation, tag_file
 from tests.conftest import SAMPLES, make_jpeg, make_png, make_tiff, make_webp
 
 FIELDS = embedded_fields(

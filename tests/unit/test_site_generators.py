@@ -9,9 +9,9 @@ import pytest
 from protego import Protego
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.signals import CrawlerScope, site_signals
-from creatorapp.core.site import ai_txt, managed, policy_page, robots, snippets, tdmrep
-from creatorapp.core.site.config import SiteConfig
+from creatorapp.core.policy.signals import CrawlerScope, site_signals
+from creatorapp.core.sites import ai_txt, managed, policy_page, robots, snippets, tdmrep
+from creatorapp.core.sites.config import SiteConfig
 
 ORIGIN = "https://jane.example"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from creatorapp.core import secrets
-from creatorapp.core.publish import base
-from creatorapp.core.publish.base import (
+from creatorapp.core.sites.transports import base
+from creatorapp.core.sites.transports.base import (
     REGISTRY,
     Problem,
     Registry,
@@ -18,7 +18,7 @@ from creatorapp.core.publish.base import (
     TransportError,
     validate,
 )
-from creatorapp.core.publish.settings import Setting, Type
+from creatorapp.core.sites.transports.settings import Setting, Type
 
 OLD_FLAGS = (  # what README and scripts already use
     "--root", "--host", "--port", "--user", "--no-tls", "--ca-file", "--endpoint", "--repo",
@@ -49,7 +49,10 @@ def _kind(kind: str, rank: int, title: str = "T") -> type[Transport]:
 
 
 def test_registration_order_never_decides_the_list():
-    first, second = Registry("creatorapp.core.publish"), Registry("creatorapp.core.publish")
+    first, second = (
+        Registry("creatorapp.core.sites.transports"),
+        Registry("creatorapp.core.sites.transports"),
+    )
     a, b, c = _kind("a", 30), _kind("b", 10), _kind("c", 20)
     for cls in (a, b, c):
         first.register(cls)
@@ -60,7 +63,7 @@ def test_registration_order_never_decides_the_list():
 
 
 def test_a_kind_cannot_be_registered_twice():
-    registry = Registry("creatorapp.core.publish")
+    registry = Registry("creatorapp.core.sites.transports")
     registry.register(_kind("twice", 1))
     with pytest.raises(TypeError, match="two transports called 'twice'"):
         registry.register(type("Other", (_Fake,), {"KIND": "twice", "TITLE": "x"}))

@@ -32,7 +32,7 @@ from creatorapp.core.catalogue.model import (
 )
 from creatorapp.core.catalogue.schema import MIGRATIONS, SCHEMA_VERSION
 from creatorapp.core.catalogue.store import CatalogueFull, CatalogueMissing, Store
-from creatorapp.core.pathtext import from_stored, json_text, storable
+from creatorapp.core.text.pathtext import from_stored, json_text, storable
 
 _FOLDER_COLUMNS = ("id", "path", "policy", "watching", "added_at", "last_scan_at", "error")
 _WORK_COLUMNS = (
@@ -384,7 +384,7 @@ class SqliteStore(Store):
             (v.value if isinstance(v, WorkState) else int(v) if isinstance(v, bool) else v)
             for v in changes.values()
         ]
-        if "path" in changes:  # folders and works: see creatorapp.core.pathtext
+        if "path" in changes:  # folders and works: see creatorapp.core.text.pathtext
             values[list(changes).index("path")] = storable(str(changes["path"]))
         assignments = ", ".join(f"{k} = ?" for k in changes)
         with self.transaction():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, ClassVar
 
 from creatorapp.core.media import tiff_ifd
-from creatorapp.core.signals import Family
+from creatorapp.core.policy.signals import Family
 
 ExifTags = dict[int, tuple[int, bytes]]
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from creatorapp.core.signals import TRAINING_MINING_LABELS, training_mining
+from creatorapp.core.policy.signals import TRAINING_MINING_LABELS, training_mining
 
 if TYPE_CHECKING:
-    from creatorapp.core.identity import Identity
     from creatorapp.core.policy import Policy
+    from creatorapp.core.proof.identity import Identity
 
 GENERATOR = {"name": "Creator Reserve", "version": "0.1"}
 # the formats c2pa-rs signs that the app handles (standards.md §3.4)
@@ -153,7 +153,7 @@ class SignJob:
         return self.every_file or bool(self.always)
 
     def with_policies(self, policies: list[Policy]) -> SignJob:
-        from creatorapp.core.signals import embedded_fields, fields_signature
+        from creatorapp.core.policy.signals import embedded_fields, fields_signature
 
         found = dict(self.manifests)
         always = set(self.always)
@@ -167,13 +167,13 @@ class SignJob:
     def manifest_for(self, fields) -> dict | None:
         """The manifest for the policy these fields come from; None when that policy is not
         one to sign for."""
-        from creatorapp.core.signals import fields_signature
+        from creatorapp.core.policy.signals import fields_signature
 
         return self.manifests.get(fields_signature(fields))
 
     def signs_unsigned(self, fields) -> bool:
         """Whether a file of this policy that carries no credentials yet is to be signed."""
-        from creatorapp.core.signals import fields_signature
+        from creatorapp.core.policy.signals import fields_signature
 
         return self.every_file or fields_signature(fields) in self.always
 
@@ -181,7 +181,7 @@ class SignJob:
 def keeping_job() -> SignJob | None:
     """A job that re-signs the credentials of files tagging rewrites, when the creator has a
     signing identity; None when there is none (such files are then refused, not broken)."""
-    from creatorapp.core import identity
+    from creatorapp.core.proof import identity
 
     if not (identity.folder() / "identity.json").exists():
         return None  # no identity: do not even ask the keyring

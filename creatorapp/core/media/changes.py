@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from creatorapp.core.media.base import FileProblem, Reason
 from creatorapp.core.media.exiv2 import Metadata
-from creatorapp.core.signals import Family, Field, Mode, validate_data_mining
+from creatorapp.core.policy.signals import Family, Field, Mode, validate_data_mining
 
 X_DEFAULT = 'lang="x-default"'
 

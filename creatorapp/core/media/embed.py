@@ -28,7 +28,7 @@ from creatorapp.core.media.c2pa import CredentialStatus, SignJob
 from creatorapp.core.media.changes import Plan, as_held, plan, verify
 from creatorapp.core.media.safe_write import read_existing, safe_write
 from creatorapp.core.media.sidecar import tag_sidecar
-from creatorapp.core.signals import Family, Field
+from creatorapp.core.policy.signals import Family, Field
 
 UTF8_CHARSET = "\x1b%G"
 

@@ -13,7 +13,7 @@ from typing import BinaryIO, ClassVar
 
 from creatorapp.core.media import exiv2
 from creatorapp.core.media.base import Container, ExifTags, FileProblem, Reason, register
-from creatorapp.core.signals import Family
+from creatorapp.core.policy.signals import Family
 
 XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 EXIF_HEADER = b"Exif\x00\x00"

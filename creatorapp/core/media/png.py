@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from creatorapp.core.media.base import Container, ExifTags, FileProblem, Reason, register
-from creatorapp.core.signals import Family
+from creatorapp.core.policy.signals import Family
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_KEYWORD = b"XML:com.adobe.xmp\x00"

@@ -32,7 +32,7 @@ from creatorapp.core.media.base import (
 )
 from creatorapp.core.media.changes import as_held, plan, verify
 from creatorapp.core.media.safe_write import read_existing, safe_write
-from creatorapp.core.signals import Family, Field
+from creatorapp.core.policy.signals import Family, Field
 
 NAME_MAX = 255  # bytes in one file name on every file system the app writes to
 

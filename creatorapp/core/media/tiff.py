@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from creatorapp.core.media import tiff_ifd
 from creatorapp.core.media.base import Container, ExifTags, FileProblem, Reason, register
-from creatorapp.core.signals import Family
+from creatorapp.core.policy.signals import Family
 
 # Tags whose values point at image data, in any directory we can reach.
 _DATA_TAGS = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from creatorapp.core.media.base import Container, ExifTags, FileProblem, Reason, register
-from creatorapp.core.signals import Family
+from creatorapp.core.policy.signals import Family
 
 FLAG_ICC, FLAG_ALPHA, FLAG_EXIF, FLAG_XMP, FLAG_ANIM = 0x20, 0x10, 0x08, 0x04, 0x02
 

@@ -1,0 +1,90 @@
+"""Destinations with only a web form (LAION, OpenAI, Meta; registries.md §13c): the app opens
+the system browser on the form and shows the fields to copy, and the items wait for the user.
+
+Forms sit behind logins and CAPTCHAs, and some are one-item-at-a-time; the app never submits
+them itself.  The user then records that they sent it (with any confirmation they paste or
+attach) and, once the destination answers, what it decided.
+"""
+
+from __future__ import annotations
+
+from string import Template
+from typing import ClassVar
+
+from creatorapp.core.optouts import letters
+from creatorapp.core.optouts.adapters.base import Adapter, Capabilities, NextStep, Outcome, Sent
+from creatorapp.core.optouts.advice import Advice
+from creatorapp.core.optouts.model import ItemState
+
+
+class WebForm(Adapter):
+    kind: ClassVar[str] = "browser_form"
+    submit_mode: ClassVar[str] = "browser_form"
+    status_mode: ClassVar[str] = "manual"
+    # the answer comes by mail: asked again rarely, only to go stale
+    capabilities = Capabilities(
+        hands_off=True, answers_in_words=True, opens_browser=True, poll_schedule=("7d",)
+    )
+
+    def render(self, targets: list[str], key: str, part: tuple[int, int]) -> dict:
+        contact = self.context.contact
+        message = ""
+        if self.descriptor.letter:
+            written = letters.write(
+                letters.load(self.descriptor.letter),
+                contact,
+                targets,
+                key,
+                context={"dataset": self.context.scope or ""},
+                preview=True,  # the user reads and sends it themselves
+            )
+            message = written.text
+        values = {
+            "name": contact.name,
+            "email": contact.email,
+            "address": contact.address,
+            "target": targets[0] if len(targets) == 1 else "",
+            "targets": "\n".join(targets),
+            "letter": message,
+            "reference": key,
+        }
+        fields = {
+            label: Template(template).safe_substitute(values)
+            for label, template in (self.descriptor.fields or {"message": "$letter"}).items()
+        }
+        number, count = part
+        return {
+            "open": self.endpoint("form"),
+            "fields": fields,
+            "urls": targets,
+            "reference": key,
+            "part": [number, count],
+            "instructions": (
+                f"Open {self.endpoint('form')}, fill in the fields shown (form {number} of "
+                f"{count}) and send it; keep any confirmation you receive."
+            ),
+        }
+
+    _opened = False  # one browser tab per run, not one per form part
+
+    def send(self, payload: dict, key: str) -> Sent:
+        opened = False
+        if self.options.get("open_browser", True) and not self._opened:
+            self._opened = True
+            import webbrowser
+
+            try:
+                opened = webbrowser.open(payload["open"], new=2)
+            except Exception:
+                opened = False
+        return Sent(
+            state=ItemState.AWAITING_USER_ACTION,
+            remote_ref=key,
+            remote_url=payload["open"],
+            evidence={"form": payload["open"], "browser_opened": opened},
+            next_step=NextStep(payload["instructions"], Advice.ATTEST, key),
+        )
+
+    def poll(self, submission: dict, items: list[dict]) -> list[Outcome]:
+        """Forms have no status to read: the user's attestation and resolution move items."""
+        return []

@@ -1,0 +1,1 @@
+"""What holds outside the app: the signing identity and the evidence report."""

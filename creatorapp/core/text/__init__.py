@@ -1,0 +1,1 @@
+"""How outside text is shown to people and to scripts, and failures put in words."""

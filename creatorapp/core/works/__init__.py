@@ -1,0 +1,1 @@
+"""Portfolio folders, scanning, the one tagging service, the watcher and undo."""

@@ -1,0 +1,508 @@
+"""Portfolio folders and their works: scanning, moves and deletions, and what is due.
+
+Tagging what is due, and recording it, is the tagging service's (``core/tagging_service.py``):
+the CLI, scans, the watcher and the GUI all go through it, so a work's state and its ledger
+history are written the same way whoever did the work.
+
+A scan never opens a file: it compares each file's (size, mtime_ns, inode) with the catalogue.
+A file that vanished from one place and appears in another is the same work (matched by inode,
+or by content hash when it was copied across drives) and keeps its history.  A folder that is
+missing (an unplugged drive) is reported; its works are not marked deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from creatorapp.core.catalogue import (
+    DONE_STATES,
+    Folder,
+    Store,
+    Work,
+    WorkStat,
+    WorkState,
+    utc_now,
+)
+from creatorapp.core.media.base import Outcome, by_extension
+from creatorapp.core.media.leftovers import remove_if_leftover
+from creatorapp.core.media.safe_write import is_temp_name
+from creatorapp.core.policy import Policy, PolicyError, resolve_policy
+from creatorapp.core.policy.signals import Field, data_mining_uri, embedded_fields, fields_signature
+from creatorapp.core.works.tagging import ignored_reason, link_reason
+from creatorapp.errors import UserError
+
+
+class PortfolioError(UserError):
+    """A request about folders that cannot be done; the message says why in plain words."""
+
+
+def normalise(path: Path | str) -> str:
+    """The form paths take in the catalogue: absolute, symlinks in folders resolved."""
+    return os.path.realpath(os.path.expanduser(str(path)))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a folder's works should carry, resolved once per scan."""
+
+    policy: Policy
+    fields: tuple[Field, ...]
+    signature: str
+
+    @classmethod
+    def of(cls, policy: Policy) -> Rules:
+        fields = embedded_fields(policy)
+        # a policy that starts (or stops) signing makes its works due again
+        signature = fields_signature(fields) + ("+c2pa" if policy.content_credentials else "")
+        return cls(policy, fields, signature)
+
+
+@dataclass(frozen=True)
+class Due:
+    path: str
+    folder: Folder
+    rules: Rules
+
+
+@dataclass
+class ScanReport:
+    seen: int = 0
+    added: int = 0
+    changed: int = 0
+    moved: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    leftovers_removed: int = 0
+    due: list[Due] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): links
+
+    def as_json(self) -> dict:
+        return {
+            "seen": self.seen,
+            "added": self.added,
+            "changed": self.changed,
+            "moved": self.moved,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "due": len(self.due),
+            "problems": self.problems,
+            "skipped": [{"path": path, "reason": why} for path, why in self.skipped],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+ScanProgress = Callable[[int], None]
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+class Portfolio:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- folders --------------------------------------------------------------------------
+    def add_folder(self, path: Path | str, policy: str = "no-ai", watching: bool = True) -> Folder:
+        real = normalise(path)
+        if not os.path.isdir(real):
+            raise PortfolioError(f"not a folder: {path}")
+        if not os.access(real, os.R_OK | os.X_OK):
+            raise PortfolioError(f"the folder cannot be read: {path}")
+        resolved = self._policy(policy)
+        for other in self.store.folders():
+            if other.path == real:
+                raise PortfolioError(f"{real} is already a portfolio folder")
+            if _inside(real, other.path) or _inside(other.path, real):
+                raise PortfolioError(
+                    f"{real} overlaps the portfolio folder {other.path}; "
+                    "portfolio folders cannot be nested"
+                )
+        with self.store.transaction():
+            folder = self.store.add_folder(real, resolved.name, watching)
+            self.store.append(
+                "folder.added",
+                real,
+                {"policy": resolved.name, "watching": watching, **self._policy_facts(resolved)},
+            )
+        return folder
+
+    def remove_folder(self, path: Path | str) -> int:
+        folder = self.find_folder(path)
+        with self.store.transaction():
+            forgotten = self.store.remove_folder(folder.id)
+            self.store.append("folder.removed", folder.path, {"works_forgotten": forgotten})
+        return forgotten
+
+    def set_folder(
+        self, path: Path | str, *, policy: str | None = None, watching: bool | None = None
+    ) -> Folder:
+        folder = self.find_folder(path)
+        with self.store.transaction():
+            if policy is not None:
+                resolved = self._policy(policy)
+                if resolved.name != folder.policy:
+                    self.store.update_folder(folder.id, policy=resolved.name)
+                    self.store.append(
+                        "folder.policy",
+                        folder.path,
+                        {
+                            "from": folder.policy,
+                            "to": resolved.name,
+                            **self._policy_facts(resolved),
+                        },
+                    )
+            if watching is not None and watching != folder.watching:
+                self.store.update_folder(folder.id, watching=watching)
+                self.store.append("folder.watching", folder.path, {"watching": watching})
+        updated = self.store.folder_by_id(folder.id)
+        assert updated is not None
+        return updated
+
+    def find_folder(self, path: Path | str) -> Folder:
+        real = normalise(path)
+        folder = self.store.folder(real) or self.store.folder(os.path.abspath(str(path)))
+        if folder is None:
+            raise PortfolioError(
+                f"{path} is not a portfolio folder (see 'creatorapp folders list')"
+            )
+        return folder
+
+    @staticmethod
+    def _policy(name: str) -> Policy:
+        try:
+            return resolve_policy(name)
+        except PolicyError as exc:
+            raise PortfolioError(str(exc)) from None
+
+    @staticmethod
+    def _policy_facts(policy: Policy) -> dict:
+        rules = Rules.of(policy)
+        return {"data_mining": data_mining_uri(policy), "signature": rules.signature}
+
+    def rules_for(self, folder: Folder) -> Rules:
+        return Rules.of(resolve_policy(folder.policy))
+
+    # --- scanning -------------------------------------------------------------------------
+    def scan(
+        self,
+        folders: Iterable[Folder] | None = None,
+        *,
+        progress: ScanProgress | None = None,
+        cancel: threading.Event | None = None,
+        retry_failed: bool = True,
+    ) -> ScanReport:
+        """Bring the catalogue up to date with the disk and list the works that need tagging.
+
+        Scanning several folders together lets a work moved between them keep its history.
+        """
+        report = ScanReport()
+        targets = list(self.store.folders() if folders is None else folders)
+        seen_by_folder: dict[int, list[_Seen]] = {}
+        blind: dict[int, list[str]] = {}  # subfolders that could not be read: not "deleted"
+        rules: dict[int, Rules] = {}
+        for folder in targets:
+            try:
+                rules[folder.id] = self.rules_for(folder)
+            except PolicyError as exc:
+                self.folder_problem(folder, f"its policy cannot be used ({exc})", report)
+                continue
+            if not os.path.isdir(folder.path):
+                self.folder_problem(
+                    folder,
+                    "the folder is not available (moved, deleted or a drive unplugged)",
+                    report,
+                )
+                continue
+            found: list[_Seen] = []
+            unreadable: list[str] = []
+            ok = self._walk(folder.path, found, unreadable, report, progress, cancel)
+            if not ok:
+                return report  # cancelled: nothing half-recorded
+            seen_by_folder[folder.id] = found
+            blind[folder.id] = unreadable
+            if unreadable:
+                report.problems.extend(f"cannot read {p}" for p in unreadable)
+
+        known: dict[str, WorkStat] = {}
+        gone_ids: list[int] = []
+        for folder_id, found in seen_by_folder.items():
+            stats = self.store.work_stats(folder_id)
+            known.update((w.path, w) for w in stats)
+            present = {s.path for s in found}
+            gone_ids += [
+                w.id
+                for w in stats
+                if w.path not in present
+                and w.state is not WorkState.DELETED
+                and known[w.path] is w
+                and not any(_inside(w.path, b) for b in blind.get(folder_id, ()))
+            ]
+            del present
+        vanished = self.store.works_by_ids(gone_ids)
+        by_inode = {(w.inode, w.size, w.mtime_ns): w for w in vanished if w.inode is not None}
+        sizes = {w.size for w in vanished}
+
+        now = utc_now()
+        with self.store.transaction():
+            for folder in targets:
+                if folder.id not in seen_by_folder:
+                    continue
+                folder_rules = rules[folder.id]
+                for seen in seen_by_folder[folder.id]:
+                    work = known.get(seen.path)
+                    if work is None:
+                        work = self._arrival(folder, seen, vanished, by_inode, sizes, report)
+                        if work is None:
+                            report.due.append(Due(seen.path, folder, folder_rules))
+                            continue
+                    if self.is_due(
+                        work,
+                        (seen.size, seen.mtime_ns, seen.inode),
+                        folder_rules,
+                        retry_failed=retry_failed,
+                    ):
+                        if work.state in DONE_STATES:
+                            self.store.update_work(work.id, state=WorkState.STALE)
+                            report.changed += 1
+                        report.due.append(Due(seen.path, folder, folder_rules))
+                    else:
+                        report.unchanged += 1
+                self.store.update_folder(folder.id, last_scan_at=now, error=None)
+                if folder.error is not None:
+                    self.store.append("folder.available", folder.path, {"was": folder.error})
+            for work in vanished:
+                if work.state is WorkState.DELETED:
+                    continue  # matched as a move above
+                self.store.update_work(work.id, state=WorkState.DELETED)
+                self.store.append("work.deleted", work.path, {"sha256": work.sha256})
+                report.deleted += 1
+        return report
+
+    def _walk(
+        self,
+        root: str,
+        found: list[_Seen],
+        unreadable: list[str],
+        report: ScanReport,
+        progress: ScanProgress | None,
+        cancel: threading.Event | None,
+    ) -> bool:
+        stack = [root]
+        while stack:
+            if cancel is not None and cancel.is_set():
+                return False
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                unreadable.append(folder)
+                continue
+            for entry in entries:
+                name = entry.name
+                if is_temp_name(name):
+                    report.leftovers_removed += remove_if_leftover(entry.path)
+                    continue
+                if name.startswith(".") or ignored_reason(name):
+                    continue
+                try:
+                    if entry.is_symlink():  # never followed: it may lead out of the folder
+                        report.skipped.append((entry.path, link_reason(entry.path)))
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                        continue
+                    if not entry.is_file(follow_symlinks=False):
+                        continue
+                    if by_extension(Path(name)) is None:
+                        continue
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                found.append(_Seen(entry.path, st.st_size, st.st_mtime_ns, st.st_ino))
+                report.seen += 1
+                if progress is not None and report.seen % 500 == 0:
+                    progress(report.seen)
+        if progress is not None:
+            progress(report.seen)
+        return True
+
+    def _arrival(
+        self,
+        folder: Folder,
+        seen: _Seen,
+        vanished: list[Work],
+        by_inode: dict,
+        sizes: set,
+        report: ScanReport,
+    ) -> Work | None:
+        """A path the catalogue does not know: a moved work, or a new one (then None)."""
+        origin = by_inode.get((seen.inode, seen.size, seen.mtime_ns))
+        if origin is None and seen.size in sizes:
+            digest = _sha256(seen.path)
+            origin = next(
+                (w for w in vanished if w.sha256 == digest and w.state is not WorkState.DELETED),
+                None,
+            )
+        if origin is not None and origin.state is not WorkState.DELETED:
+            self._move(origin, folder, seen.path, (seen.size, seen.mtime_ns, seen.inode))
+            vanished.remove(origin)
+            by_inode.pop((origin.inode, origin.size, origin.mtime_ns), None)
+            report.moved += 1
+            return self.store.work(seen.path)
+        self.store.add_work(folder.id, seen.path, state=WorkState.NEW)
+        self.store.append("work.added", seen.path, {"size": seen.size, "folder": folder.path})
+        report.added += 1
+        return None
+
+    def _move(
+        self, work: Work, folder: Folder, new_path: str, stat: tuple[int, int, int] | None
+    ) -> None:
+        changes: dict = {"path": new_path, "folder_id": folder.id}
+        if stat is not None and (work.size, work.mtime_ns, work.inode) != stat:
+            # same content, new inode (copied across drives): remember the new identity
+            changes |= {"size": stat[0], "mtime_ns": stat[1], "inode": stat[2]}
+        self.store.update_work(work.id, **changes)
+        self.store.append(
+            "work.moved", new_path, {"from": work.path, "to": new_path, "sha256": work.sha256}
+        )
+
+    @staticmethod
+    def is_due(
+        work: Work | WorkStat, seen: tuple[int, int, int], rules: Rules, *, retry_failed: bool
+    ) -> bool:
+        """Whether a catalogued work found with this (size, mtime_ns, inode) is to be tagged:
+        the one rule for scans and the watcher."""
+        if not work.same_file(*seen):
+            return True
+        if work.state in DONE_STATES:
+            return work.signature != rules.signature
+        if work.state is WorkState.FAILED:
+            return retry_failed
+        return True  # new, stale, or deleted and back again
+
+    def folder_problem(self, folder: Folder, problem: str, report: ScanReport) -> None:
+        report.problems.append(f"{folder.path}: {problem}")
+        if folder.error != problem:
+            with self.store.transaction():
+                self.store.update_folder(folder.id, error=problem)
+                self.store.append("folder.unavailable", folder.path, {"problem": problem})
+
+    # --- moves and deletions reported by the watcher ----------------------------------------
+    def moved(self, src: str, dest: str) -> bool:
+        """A file was renamed or moved; True when it was a catalogued work."""
+        work = self.store.work(src)
+        if work is None or work.state is WorkState.DELETED:
+            return False
+        folder = self.store.folder_for(dest)
+        with self.store.transaction():
+            if folder is None:
+                self.store.update_work(work.id, state=WorkState.DELETED)
+                self.store.append(
+                    "work.deleted", src, {"sha256": work.sha256, "moved_out_to": dest}
+                )
+                return True
+            existing = self.store.work(dest)
+            if existing is not None and existing.state is not WorkState.DELETED:
+                # replaced another work: that one is gone
+                self.store.update_work(existing.id, state=WorkState.DELETED)
+                self.store.append(
+                    "work.deleted", dest, {"sha256": existing.sha256, "replaced_by": src}
+                )
+            self._move(work, folder, dest, None)
+        return True
+
+    def adopt(self, path: str) -> Work | None:
+        """A path with no live work: if it is a work that moved here (the same inode, or the same
+        content when it came from another drive), move that work here and return it."""
+        folder = self.store.folder_for(path)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if folder is None or not stat.S_ISREG(st.st_mode):  # a link is never a work
+            return None
+
+        def elsewhere(w: Work) -> bool:
+            return w.path != path and not os.path.exists(w.path)
+
+        candidates = [
+            w
+            for w in self.store.works_by_inode(st.st_ino)
+            if elsewhere(w) and (w.size, w.mtime_ns) == (st.st_size, st.st_mtime_ns)
+        ]
+        if not candidates:
+            digest = _sha256(path)
+            candidates = [w for w in self.store.works_by_sha256(digest or "-") if elsewhere(w)]
+        if not candidates:
+            return None
+        origin = min(candidates, key=lambda w: (w.state is WorkState.DELETED, -w.id))
+        with self.store.transaction():
+            if origin.state is WorkState.DELETED:
+                self.store.update_work(origin.id, state=WorkState.STALE)  # checked again
+            self._move(origin, folder, path, (st.st_size, st.st_mtime_ns, st.st_ino))
+        return self.store.work(path)
+
+    def deleted(self, path: str) -> bool:
+        work = self.store.work(path)
+        if work is None or work.state is WorkState.DELETED or os.path.exists(path):
+            return False
+        with self.store.transaction():
+            self.store.update_work(work.id, state=WorkState.DELETED)
+            self.store.append("work.deleted", path, {"sha256": work.sha256})
+        return True
+
+    # --- tagging: the tagging service does it, for every caller -----------------------------
+    def process(
+        self,
+        due: Iterable[Due],
+        *,
+        jobs: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Outcome]:
+        """Shorthand for :meth:`TaggingService.process
+        <creatorapp.core.works.service.TaggingService.process>`."""
+        from creatorapp.core.works.service import TaggingService
+
+        return TaggingService(self).process(due, jobs=jobs, cancel=cancel)
+
+    def tag(
+        self,
+        paths: Iterable[Path],
+        policy: Policy | None,
+        *,
+        jobs: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Outcome]:
+        """Shorthand for :meth:`TaggingService.tag
+        <creatorapp.core.works.service.TaggingService.tag>` with nothing more asked."""
+        from creatorapp.core.works.service import TaggingService
+
+        return TaggingService(self).tag(paths, policy, jobs=jobs, cancel=cancel)
+
+
+def containing_folder(path: str, folders: list[Folder]) -> Folder | None:
+    """The folder among ``folders`` that ``path`` lies in, if any."""
+    return next((f for f in folders if path == f.path or _inside(path, f.path)), None)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
