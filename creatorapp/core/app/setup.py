@@ -77,7 +77,6 @@ def existing(store: Store) -> Answers | None:
 
 def apply(store: Store, answers: Answers) -> list[Folder]:
     """Save the set-up; returns the folders that are new, for the caller to scan and tag."""
-    from creatorapp.core import secrets
     from creatorapp.core.sites.sites import Sites
     from creatorapp.core.works.portfolio import Portfolio, normalise
 
@@ -103,10 +102,16 @@ def apply(store: Store, answers: Answers) -> list[Folder]:
         sites = Sites(store)
         site = answers.site
         if store.site(site.name) is None:
-            sites.add(site.name, site.url, site.transport, site.settings, policy=POLICY_NAME)
-        if site.secret:
-            kind = "sftp-key" if site.settings.get("key_file") else site.transport
-            secrets.put(kind, site.name, site.secret)
+            sites.add(
+                site.name,
+                site.url,
+                site.transport,
+                site.settings,
+                secret=site.secret or None,
+                policy=POLICY_NAME,
+            )
+        elif site.secret:
+            sites.set_secret(site.name, site.secret)
     return added
 
 

@@ -93,6 +93,16 @@ class Sites:
             raise
         return record
 
+    def set_secret(self, name: str, secret: str) -> None:
+        """Keep a new password, key passphrase or token for a site already stored, under the
+        keyring name its transport declares."""
+        from creatorapp.core import secrets
+
+        record = self.get(name)
+        vault = _vault(record.transport, record.settings)
+        if vault is not None:
+            secrets.put(vault, name, secret)
+
     def get(self, name: str) -> SiteRecord:
         record = self.store.site(name)
         if record is None:
