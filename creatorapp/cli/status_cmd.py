@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
+import os
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -176,13 +178,22 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         events = _selected(store, args.kind, args.subject)
         if args.output:
+            # written beside the target and put in place whole: a full disk leaves the file
+            # that was there (or none), never a cut-off ledger
+            target = os.path.abspath(args.output)
+            tmp = f"{target}.{os.getpid()}.tmp"
             try:
-                with open(args.output, "w", encoding="utf-8") as handle:
+                with open(tmp, "w", encoding="utf-8") as handle:
                     count = 0
                     for event in events:
                         handle.write(json_text(event.as_json()) + "\n")
                         count += 1
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, target)
             except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
                 raise UsageError(f"cannot write {args.output} ({exc.strerror or exc})") from None
             print(f"{counted(count, 'event')} written to {shown(args.output)}", file=sys.stderr)
         elif args.json:

@@ -471,3 +471,42 @@ def test_output_that_cannot_be_written_is_one_line_not_a_traceback(args):
     assert run.stderr.strip().splitlines() == [
         "creatorapp: error: the output could not be written (No space left on device)"
     ]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_ledger_export_that_cannot_be_written_leaves_no_cut_off_file(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    make_jpeg(photos / "a.jpg")
+    assert cli("folders", "add", str(photos)).returncode == 0
+    out = tmp_path / "ledger.jsonl"
+    assert cli("ledger", "export", "--output", str(out)).returncode == 0
+    whole = out.read_bytes()
+    assert whole.count(b"\n") >= 2
+
+    # the same export again while the disk is full: every file opened for writing in this
+    # folder is created (truncated) as usual, and then no byte fits
+    script = tmp_path / "full_disk.py"
+    script.write_text(
+        "import builtins, sys\n"
+        "real = builtins.open\n"
+        "class Full:\n"
+        "    def __init__(self, f): self.f = f\n"
+        "    def __enter__(self): return self\n"
+        "    def __exit__(self, *e): self.f.close()\n"
+        "    def write(self, t): raise OSError(28, 'No space left on device')\n"
+        "    def flush(self): pass\n"
+        "    def fileno(self): return self.f.fileno()\n"
+        "    def close(self): self.f.close()\n"
+        "def fake(p, mode='r', *a, **k):\n"
+        "    f = real(p, mode, *a, **k)\n"
+        f"    return Full(f) if 'w' in mode and str(p).startswith({str(tmp_path)!r}) else f\n"
+        "builtins.open = fake\n"
+        "from creatorapp.cli.main import main\n"
+        f"sys.exit(main(['ledger', 'export', '--output', {str(out)!r}]))\n"
+    )
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "cannot write" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    assert out.read_bytes() == whole
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
