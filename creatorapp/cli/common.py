@@ -163,6 +163,23 @@ def _console_class() -> type[Console]:
     return PipeConsole
 
 
+# What the command line offers for a file the core left alone, by the outcome's reason code:
+# the core's sentence says what is wrong in words a window can show too; the flags are ours.
+TAG_ADVICE = {
+    "READ_ONLY": "--force rewrites it and keeps it read-only",
+    "CREDENTIALS_WOULD_BREAK": "'creatorapp identity create' lets it be re-signed; "
+    "--break-credentials tags it anyway",
+}
+
+
+def outcome_json(outcome: Outcome) -> dict:
+    doc = outcome.as_json()
+    advice = TAG_ADVICE.get(outcome.code.value) if outcome.code is not None else None
+    if advice is not None and outcome.status.value == "failed":
+        doc["advice"] = advice
+    return doc
+
+
 def show_outcomes(
     outcomes: Iterable[Outcome],
     *,
@@ -188,7 +205,7 @@ def _show_outcomes(
     if as_json:
         for outcome in outcomes:
             counts[outcome.status.value] += 1
-            emit_json(outcome.as_json())
+            emit_json(outcome_json(outcome))
         return counts
 
     from rich.progress import (
@@ -214,8 +231,10 @@ def _show_outcomes(
             counts[outcome.status.value] += 1
             progress.advance(task)
             if outcome.status.value == "failed":
+                advice = outcome_json(outcome).get("advice")
                 progress.console.print(
                     f"[bold red]failed[/] {safe(outcome.path)}: {safe(outcome.reason)}"
+                    + (f" ({safe(advice)})" if advice else "")
                 )
             elif outcome.status.value == "skipped":
                 skipped += 1

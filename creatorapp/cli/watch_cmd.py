@@ -15,6 +15,7 @@ from creatorapp.cli.common import (
     emit_json,
     interactive,
     open_store,
+    outcome_json,
     print_counts,
     show_outcomes,
 )
@@ -95,7 +96,7 @@ def _forever(portfolio, args: argparse.Namespace) -> int:
     def show(outcome) -> None:
         with lock:
             if args.json:
-                emit_json(outcome.as_json())
+                emit_json(outcome_json(outcome))
             elif outcome.status.value != "unchanged":
                 reason = f": {shown(outcome.reason)}" if outcome.reason else ""
                 print(f"{outcome.status.value:9s} {shown(outcome.path)}{reason}", flush=True)

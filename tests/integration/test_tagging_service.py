@@ -328,7 +328,7 @@ def test_there_is_one_way_in():
     assert not hasattr(tagging, "tag_paths")
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         assert "tag_paths" not in doc.read_text(encoding="utf-8"), doc
-    assert "tagging_service" in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert "works/service.py" in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 
 
 def test_only_the_works_of_the_policy_that_asks_are_signed_in_a_mixed_batch(tmp_path):

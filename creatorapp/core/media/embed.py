@@ -168,7 +168,7 @@ def _check(
     verify(meta, meta_after, wanted, ignore=ignore + (c2pa.CARRIER_FIELDS if signed else ()))
 
 
-BREAK_FLAG = "--break-credentials"
+ACCEPTED = "as accepted"  # the creator chose to tag it anyway
 
 
 def _credentials(
@@ -206,12 +206,11 @@ def _credentials(
     except c2pa.CredentialError as exc:
         raise FileProblem(str(exc)) from None
     if break_ok:
-        return None, f"its Content Credentials no longer match the file ({BREAK_FLAG})"
+        return None, f"its Content Credentials no longer match the file ({ACCEPTED})"
     raise FileProblem(
         "it carries Content Credentials, which tagging would make invalid (they are bound "
         "to the file's exact bytes) and there is no signing identity to re-sign them: "
-        "create one with 'creatorapp identity create', or tag with "
-        f"{BREAK_FLAG} to tag it anyway, knowing its credentials will show as invalid",
+        "create a signing identity to re-sign them, or accept that they will show as invalid",
         Reason.CREDENTIALS_WOULD_BREAK,
     )
 
@@ -220,10 +219,10 @@ def _unreadable_credentials(existing: c2pa.Credentials, break_ok: bool) -> str:
     """A file that carries credentials in a structure the validator cannot walk cannot be
     re-signed either: rewriting it is the user's call, as for credentials nobody can re-sign."""
     if break_ok:
-        return f"its Content Credentials could not be checked and no longer match ({BREAK_FLAG})"
+        return f"its Content Credentials could not be checked and no longer match ({ACCEPTED})"
     raise FileProblem(
         f"it carries Content Credentials, but {existing.error}; they cannot be re-signed, and "
-        f"tagging would make them invalid: tag with {BREAK_FLAG} to tag it anyway",
+        "tagging would make them invalid: accept that to tag it anyway",
         Reason.CREDENTIALS_WOULD_BREAK,
     )
 
@@ -243,7 +242,7 @@ def _sign(
     if existing.status is CredentialStatus.INVALID and not force:
         raise FileProblem(
             "its Content Credentials are invalid (changed after signing, perhaps by "
-            "another tool); they are left as they are (--force signs over them)"
+            "another tool); they are left as they are (forcing signs over them)"
         )
     if result is original and existing.present and existing.uses() == wanted and not force:
         return None
@@ -405,7 +404,7 @@ def _disagree_note(break_ok: bool) -> str:
     if break_ok:
         return (
             "its Content Credentials (inside the file) still say what the earlier policy said, "
-            f"and now disagree with its sidecar ({BREAK_FLAG})"
+            f"and now disagree with its sidecar ({ACCEPTED})"
         )
     return (
         "its Content Credentials (inside the file) now disagree with its sidecar; "
@@ -457,9 +456,8 @@ def _refuse_stale(path: Path, format_name: str, fields: tuple[Field, ...]) -> No
         raise FileProblem(
             "its Content Credentials (inside the file) say what the earlier policy said, and "
             "its sidecar would now say otherwise; there is no signing identity to re-sign them: "
-            "create one with 'creatorapp identity create', or tag with "
-            f"{BREAK_FLAG} to tag it anyway, knowing its credentials will disagree with its "
-            "sidecar",
+            "create a signing identity to re-sign them, or accept that they will disagree "
+            "with its sidecar",
             Reason.CREDENTIALS_WOULD_BREAK,
         )
 

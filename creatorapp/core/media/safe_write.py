@@ -301,7 +301,7 @@ def _check_folder_writable(folder: Path) -> None:
         return  # the write itself says what is wrong
     if not mode & 0o222:
         raise FileProblem(
-            "the folder is read-only; make it writable first, or tag with --force",
+            "the folder is read-only; make it writable first, or force tagging read-only files",
             Reason.READ_ONLY,
         )
 
@@ -320,7 +320,7 @@ def check_writable(stat: os.stat_result, *, force: bool) -> None:
     administrator, whom the system would let write, replaces it only when forced."""
     if not stat.st_mode & 0o222 and not force:
         raise FileProblem(
-            "the file is read-only; make it writable first, or tag it with --force "
+            "the file is read-only; make it writable first, or force tagging read-only files "
             "(it stays read-only)",
             Reason.READ_ONLY,
         )
