@@ -8,4 +8,13 @@ from __future__ import annotations
 
 
 class UserError(Exception):
-    """A request that cannot be done as asked; ``str(exc)`` says why in plain words."""
+    """A request that cannot be done as asked; ``str(exc)`` says why in plain words, the same
+    for a terminal and a window.  ``code`` (optional) lets each shell add its own advice: the
+    command line names a command, the window a button."""
+
+    code: str | None = None
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code

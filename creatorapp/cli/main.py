@@ -29,6 +29,13 @@ from creatorapp.cli.common import EXIT_FAILED, EXIT_USAGE, path_arg
 from creatorapp.core.text.display import shown
 from creatorapp.errors import UserError
 
+# The command line's advice for the core's error codes (the window has its own words for them).
+ADVICE = {
+    "no-identity": 'creatorapp identity create --name "Your Name", or '
+    "creatorapp identity import CERT --key KEY",
+    "not-a-portfolio-folder": "creatorapp folders list shows them",
+}
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not the whole usage block
@@ -119,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_FAILED
     except UserError as exc:
-        print(f"creatorapp: error: {shown(exc)}", file=sys.stderr)
+        advice = ADVICE.get(exc.code or "")
+        tail = f" ({advice})" if advice else ""
+        print(f"creatorapp: error: {shown(exc)}{tail}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("creatorapp: interrupted", file=sys.stderr)

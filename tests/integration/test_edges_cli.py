@@ -510,3 +510,28 @@ def test_a_ledger_export_that_cannot_be_written_leaves_no_cut_off_file(tmp_path)
     assert "Traceback" not in run.stderr
     assert out.read_bytes() == whole
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_core_errors_name_no_command_and_the_command_line_adds_its_advice(tmp_path):
+    from creatorapp.core.catalogue import open_catalogue
+    from creatorapp.core.proof import identity
+    from creatorapp.core.works.portfolio import Portfolio, PortfolioError
+
+    with pytest.raises(identity.IdentityError) as missing:
+        identity.load()
+    assert "creatorapp" not in str(missing.value) and missing.value.code == identity.NO_IDENTITY
+    store = open_catalogue(tmp_path / "c.sqlite3")
+    try:
+        with pytest.raises(PortfolioError) as unknown:
+            Portfolio(store).find_folder(tmp_path)
+    finally:
+        store.close()
+    assert "creatorapp" not in str(unknown.value)
+
+    photo = make_jpeg(tmp_path / "a.jpg")
+    run = cli("tag", "--c2pa", str(photo))
+    assert run.returncode == 2 and "creatorapp identity create" in run.stderr, run.stderr
+    other = tmp_path / "other"
+    other.mkdir()
+    run = cli("folders", "set", str(other), "--no-watch")
+    assert run.returncode == 2 and "creatorapp folders list" in run.stderr, run.stderr

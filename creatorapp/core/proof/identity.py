@@ -29,6 +29,9 @@ class IdentityError(UserError):
     """A signing identity that cannot be made, imported or used."""
 
 
+NO_IDENTITY = "no-identity"  # the code of the error that says there is none yet
+
+
 @dataclass(frozen=True)
 class Identity:
     chain_pem: bytes  # leaf first, then intermediates (not the root)
@@ -254,8 +257,8 @@ def load() -> Identity:
         chain = (target / "chain.pem").read_bytes()
     except FileNotFoundError:
         raise IdentityError(
-            "no signing identity yet: 'creatorapp identity create --name \"Your Name\"' or "
-            "'creatorapp identity import CERT --key KEY'"
+            "no signing identity yet: make one, or import your own certificate and key",
+            code=NO_IDENTITY,
         ) from None
     except (OSError, ValueError) as exc:
         raise IdentityError(f"the signing identity in {target} cannot be read ({exc})") from None

@@ -37,6 +37,8 @@ from creatorapp.core.policy.signals import Field, data_mining_uri, embedded_fiel
 from creatorapp.core.works.tagging import ignored_reason, link_reason
 from creatorapp.errors import UserError
 
+NOT_A_FOLDER = "not-a-portfolio-folder"  # the code of the error that says so
+
 
 class PortfolioError(UserError):
     """A request about folders that cannot be done; the message says why in plain words."""
@@ -181,9 +183,7 @@ class Portfolio:
         real = normalise(path)
         folder = self.store.folder(real) or self.store.folder(os.path.abspath(str(path)))
         if folder is None:
-            raise PortfolioError(
-                f"{path} is not a portfolio folder (see 'creatorapp folders list')"
-            )
+            raise PortfolioError(f"{path} is not a portfolio folder", code=NOT_A_FOLDER)
         return folder
 
     @staticmethod
