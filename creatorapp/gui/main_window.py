@@ -17,7 +17,7 @@ from creatorapp.gui import tasks
 from creatorapp.gui.activity_panel import ActivityPanel
 from creatorapp.gui.icons import icon, tinted
 from creatorapp.gui.job_bar import JobBar
-from creatorapp.gui.operations import Operations
+from creatorapp.gui.operations import EVERYTHING, WORKS_CHANGED, Operations, Part
 from creatorapp.gui.optouts_panel import OptOutsPanel
 from creatorapp.gui.policies_panel import PoliciesPanel
 from creatorapp.gui.qt import (
@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         self.watch.problem.connect(lambda text: self.notify_failure("Watching", text))
         self.watch.tagged.connect(self._watch_tagged)
         self._refresh_soon = QtCore.QTimer(self, singleShot=True, interval=500)
-        self._refresh_soon.timeout.connect(self.refresh)
+        self._refresh_soon.timeout.connect(lambda: self.refresh(WORKS_CHANGED))  # the watcher
         self._undo_changed(self.operations.undo_label())
         self.works.show_thumbnails(prefs.flag(prefs.THUMBNAILS, True))
 
@@ -243,11 +243,18 @@ class MainWindow(QMainWindow):
         self.works.search.setFocus()
         self.works.search.selectAll()
 
-    def refresh(self) -> None:
-        self.works.refresh()
-        self.sites.refresh()
-        self.optouts.refresh()
-        self.activity.refresh()
+    def refresh(self, parts: frozenset = EVERYTHING) -> None:
+        """Refresh the views of what changed (a tagging batch leaves sites and opt-outs as
+        they were, so their panels are not read again)."""
+        views = {
+            Part.WORKS: self.works.refresh,
+            Part.SITES: self.sites.refresh,
+            Part.OPTOUTS: self.optouts.refresh,
+            Part.ACTIVITY: self.activity.refresh,
+        }
+        for part, refresh in views.items():
+            if part in parts:
+                refresh()
 
     def _toggle_thumbnails(self, on: bool) -> None:
         prefs.set_flag(prefs.THUMBNAILS, on)
@@ -273,7 +280,7 @@ class MainWindow(QMainWindow):
         wizard.rejected.connect(lambda: prefs.set_flag(prefs.SETUP_DONE, True))
         wizard.open()
 
-    def _after_setup(self) -> None:
+    def _after_setup(self, _parts: object = None) -> None:
         self.policies.reload(select="mine")
 
     def _watch_when_idle(self) -> None:

@@ -4,6 +4,7 @@ come back as signals so every panel can refresh."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 from creatorapp.core.app import setup
@@ -34,8 +35,21 @@ def describe(summary: undo.BatchSummary) -> str:
     return ("Stopped: " if summary.cancelled else "") + text
 
 
+class Part(StrEnum):
+    """What an operation may change, so the window refreshes those views and no others."""
+
+    WORKS = "works"
+    SITES = "sites"
+    OPTOUTS = "optouts"
+    ACTIVITY = "activity"
+
+
+WORKS_CHANGED = frozenset({Part.WORKS, Part.ACTIVITY})  # tagging, undo, folders: works + ledger
+EVERYTHING = frozenset(Part)
+
+
 class Operations(QObject):
-    changed = Signal()  # the catalogue changed: panels refresh
+    changed = Signal(object)  # the parts of the catalogue that changed (a frozenset of Part)
     message = Signal(str)  # a result worth a line in the status bar
     failure = Signal(str, str)  # title, details: worth a notification
     undo_available = Signal(str)  # "" when there is nothing to undo
@@ -49,10 +63,10 @@ class Operations(QObject):
         self.jobs = jobs
 
     # --- helpers ---------------------------------------------------------------------------
-    def _run(self, title: str, fn, on_done) -> Job:
+    def _run(self, title: str, fn, on_done, parts: frozenset = WORKS_CHANGED) -> Job:
         def failed(message: str) -> None:
             self.failure.emit(title, message)
-            self.changed.emit()
+            self.changed.emit(parts)
 
         return self.jobs.run(Job(title, fn), on_done, failed)
 
@@ -92,7 +106,7 @@ class Operations(QObject):
             self.failure.emit("A file could not be tagged", f"{Path(path).name}: {reason}")
         self.message.emit(describe(summary))
         self.undo_available.emit(self.undo_label())
-        self.changed.emit()
+        self.changed.emit(WORKS_CHANGED)
         if summary.would_break:
             self.credentials_at_stake.emit(summary.would_break)
 
@@ -113,7 +127,7 @@ class Operations(QObject):
             text += f"; {_plural(len(report.left), 'file')} left as they are (changed since)"
         self.message.emit(text)
         self.undo_available.emit("")
-        self.changed.emit()
+        self.changed.emit(WORKS_CHANGED)
 
     # --- folders ---------------------------------------------------------------------------
     def add_folders(self, paths: list[Path], *, tag: bool = True, policy: str | None = None) -> Job:
@@ -125,7 +139,7 @@ class Operations(QObject):
             return [f.path for f in folders]
 
         def done(added: object) -> None:
-            self.changed.emit()
+            self.changed.emit(WORKS_CHANGED)
             self.message.emit(f"Added {_plural(len(added), 'folder')}")
             if tag and added:
                 self.tag([Path(p) for p in added], label=Path(added[0]).name)
@@ -142,8 +156,8 @@ class Operations(QObject):
 
         def done(added: object) -> None:
             self.message.emit("Set-up saved")
-            self.changed.emit()
+            self.changed.emit(EVERYTHING)
             if tag and added:
                 self.tag([Path(p) for p in added], label="your portfolio")
 
-        return self._run("Saving your set-up", work, done)
+        return self._run("Saving your set-up", work, done, EVERYTHING)

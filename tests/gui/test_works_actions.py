@@ -176,3 +176,18 @@ def test_signed_files_are_not_broken_without_asking(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: signed.read_bytes() != before and not window.jobs.busy, timeout=WORK_MS)
     assert c2pa.read_path(signed, "jpeg").status is CredentialStatus.INVALID
     assert pixels(signed) == pixels_of(before, tmp_path)
+
+
+def test_a_tagging_batch_refreshes_the_works_and_the_ledger_only(qtbot, window, photos):
+    read: list[str] = []
+    for name in ("works", "sites", "optouts", "activity"):
+        panel = getattr(window, name)
+        real = panel.refresh
+        panel.refresh = lambda real=real, name=name: (read.append(name), real())
+    folder = photos("batch", count=2)
+
+    window.operations.add_folders([folder])  # scanned, then tagged: both change works only
+    qtbot.waitUntil(lambda: tagged(window.store) == 2 and not window.jobs.busy, timeout=WORK_MS)
+    qtbot.waitUntil(lambda: "works" in read, timeout=WORK_MS)
+
+    assert set(read) == {"works", "activity"}, read
