@@ -21,8 +21,25 @@ UNUSED_PLUGINS: dict[str, tuple[str, ...]] = {
 }
 
 
+# botocore ships the API model of every AWS service (about 28 MB); the app talks to S3 alone.
+BOTOCORE_SERVICES = frozenset({"s3"})
+
+
+def _unused_botocore(parts: tuple[str, ...]) -> bool:
+    """A service model under botocore/data that is not S3's (the files directly in
+    botocore/data, such as endpoints.json and partitions.json, are kept)."""
+    if "botocore" not in parts:
+        return False
+    at = parts.index("botocore")
+    if parts[at + 1 : at + 2] != ("data",) or len(parts) <= at + 3:
+        return False
+    return parts[at + 2] not in BOTOCORE_SERVICES
+
+
 def _unused(dest: str) -> bool:
     parts = PurePath(dest).parts
+    if _unused_botocore(parts):
+        return True
     if "translations" in parts and "Qt" in parts:
         return True
     if "plugins" not in parts:
