@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from creatorapp.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     UsageError,
-    console,
     emit_json,
     existing_paths,
     interactive,
@@ -19,6 +17,7 @@ from creatorapp.cli.common import (
     print_counts,
     safe,
     show_outcomes,
+    table_console,
     text_arg,
 )
 from creatorapp.cli.confirm import CONFIRM_ABOVE, CONFIRM_ENV, ask_or_refuse, wide_folders
@@ -150,7 +149,7 @@ def run_verify(args: argparse.Namespace) -> int:
             "-" if skipped else r.source,
             _credentials_cell(r),
         )
-    console(file=sys.stdout).print(table)
+    table_console(table).print(table)
     return EXIT_OK
 
 

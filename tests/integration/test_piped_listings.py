@@ -70,3 +70,15 @@ def test_every_listing_has_json(args):
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert all(json.loads(line) is not None for line in lines)
+
+
+def test_verify_and_site_list_show_whole_paths(tmp_path):
+    folder = tmp_path / ("exports-for-the-web-with-a-long-folder-name-" + "y" * 60)
+    folder.mkdir()
+    photo = make_jpeg(folder / "one.jpg")
+    assert str(photo) in piped("verify", str(photo))
+    url = "https://" + "z" * 70 + ".example"
+    added = cli("site", "add", "portfolio", "--url", url, "--transport", "local", "--root",
+                str(tmp_path))  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert url in piped("site", "list")
