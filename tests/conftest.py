@@ -36,8 +36,12 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyring_backends.FileKeyring")
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
+    from creatorapp.core import secrets
+
+    secrets.ask_with(None)  # a window opened by an earlier test installs its passphrase dialog
     yield
     keyring.set_keyring(previous)
+    secrets.ask_with(None)
 
 
 @pytest.fixture
