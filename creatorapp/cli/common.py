@@ -163,18 +163,22 @@ def _console_class() -> type[Console]:
     return PipeConsole
 
 
-# What the command line offers for a file the core left alone, by the outcome's reason code:
-# the core's sentence says what is wrong in words a window can show too; the flags are ours.
-TAG_ADVICE = {
+# The command line's advice for the core's codes (an error's, or the reason code of a file the
+# core left alone): the core's sentence says what is wrong in words a window shows too; the
+# commands and flags are this shell's.
+ADVICE = {
     "READ_ONLY": "--force rewrites it and keeps it read-only",
     "CREDENTIALS_WOULD_BREAK": "'creatorapp identity create' lets it be re-signed; "
     "--break-credentials tags it anyway",
+    "no-identity": 'creatorapp identity create --name "Your Name", or '
+    "creatorapp identity import CERT --key KEY",
+    "not-a-portfolio-folder": "creatorapp folders list shows them",
 }
 
 
 def outcome_json(outcome: Outcome) -> dict:
     doc = outcome.as_json()
-    advice = TAG_ADVICE.get(outcome.code.value) if outcome.code is not None else None
+    advice = ADVICE.get(outcome.code.value) if outcome.code is not None else None
     if advice is not None and outcome.status.value == "failed":
         doc["advice"] = advice
     return doc

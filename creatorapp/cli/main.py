@@ -25,16 +25,9 @@ from creatorapp.cli import (
     tag_cmd,
     watch_cmd,
 )
-from creatorapp.cli.common import EXIT_FAILED, EXIT_USAGE, path_arg
+from creatorapp.cli.common import ADVICE, EXIT_FAILED, EXIT_USAGE, path_arg
 from creatorapp.core.text.display import shown
 from creatorapp.errors import UserError
-
-# The command line's advice for the core's error codes (the window has its own words for them).
-ADVICE = {
-    "no-identity": 'creatorapp identity create --name "Your Name", or '
-    "creatorapp identity import CERT --key KEY",
-    "not-a-portfolio-folder": "creatorapp folders list shows them",
-}
 
 
 class _Parser(argparse.ArgumentParser):

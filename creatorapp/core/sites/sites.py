@@ -21,10 +21,6 @@ class SiteError(UserError):
     """A request about sites that cannot be done as asked; ``code`` (when set) lets a shell
     add its own advice."""
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
 
 UNKNOWN_SITE = "unknown-site"
 

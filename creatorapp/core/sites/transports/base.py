@@ -39,8 +39,7 @@ class TransportError(UserError):
     message says what is wrong, ``code`` and ``facts`` let a shell say what to do."""
 
     def __init__(self, message: str, *, code: Problem | None = None, **facts: object) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
         self.facts = facts
 
 
