@@ -9,6 +9,7 @@ from pathlib import Path
 
 from creatorapp.core.app import setup
 from creatorapp.core.catalogue import Store
+from creatorapp.core.text.display import counted
 from creatorapp.core.works import undo
 from creatorapp.core.works.portfolio import Portfolio
 from creatorapp.core.works.service import TagRequest
@@ -17,14 +18,10 @@ from creatorapp.gui.qt import QObject, Signal
 from creatorapp.gui.tasks import Job
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 def describe(summary: undo.BatchSummary) -> str:
     c = summary.counts
     parts = [
-        _plural(c.get("tagged", 0) + c.get("sidecar", 0), "file") + " tagged",
+        counted(c.get("tagged", 0) + c.get("sidecar", 0), "file") + " tagged",
         f"{c.get('unchanged', 0):,} already right",
     ]
     if c.get("failed"):
@@ -72,7 +69,7 @@ class Operations(QObject):
 
     def undo_label(self) -> str:
         last = undo.last_batch()
-        return "" if last is None else f"{last[0]} ({_plural(last[1], 'file')})"
+        return "" if last is None else f"{last[0]} ({counted(last[1], 'file')})"
 
     # --- tagging ---------------------------------------------------------------------------
     def tag(
@@ -82,7 +79,7 @@ class Operations(QObject):
         keeping the originals for one undo.  ``break_credentials``: the creator agreed that
         files whose Content Credentials cannot be re-signed lose their validity."""
         paths = [Path(p) for p in paths]
-        name = label or (paths[0].name if len(paths) == 1 else _plural(len(paths), "item"))
+        name = label or (paths[0].name if len(paths) == 1 else counted(len(paths), "item"))
 
         def work(job: Job) -> undo.BatchSummary:
             policy = setup.policy_for(self.store, paths)
@@ -122,9 +119,9 @@ class Operations(QObject):
 
     def _undone(self, report: object) -> None:
         assert isinstance(report, undo.UndoReport)
-        text = f"Put back {_plural(len(report.restored), 'file')} as they were"
+        text = f"Put back {counted(len(report.restored), 'file')} as they were"
         if report.left:
-            text += f"; {_plural(len(report.left), 'file')} left as they are (changed since)"
+            text += f"; {counted(len(report.left), 'file')} left as they are (changed since)"
         self.message.emit(text)
         self.undo_available.emit("")
         self.changed.emit(WORKS_CHANGED)
@@ -140,7 +137,7 @@ class Operations(QObject):
 
         def done(added: object) -> None:
             self.changed.emit(WORKS_CHANGED)
-            self.message.emit(f"Added {_plural(len(added), 'folder')}")
+            self.message.emit(f"Added {counted(len(added), 'folder')}")
             if tag and added:
                 self.tag([Path(p) for p in added], label=Path(added[0]).name)
 

@@ -178,19 +178,6 @@ class SignJob:
         return self.every_file or fields_signature(fields) in self.always
 
 
-def keeping_job() -> SignJob | None:
-    """A job that re-signs the credentials of files tagging rewrites, when the creator has a
-    signing identity; None when there is none (such files are then refused, not broken)."""
-    from creatorapp.core.proof import identity
-
-    if not (identity.folder() / "identity.json").exists():
-        return None  # no identity: do not even ask the keyring
-    try:
-        return SignJob(identity.load(), every_file=False)
-    except identity.IdentityError:
-        return None
-
-
 def wanted_uses(manifest_def: dict) -> dict[str, str]:
     """What the manifest's CAWG assertion says, in the form ``Credentials.uses`` reads."""
     for assertion in manifest_def["assertions"]:
