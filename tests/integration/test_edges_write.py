@@ -625,3 +625,14 @@ def test_a_sidecar_added_by_root_belongs_to_the_folders_owner(tmp_path):
     assert outcome.status is Status.SIDECAR, outcome.reason
     sidecar = os.stat(outcome.sidecar)
     assert (sidecar.st_uid, sidecar.st_gid) == (NOBODY, NOBODY)
+
+
+def test_what_a_file_gets_does_not_depend_on_what_was_read_before_it(tmp_path):
+    """Photo Mechanic writes xmpRights under the old prefix ``xapRights``; exiv2's registry is
+    process-wide, so after reading such a file every later packet used to say ``xapRights:``."""
+    shutil.copyfile(SAMPLES / "PhotoMechanic.jpg", tmp_path / "pm.jpg")
+    assert tag_file(tmp_path / "pm.jpg", FIELDS).status is Status.TAGGED
+    later = make_jpeg(tmp_path / "later.jpg", seed=3)
+    assert tag_file(later, FIELDS).status is Status.TAGGED
+    assert b"xmpRights:Marked" in later.read_bytes()
+    assert b"xapRights" not in later.read_bytes()

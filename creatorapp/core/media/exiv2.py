@@ -7,6 +7,7 @@ serialises XMP packets; the bytes of image files are assembled by the container 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from dataclasses import dataclass, field
@@ -77,6 +78,26 @@ _END = b"<?xpacket end="
 PADDING = 2048
 
 
+# The prefixes exiv2 writes our namespaces with.  Its registry is process-wide, and reading an
+# older packet (``xapRights:`` for xmpRights, as Photo Mechanic writes it) re-registers the
+# namespace under that prefix, so every packet written after it in the process would say
+# ``xapRights:``: the same XMP, but what a file gets would depend on what was read before it.
+CANONICAL_PREFIXES = {
+    "http://ns.adobe.com/xap/1.0/rights/": "xmpRights",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://ns.useplus.org/ldf/xmp/1.0/": "plus",
+    "http://ns.adobe.com/xap/1.0/mm/": "xmpMM",
+}
+
+
+def _canonical_prefixes() -> None:
+    module = _pyexiv2()
+    for namespace, prefix in CANONICAL_PREFIXES.items():
+        # where exiv2 refuses, it keeps what it had: the packet is the same XMP either way
+        with contextlib.suppress(RuntimeError, ValueError):
+            module.registerNs(namespace, prefix)
+
+
 def update_packet(
     raw_packet: str | bytes | None,
     changes: dict,
@@ -94,6 +115,7 @@ def update_packet(
     if isinstance(source, str):
         source = source.encode("utf-8")
     with _LOCK:
+        _canonical_prefixes()
         try:
             with _pyexiv2().ImageData(source) as img:
                 img.modify_xmp(changes)
