@@ -329,3 +329,34 @@ def test_a_timestamp_server_is_asked_when_set_and_its_failure_leaves_the_file(tm
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _source_type(path: Path) -> str:
+    """The digitalSourceType of the creating action, read with c2pa-python's Reader."""
+    import c2pa
+
+    with c2pa.Reader(str(path)) as reader:
+        store = json.loads(reader.json())
+    active = store["manifests"][store["active_manifest"]]
+    actions = [
+        action
+        for a in active["assertions"]
+        if a["label"].startswith("c2pa.actions")
+        for action in a["data"]["actions"]
+    ]
+    return next(a["digitalSourceType"] for a in actions if a["action"] == "c2pa.created")
+
+
+def test_a_photograph_is_a_capture_and_a_drawing_a_creation(tmp_path, signer):
+    """A camera file (EXIF Make/Model) is signed as digitalCapture; saying a photograph was
+    made on a computer would misstate its origin."""
+    from tests.conftest import SAMPLES
+
+    photo = tmp_path / "canon.jpg"
+    photo.write_bytes((SAMPLES / "Canon.jpg").read_bytes())
+    drawing = _image(tmp_path / "drawing.png", "PNG")
+    outcomes = _sign([photo, drawing])
+    assert [o.status.value for o in outcomes] == ["tagged", "tagged"], outcomes
+    iptc = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+    assert _source_type(photo) == iptc + "digitalCapture"
+    assert _source_type(drawing) == iptc + "digitalCreation"

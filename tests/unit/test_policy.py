@@ -51,7 +51,15 @@ def test_preset_fields(name):
     assert fields["Xmp.plus.DataMining"].mode is signals.Mode.OWN
     assert fields["Xmp.xmpRights.Marked"].value == "True"
     assert fields["Xmp.dc.rights"].mode is signals.Mode.FILL
-    assert fields["Exif.Image.Copyright"].value.startswith("© 2026 Jane Artist ")
+    # one notice in every copyright field, as IPTC's mapping requires; the reservation is
+    # said in the usage terms
+    notice = "© 2026 Jane Artist"
+    assert fields["Exif.Image.Copyright"].value == notice
+    assert fields["Xmp.dc.rights"].value == signals.lang_alt(notice)
+    assert fields["Iptc.Application2.Copyright"].value == notice
+    assert "Art. 4(3)" in fields["Xmp.xmpRights.UsageTerms"].value['lang="x-default"'] or (
+        name == "allow"
+    )
     assert fields["Exif.Image.Artist"].value == "Jane Artist"
     assert ("Xmp.plus.OtherConstraints" in fields) == (name == "research-only")
 
@@ -59,7 +67,7 @@ def test_preset_fields(name):
 def test_rights_fields_absent_without_identity():
     keys = {f.key for f in signals.embedded_fields(PRESETS["no-ai"])}
     assert "Xmp.dc.rights" not in keys and "Exif.Image.Artist" not in keys
-    assert "Exif.Image.Copyright" in keys  # the reservation notice alone
+    assert "Exif.Image.Copyright" not in keys  # no notice is made up
 
 
 def test_value_outside_vocabulary_is_refused():

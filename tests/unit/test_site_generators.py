@@ -9,7 +9,7 @@ import pytest
 from protego import Protego
 
 from creatorapp.core.policy import PRESETS
-from creatorapp.core.policy.signals import CrawlerScope, site_signals
+from creatorapp.core.policy.signals import CrawlerPurpose, site_signals
 from creatorapp.core.sites import ai_txt, managed, policy_page, robots, snippets, tdmrep
 from creatorapp.core.sites.config import SiteConfig
 
@@ -108,15 +108,17 @@ def test_existing_rules_for_other_locations_are_kept_and_ordered():
 def test_vector_24_training_crawlers_out_search_in(preset):
     s = site(preset)
     parsed = Protego.parse(robots.render(s))
-    scope = site_signals(s.policy).crawlers
+    purposes = site_signals(s.policy).crawlers
     url = f"{ORIGIN}/img/a.jpg"
     for bot in ("GPTBot", "ClaudeBot", "CCBot", "Google-Extended", "Bytespider"):
-        assert parsed.can_fetch(url, bot) is (scope is CrawlerScope.NONE), (preset, bot)
+        assert parsed.can_fetch(url, bot) is (preset == "allow"), (preset, bot)
     for bot in ("Googlebot", "Bingbot"):
         assert parsed.can_fetch(url, bot), (preset, bot)
-    # search and assistant crawlers of AI companies only go with the strictest preset
-    assert parsed.can_fetch(url, "OAI-SearchBot") is (scope is not CrawlerScope.ALL)
-    assert parsed.can_fetch(url, "PerplexityBot") is (scope is not CrawlerScope.ALL)
+    # AI search and assistant fetchers go whenever the policy refuses AI answers
+    answers = CrawlerPurpose.ASSISTANT in purposes
+    assert answers is (preset in ("no-ai", "no-tdm", "research-only"))
+    for bot in ("OAI-SearchBot", "PerplexityBot", "ChatGPT-User"):
+        assert parsed.can_fetch(url, bot) is not answers, (preset, bot)
 
 
 def test_full_user_agent_strings_are_not_how_crawlers_match():
@@ -136,7 +138,7 @@ def test_content_usage_and_signal_lines_use_current_vocabularies():
         assert all(v.split("=")[1] in ("y", "n") for v in usage[0].replace(" ", "").split(","))
         assert all(v.split("=")[1] in ("yes", "no") for v in signal[0].replace(" ", "").split(","))
     assert "Content-Usage: train-ai=n\n" in robots.render(site("no-ai"))
-    assert "Content-Signal: search=yes, ai-train=no" in robots.render(site("no-ai"))
+    assert "Content-Signal: search=yes, ai-input=no, ai-train=no" in robots.render(site("no-ai"))
 
 
 def test_license_line_when_an_rsl_url_is_set():

@@ -186,6 +186,24 @@ def wanted_uses(manifest_def: dict) -> dict[str, str]:
     return {}
 
 
+# EXIF tags a camera, phone or scanner writes: a file that carries one is a capture of the world
+CAPTURE_TAGS = ("Exif.Image.Make", "Exif.Image.Model")
+
+
+def digital_source_type(data: bytes) -> str:
+    """The IPTC digital source type of a file signed for the first time: a photograph
+    (EXIF Make or Model present) is ``digitalCapture``; anything else made on a computer is
+    ``digitalCreation``.  Saying a photograph was drawn would misstate its origin."""
+    from creatorapp.core.media import exiv2
+
+    try:
+        exif = exiv2.read(data).exif
+    except exiv2.Exiv2Error:
+        return "DIGITAL_CREATION"
+    captured = any(str(exif.get(tag, "")).strip(" \x00") for tag in CAPTURE_TAGS)
+    return "DIGITAL_CAPTURE" if captured else "DIGITAL_CREATION"
+
+
 def sign(
     data: bytes,
     format_name: str,
@@ -222,9 +240,8 @@ def sign(
                 ingredient = {"title": "before Creator Reserve signed", "relationship": "parentOf"}
                 builder.add_ingredient_from_stream(json.dumps(ingredient), mime, io.BytesIO(parent))
             else:
-                builder.set_intent(
-                    c2pa.C2paBuilderIntent.CREATE, c2pa.C2paDigitalSourceType.DIGITAL_CREATION
-                )
+                source = getattr(c2pa.C2paDigitalSourceType, digital_source_type(data))
+                builder.set_intent(c2pa.C2paBuilderIntent.CREATE, source)
             builder.sign(signer, mime, io.BytesIO(data), out)
     except c2pa.C2paError as exc:
         where = f" (timestamp server {identity.timestamp_url})" if identity.timestamp_url else ""

@@ -33,7 +33,11 @@ def carriers(policy: Policy, site_url: str = EXAMPLE_SITE) -> list[Carrier]:
             "inside each image file (XMP), or its .xmp sidecar",
         ),
         Carrier("Usage terms", signals.usage_terms(policy), "XMP rights, in each file"),
-        Carrier("EXIF notice", signals.exif_notice(policy), "EXIF copyright, in each file"),
+        Carrier(
+            "Copyright notice",
+            signals.copyright_notice(policy) or "(none set: add one to the policy's details)",
+            "XMP rights, EXIF and IPTC copyright, in each file",
+        ),
         Carrier("robots.txt", robots.block(site), "/robots.txt on your site"),
         Carrier("TDMRep", tdmrep.render(site), "/.well-known/tdmrep.json on your site"),
         Carrier("ai.txt", ai_txt.block(site), "/ai.txt on your site"),

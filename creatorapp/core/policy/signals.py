@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from types import MappingProxyType
 
 from creatorapp.core.policy import Permission, Policy, PolicyError, Use
@@ -180,10 +180,10 @@ def lang_alt(text: str) -> dict[str, str]:
     return {'lang="x-default"': text}
 
 
-def exif_notice(policy: Policy) -> str:
-    """The human-readable notice for EXIF Copyright (no EXIF tag is machine-readable here)."""
-    parts = [policy.copyright_notice.strip(), usage_terms(policy)]
-    return " ".join(p for p in parts if p)
+def copyright_notice(policy: Policy) -> str | None:
+    """The one copyright notice, written alike to ``dc:rights``, EXIF Copyright and IIM 2:116
+    as IPTC's mapping requires; the reservation itself goes to ``xmpRights:UsageTerms``."""
+    return policy.copyright_notice.strip() or None
 
 
 # key, mode, value from policy (None = not written for this policy)
@@ -200,12 +200,12 @@ _FIELD_TABLE: tuple[tuple[str, Mode, object], ...] = (
     (
         "Xmp.dc.rights",
         Mode.FILL,
-        lambda p: lang_alt(p.copyright_notice) if p.copyright_notice else None,
+        lambda p: lang_alt(copyright_notice(p)) if copyright_notice(p) else None,
     ),
     ("Xmp.dc.creator", Mode.FILL, lambda p: [p.creator] if p.creator else None),
-    ("Exif.Image.Copyright", Mode.FILL, exif_notice),
+    ("Exif.Image.Copyright", Mode.FILL, copyright_notice),
     ("Exif.Image.Artist", Mode.FILL, lambda p: p.creator or None),
-    ("Iptc.Application2.Copyright", Mode.FILL, lambda p: p.copyright_notice[:128] or None),
+    ("Iptc.Application2.Copyright", Mode.FILL, lambda p: (copyright_notice(p) or "")[:128] or None),
     ("Iptc.Application2.Byline", Mode.FILL, lambda p: [p.creator[:32]] if p.creator else None),
 )
 
@@ -235,84 +235,114 @@ def fields_signature(fields: tuple[Field, ...]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-# --- Site-level signals (standards.md §1, §4-§8, DESIGN.md table) -----------------------------
+# --- Site-level signals (docs/standards.md) ---------------------------------------------------
 
 
-class CrawlerScope(Enum):
-    """Which AI crawlers robots.txt turns away."""
+class CrawlerPurpose(StrEnum):
+    """Why an AI crawler fetches pages (the ``purpose`` of each agent in
+    resources/ai_crawlers.json).  A crawler is turned away when a use it serves is prohibited."""
 
-    NONE = "none"
-    TRAINING = "training"  # crawlers that collect for training and datasets; search stays
-    ALL = "all"  # every AI crawler, search and assistants too
+    TRAINING = "training"  # collects pages to train its operator's models
+    SCRAPER = "scraper"  # collects data or builds datasets that others train on
+    SEARCH = "search"  # indexes pages for an AI search engine that answers with them
+    ASSISTANT = "assistant"  # fetches a page when a person asks an assistant or agent
 
 
-# purposes in resources/ai_crawlers.json each scope blocks
-SCOPE_PURPOSES: Mapping[CrawlerScope, frozenset[str]] = MappingProxyType(
+# the uses each purpose serves; prohibiting any of them turns the crawler away
+PURPOSE_USES: Mapping[CrawlerPurpose, frozenset[Use]] = MappingProxyType(
     {
-        CrawlerScope.NONE: frozenset(),
-        CrawlerScope.TRAINING: frozenset({"training", "dataset"}),
-        CrawlerScope.ALL: frozenset(
-            {"training", "dataset", "search", "assistant", "agent", "preview"}
-        ),
+        # training crawlers do not say which kind of model they feed, so a reservation of
+        # generative training alone must already keep them out
+        CrawlerPurpose.TRAINING: frozenset({Use.AI_TRAINING, Use.GENAI_TRAINING}),
+        CrawlerPurpose.SCRAPER: frozenset({Use.DATA_MINING, Use.AI_TRAINING, Use.GENAI_TRAINING}),
+        CrawlerPurpose.SEARCH: frozenset({Use.AI_INFERENCE}),
+        CrawlerPurpose.ASSISTANT: frozenset({Use.AI_INFERENCE}),
     }
 )
+
+
+def blocked_purposes(policy: Policy) -> frozenset[CrawlerPurpose]:
+    return frozenset(
+        purpose
+        for purpose, uses in PURPOSE_USES.items()
+        if any(policy.uses[u] is Permission.PROHIBITED for u in uses)
+    )
+
+
+# One table per vocabulary, mapping each label to the uses it speaks of.
+# A label is written only when the vocabulary can say what the policy means; see the watch
+# list in docs/standards.md for labels that are still moving.
+#
+# IETF AIPREF (draft-ietf-aipref-vocab-08): ``train-ai`` is training of models that generate
+# content; ``search`` is search-engine use.  Only "n" is written for search: "y" adds nothing
+# a crawler may not already assume and would read as a grant to AI search features.
+# (label, uses whose prohibition makes it "n", word when allowed or None to say nothing)
+AIPREF_LABELS: tuple[tuple[str, frozenset[Use], str | None], ...] = (
+    ("train-ai", frozenset({Use.GENAI_TRAINING}), "y"),
+    ("search", frozenset({Use.SEARCH_INDEXING}), None),
+)
+# Cloudflare Content Signals: ``search`` (links and short excerpts), ``ai-input`` (RAG,
+# grounding, generative answers), ``ai-train`` (training or fine-tuning any AI model).
+CONTENT_SIGNAL_LABELS: tuple[tuple[str, frozenset[Use]], ...] = (
+    ("search", frozenset({Use.SEARCH_INDEXING})),
+    ("ai-input", frozenset({Use.AI_INFERENCE})),
+    ("ai-train", frozenset({Use.AI_TRAINING, Use.GENAI_TRAINING})),
+)
+
+
+def _prohibits(policy: Policy, uses: frozenset[Use]) -> bool:
+    return any(policy.uses[u] is Permission.PROHIBITED for u in uses)
+
+
+def content_usage(policy: Policy) -> str:
+    """The AIPREF usage preference (``Content-Usage`` header and robots.txt rule)."""
+    parts = []
+    for label, uses, allowed in AIPREF_LABELS:
+        word = "n" if _prohibits(policy, uses) else allowed
+        if word:
+            parts.append(f"{label}={word}")
+    return ", ".join(parts)
+
+
+def content_signal(policy: Policy) -> str:
+    """The Cloudflare ``Content-Signal`` line: every key said, yes or no."""
+    return ", ".join(
+        f"{label}={'no' if _prohibits(policy, uses) else 'yes'}"
+        for label, uses in CONTENT_SIGNAL_LABELS
+    )
 
 
 @dataclass(frozen=True)
 class SiteSignals:
     tdm_reservation: int  # TDMRep: 1 reserved, 0 not
     tdm_policy: str | None  # TDMRep policy URL
-    content_usage: str  # IETF AIPREF (train-ai / search only; older labels are gone)
+    content_usage: str  # IETF AIPREF
     content_signal: str  # Cloudflare Content Signals (yes/no values)
-    crawlers: CrawlerScope
+    crawlers: frozenset[CrawlerPurpose]  # the purposes of the AI crawlers robots.txt turns away
     x_robots: str | None  # X-Robots-Tag / meta robots tokens (always lower case)
-    license_url: str | None  # RSL licence, announced by robots.txt `License:`
+    license_url: str | None  # RSL licence
+
+    @property
+    def reserved(self) -> bool:
+        return bool(self.tdm_reservation)
 
 
-# By IPTC code (itself chosen by DATA_MINING_RULES): tdm, Content-Usage, Content-Signal, scope
-_SITE_TABLE: Mapping[str, tuple[int, str, str, CrawlerScope]] = MappingProxyType(
-    {
-        "DMI-ALLOWED": (0, "train-ai=y", "ai-train=yes", CrawlerScope.NONE),
-        "DMI-PROHIBITED": (
-            1,
-            "train-ai=n, search=n",
-            "search=no, ai-train=no, ai-input=no",
-            CrawlerScope.ALL,
-        ),
-        "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING": (
-            1,
-            "train-ai=n",
-            "search=yes, ai-train=no",
-            CrawlerScope.TRAINING,
-        ),
-        "DMI-PROHIBITED-AIMLTRAINING": (
-            1,
-            "train-ai=n",
-            "search=yes, ai-train=no",
-            CrawlerScope.TRAINING,
-        ),
-        "DMI-PROHIBITED-GENAIMLTRAINING": (
-            1,
-            "train-ai=n",
-            "search=yes, ai-train=no",
-            CrawlerScope.TRAINING,
-        ),
-        "DMI-PROHIBITED-SEECONSTRAINT": (1, "train-ai=n", "ai-train=no", CrawlerScope.TRAINING),
-    }
-)
-
+# ``noai`` / ``noimageai`` (DeviantArt's tokens, read by img2dataset and others) say "no AI
+# use of this at all"; they are written only when the policy reserves all AI training, since
+# a no-genai policy allows other training and the tokens cannot say so.
 NOAI_TOKENS = "noai, noimageai"
+NOAI_WHEN = frozenset({Use.AI_TRAINING})
 
 
 def site_signals(policy: Policy) -> SiteSignals:
     """What the creator's site says for this policy, in every site-level carrier."""
-    tdm, usage, signal, scope = _SITE_TABLE[data_mining_code(policy)]
+    tdm = 0 if data_mining_code(policy) == "DMI-ALLOWED" else 1
     return SiteSignals(
         tdm_reservation=tdm,
         tdm_policy=(policy.policy_url or None) if tdm else None,
-        content_usage=usage,
-        content_signal=signal,
-        crawlers=scope,
-        x_robots=NOAI_TOKENS if tdm else None,
+        content_usage=content_usage(policy),
+        content_signal=content_signal(policy),
+        crawlers=blocked_purposes(policy),
+        x_robots=NOAI_TOKENS if _prohibits(policy, NOAI_WHEN) else None,
         license_url=policy.licence_url or None,
     )

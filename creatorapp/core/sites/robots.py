@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from creatorapp.core.policy.signals import SCOPE_PURPOSES, CrawlerScope, site_signals
+from creatorapp.core.policy import Use
+from creatorapp.core.policy.signals import CrawlerPurpose, site_signals
 from creatorapp.core.resources import load_json
 from creatorapp.core.sites import managed
 from creatorapp.core.sites.config import SiteConfig
@@ -25,8 +26,7 @@ def crawlers() -> dict[str, dict]:
     return dict(load_json("ai_crawlers.json"))
 
 
-def blocked_agents(scope: CrawlerScope) -> list[str]:
-    purposes = SCOPE_PURPOSES[scope]
+def blocked_agents(purposes: frozenset[CrawlerPurpose]) -> list[str]:
     return [token for token, info in crawlers().items() if info.get("purpose") in purposes]
 
 
@@ -90,7 +90,7 @@ def warnings(text: str, site: SiteConfig) -> list[str]:
             + (f" and {more} more" if more > 0 else "")
             + " (an 'Allow' for the same agent wins over our 'Disallow')"
         )
-    if found.search_blocked and site_signals(site.policy).crawlers is not CrawlerScope.ALL:
+    if found.search_blocked and site.policy.permits(Use.SEARCH_INDEXING):
         notes.append(
             "search engines are kept out by other rules: " + ", ".join(found.search_blocked)
         )
