@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -347,3 +348,28 @@ def test_exiftool_agrees_with_our_reader(tmp_path):
     assert res.reserved and res.data_mining.endswith("DMI-PROHIBITED-GENAIMLTRAINING")
     tag_file(path, embedded_fields(PRESETS["allow"]))
     assert read_reservation(path).reserved is False
+
+
+def test_a_notice_the_file_already_has_is_copied_to_the_empty_places(tmp_path):
+    """IPTC maps Copyright Notice and Creator to one value in XMP, EXIF and IIM: where a file
+    already says one (here the camera owner's EXIF Copyright and Artist), its own words fill
+    the empty places, so the three never disagree."""
+    path = make_jpeg(tmp_path / "owned.jpg")
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-EXIF:Copyright=(c) 2019 Pat Photographer",
+         "-EXIF:Artist=Pat Photographer", str(path)],
+        check=True,
+    )  # fmt: skip
+    before = pixels(path)
+    outcome = tag_file(path, FIELDS)
+    assert outcome.status is Status.TAGGED, outcome
+    assert pixels(path) == before
+    out = subprocess.run(
+        ["exiftool", "-j", "-G1", "-XMP-dc:all", "-IFD0:all", "-IPTC:all", str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    info = json.loads(out.stdout)[0]
+    notice = "(c) 2019 Pat Photographer"
+    assert info["IFD0:Copyright"] == info["XMP-dc:Rights"] == info["IPTC:CopyrightNotice"] == notice
+    assert info["IFD0:Artist"] == info["XMP-dc:Creator"] == info["IPTC:By-line"]
+    assert info["IFD0:Artist"] == "Pat Photographer"

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 
 from creatorapp.core.media.base import FileProblem, Reason
 from creatorapp.core.media.exiv2 import Metadata
-from creatorapp.core.policy.signals import Family, Field, Mode, validate_data_mining
+from creatorapp.core.policy.signals import (
+    Family,
+    Field,
+    Mode,
+    same_value_elsewhere,
+    validate_data_mining,
+)
 
 X_DEFAULT = 'lang="x-default"'
 
@@ -52,6 +58,10 @@ class Plan:
             self.notes.append(note)
 
 
+def _everything(meta: Metadata) -> dict:
+    return {**meta.xmp, **meta.exif, **meta.iptc}
+
+
 def plan(
     meta: Metadata,
     fields: Iterable[Field],
@@ -76,8 +86,12 @@ def plan(
             needed = not same(current, f.value)
         else:
             needed = is_empty(current) or (force and not same(current, f.value))
+        value = f.value
+        if needed and not force and is_empty(current):
+            # the file's own notice or creator in another place wins over ours
+            value = same_value_elsewhere(f.key, _everything(meta)) or f.value
         if needed:
-            result.changes.setdefault(f.family, {})[f.key] = merged(current, f.value)
+            result.changes.setdefault(f.family, {})[f.key] = merged(current, value)
     return result
 
 

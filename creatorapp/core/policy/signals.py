@@ -186,6 +186,18 @@ def copyright_notice(policy: Policy) -> str | None:
     return policy.copyright_notice.strip() or None
 
 
+def iim_text(text: str | None, limit: int) -> str | None:
+    """``text`` cut to an IIM field's limit, which counts UTF-8 bytes, never inside a
+    character."""
+    if not text:
+        return None
+    return text.encode()[:limit].decode(errors="ignore").rstrip() or None
+
+
+def _listed(text: str | None) -> list[str] | None:
+    return [text] if text else None
+
+
 # key, mode, value from policy (None = not written for this policy)
 _FIELD_TABLE: tuple[tuple[str, Mode, object], ...] = (
     ("Xmp.plus.DataMining", Mode.OWN, data_mining_uri),
@@ -205,9 +217,51 @@ _FIELD_TABLE: tuple[tuple[str, Mode, object], ...] = (
     ("Xmp.dc.creator", Mode.FILL, lambda p: [p.creator] if p.creator else None),
     ("Exif.Image.Copyright", Mode.FILL, copyright_notice),
     ("Exif.Image.Artist", Mode.FILL, lambda p: p.creator or None),
-    ("Iptc.Application2.Copyright", Mode.FILL, lambda p: (copyright_notice(p) or "")[:128] or None),
-    ("Iptc.Application2.Byline", Mode.FILL, lambda p: [p.creator[:32]] if p.creator else None),
+    ("Iptc.Application2.Copyright", Mode.FILL, lambda p: iim_text(copyright_notice(p), 128)),
+    ("Iptc.Application2.Byline", Mode.FILL, lambda p: _listed(iim_text(p.creator, 32))),
 )
+
+# Fields that hold one value in different places (IPTC's mapping of Copyright Notice and
+# Creator across XMP, EXIF and IIM), each with the shape its place takes.  Where a file already
+# says one of them, its own words are copied into the empty places instead of ours, so the
+# places never disagree.
+SAME_VALUE_GROUPS: tuple[Mapping[str, object], ...] = (
+    MappingProxyType(
+        {
+            "Xmp.dc.rights": lang_alt,
+            "Exif.Image.Copyright": lambda text: text,
+            "Iptc.Application2.Copyright": lambda text: iim_text(text, 128),
+        }
+    ),
+    MappingProxyType(
+        {
+            "Xmp.dc.creator": lambda text: [text],
+            "Exif.Image.Artist": lambda text: text,
+            "Iptc.Application2.Byline": lambda text: _listed(iim_text(text, 32)),
+        }
+    ),
+)
+
+
+def plain_text(value: object) -> str:
+    """The text of a field value in any of its shapes (language alternative, list, string)."""
+    if isinstance(value, dict):
+        value = value.get('lang="x-default"') or next(iter(value.values()), "")
+    elif isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value or "").strip()
+
+
+def same_value_elsewhere(key: str, found: Mapping[str, object]) -> object | None:
+    """For an empty ``key``, the value a sibling place already holds, in ``key``'s shape."""
+    for group in SAME_VALUE_GROUPS:
+        if key in group:
+            for other in group:
+                text = plain_text(found.get(other)) if other != key else ""
+                if text:
+                    return group[key](text)  # type: ignore[operator]
+    return None
+
 
 OWNED_KEYS = frozenset(k for k, m, _ in _FIELD_TABLE if m is Mode.OWN)
 ALL_KEYS = frozenset(k for k, _, _ in _FIELD_TABLE)
@@ -269,16 +323,20 @@ def blocked_purposes(policy: Policy) -> frozenset[CrawlerPurpose]:
     )
 
 
-# One table per vocabulary, mapping each label to the uses it speaks of.
-# A label is written only when the vocabulary can say what the policy means; see the watch
-# list in docs/standards.md for labels that are still moving.
+# One table per vocabulary, mapping each label to the uses it speaks of.  A label says "no"
+# when the policy prohibits every use it covers, "yes" when it allows them all, and nothing
+# when the policy allows some and not others: a vocabulary too coarse for the policy is left
+# silent rather than made to say more, or less, than the creator chose.  See the watch list in
+# docs/standards.md for labels that are still moving.
 #
-# IETF AIPREF (draft-ietf-aipref-vocab-08): ``train-ai`` is training of models that generate
-# content; ``search`` is search-engine use.  Only "n" is written for search: "y" adds nothing
-# a crawler may not already assume and would read as a grant to AI search features.
-# (label, uses whose prohibition makes it "n", word when allowed or None to say nothing)
+# IETF AIPREF (draft-ietf-aipref-vocab-08): ``train-ai`` is training of generative models,
+# ``ai-use`` is use as input to a generative model, ``search`` is search-engine use.  Search is
+# only ever said "n": in -08 ``search=y`` overrides the other categories, so it would grant
+# training inside a search application.
+# (label, uses, the word for "allowed" or None to say nothing then)
 AIPREF_LABELS: tuple[tuple[str, frozenset[Use], str | None], ...] = (
     ("train-ai", frozenset({Use.GENAI_TRAINING}), "y"),
+    ("ai-use", frozenset({Use.AI_INFERENCE}), "y"),
     ("search", frozenset({Use.SEARCH_INDEXING}), None),
 )
 # Cloudflare Content Signals: ``search`` (links and short excerpts), ``ai-input`` (RAG,
@@ -294,22 +352,31 @@ def _prohibits(policy: Policy, uses: frozenset[Use]) -> bool:
     return any(policy.uses[u] is Permission.PROHIBITED for u in uses)
 
 
+def _verdict(policy: Policy, uses: frozenset[Use]) -> bool | None:
+    """True when every use is prohibited, False when every one is allowed, None when mixed."""
+    prohibited = {policy.uses[u] is Permission.PROHIBITED for u in uses}
+    return prohibited.pop() if len(prohibited) == 1 else None
+
+
 def content_usage(policy: Policy) -> str:
     """The AIPREF usage preference (``Content-Usage`` header and robots.txt rule)."""
     parts = []
     for label, uses, allowed in AIPREF_LABELS:
-        word = "n" if _prohibits(policy, uses) else allowed
+        verdict = _verdict(policy, uses)
+        word = "n" if verdict else (allowed if verdict is False else None)
         if word:
             parts.append(f"{label}={word}")
     return ", ".join(parts)
 
 
 def content_signal(policy: Policy) -> str:
-    """The Cloudflare ``Content-Signal`` line: every key said, yes or no."""
-    return ", ".join(
-        f"{label}={'no' if _prohibits(policy, uses) else 'yes'}"
-        for label, uses in CONTENT_SIGNAL_LABELS
-    )
+    """The Cloudflare ``Content-Signal`` line (yes/no values)."""
+    parts = []
+    for label, uses in CONTENT_SIGNAL_LABELS:
+        verdict = _verdict(policy, uses)
+        if verdict is not None:
+            parts.append(f"{label}={'no' if verdict else 'yes'}")
+    return ", ".join(parts)
 
 
 @dataclass(frozen=True)
