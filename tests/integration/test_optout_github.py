@@ -159,3 +159,159 @@ def test_expired_token_refused_issue_and_malformed_answers_lose_nothing(path, gh
     gh.comment(number, processed, close="completed")
     assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"confirmed": 2}}
     o.store.close()
+
+
+# --- the 2026 form, repositories, the bot's answer and a maintainer's question ---------------
+REPO_URL = "https://github.com/Jane-Art/Sketches.git"
+
+FORM_2026 = (
+    "### Accounts and organizations to remove ENTIRELY\n\n"
+    "jane-art\njane-studio\n\n"
+    "### Specific repositories to remove\n\n"
+    "jane-art/sketches\n\n"
+    "### Optional - your relationship to what you listed\n\n"
+    "- [x] These are my own personal account(s).\n"
+    "- [ ] I am an owner or admin of the organization(s) listed.\n"
+    "- [x] I am a maintainer / core contributor of the projects listed.\n\n"
+    "### Optional - a link that helps confirm this is you/yours\n\n"
+    "_No response_\n\n"
+    "### Anything else? (optional)\n\n"
+    "Filed with Creator Reserve, reference {key}."
+)
+
+
+def test_the_issue_body_is_the_2026_form_as_github_renders_it(path, gh):
+    secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
+    o = optouts(path, gh)
+    report = o.submit("bigcode-stack", [*OWNERS, REPO_URL])
+    assert report.sent and not report.failed  # the stand-in read it as the form
+    key = report.sent[0]["idempotency_key"]
+    assert gh.issues[1001]["body"] == FORM_2026.format(key=key)
+    assert gh.forms[1001] == {
+        "remove_accounts": ["jane-art", "jane-studio"],
+        "remove_repos": ["jane-art/sketches"],  # a repository keeps its owner
+        "authority": [
+            "These are my own personal account(s).",
+            "I am a maintainer / core contributor of the projects listed.",
+        ],
+        "proof": "",
+        "notes": f"Filed with Creator Reserve, reference {key}.",
+    }
+    assert states(o) == {"submitted": 3}
+    o.store.close()
+
+
+def test_only_repositories_leave_the_accounts_box_empty(path, gh):
+    secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
+    o = optouts(path, gh)
+    body = o.submit("bigcode-stack", ["jane/tools"], dry_run=True).payloads[0]["body"]
+    assert body.startswith(
+        "### Accounts and organizations to remove ENTIRELY\n\n_No response_\n\n"
+        "### Specific repositories to remove\n\njane/tools\n\n"
+    )
+    assert "- [ ] These are my own personal account(s)." in body
+    assert github_issues.parse_form(body)["remove_repos"] == ["jane/tools"]
+    o.store.close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the headings the app wrote before the 2026 form
+        "### Accounts and organizations to remove ENTIRELY\n\njane\n\n"
+        "### Specific repositories to remove\n\n_No response_\n\n"
+        "### Authority\n\n- [X] These are my own accounts\n\n"
+        "### Proof\n\n_No response_\n\n### Notes\n\nFiled with Creator Reserve.\n",
+        "I request that the following data is removed from The Stack:\n\n - jane\n",
+        "### Specific repositories to remove\n\njane\n",  # an account is not owner/repo
+        "### Anything else? (optional)\n\nplease remove everything",  # nothing listed
+    ],
+)
+def test_the_stand_in_refuses_bodies_the_processing_would_not_read(path, gh, body):
+    with pytest.raises(github_issues.FormError):
+        github_issues.parse_form(body)
+    import requests
+
+    answer = requests.post(
+        f"{gh.url}/repos/{github_issues.REPO}/issues",
+        json={"title": "Opt-out request", "body": body},
+        headers={"Authorization": f"Bearer {github_issues.TOKEN}"},
+        timeout=10,
+    )
+    assert answer.status_code == 422 and "not the opt-out form" in answer.text
+    assert gh.created == 0
+
+
+def test_the_bots_answer_confirms_accounts_and_repositories(path, gh):
+    secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
+    o = optouts(path, gh)
+    o.submit("bigcode-stack", [*OWNERS, REPO_URL, "other-owner/lib"])
+    reply = gh.process(1001)
+    assert reply.startswith("Your opt-out request has been processed, and your data was removed")
+    assert "The following repositories were removed:\n- `jane-art/sketches`" in reply
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"confirmed": 4}}
+    assert o.store.submissions("bigcode-stack")[0]["state"] == "closed"
+    o.store.close()
+
+
+QUESTION = (
+    "Hi @jane, thanks for submitting an opt-out request. Could you specify your affiliation "
+    "with `jane-studio`? From a quick glance it seems that you are not the main "
+    "maintainer/contributor of the project."
+)
+
+
+def test_a_maintainer_asking_for_proof_of_authority_needs_the_creator(qtbot, gh):
+    import json
+    import os
+    from pathlib import Path
+
+    from creatorapp.gui.optouts_panel import OptOutsPanel
+    from tests.integration.test_cli import cli
+
+    secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
+    o = optouts(Path(os.environ["CREATORAPP_CATALOGUE"]), gh)  # the catalogue the CLI reads
+    key = o.submit("bigcode-stack", OWNERS).sent[0]["idempotency_key"]
+    gh.comment(1001, QUESTION, by="lvwerra")
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"needs_info": 2}}
+    [waiting] = o.needs_attention()
+    assert waiting["idempotency_key"] == key
+    assert waiting["question"].startswith("@lvwerra asks on issue #1001: Hi @jane")
+    assert "Could you specify your affiliation with `jane-studio`?" in waiting["reason"]
+    assert waiting["remote_url"] in waiting["reason"]  # where to answer
+
+    panel = OptOutsPanel(o)
+    qtbot.addWidget(panel)
+    [line] = [panel.attention.item(i) for i in range(panel.attention.count())]
+    assert "affiliation with `jane-studio`" in line.text() and line.toolTip().startswith("@lvw")
+    o.store.close()
+
+    status = cli("optout", "status")
+    assert status.returncode == 0, status.stderr
+    needs_you = status.stdout.split("Needs you:", 1)[1]
+    assert key in needs_you and "Could you specify your affiliation" in needs_you
+    doc = json.loads(cli("optout", "status", "--json").stdout)
+    assert doc["items"]["bigcode-stack"] == {"needs_info": 2}
+    assert "affiliation" in doc["needs_attention"][0]["question"]
+
+    o = optouts(Path(os.environ["CREATORAPP_CATALOGUE"]), gh)
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {}}  # still asked
+    gh.comment(
+        1001, "I am the admin of jane-studio: https://github.com/orgs/jane-studio", by="jane"
+    )
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"acknowledged": 2}}
+    assert o.needs_attention() == []  # answered: nothing waits for the creator
+    gh.process(1001)
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"confirmed": 2}}
+    o.store.close()
+
+
+def test_a_thank_you_is_no_question(path, gh):
+    secrets.put("registry", "bigcode-stack", github_issues.TOKEN)
+    o = optouts(path, gh)
+    o.submit("bigcode-stack", OWNERS)
+    gh.comment(1001, "Thanks, we will process this with the next release.", by="lvwerra")
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"acknowledged": 2}}
+    gh.comment(1001, "Can you confirm that you own these accounts?", by="lvwerra")
+    assert o.poll("bigcode-stack", force=True).changes == {"bigcode-stack": {"needs_info": 2}}
+    o.store.close()

@@ -219,3 +219,153 @@ def test_requests_without_an_answer_in_the_expected_time_go_stale_and_are_surfac
     hub.reply("acme/images", 1, "Sorry for the delay: removed them all.", close=True)
     assert o.poll(force=True).changes == {DEST: {"confirmed": 3}}  # a late answer still counts
     o.store.close()
+
+
+# --- the Hub's 5-minute quotas: RateLimit / RateLimit-Policy ---------------------------------
+class FakeTime:
+    """The limiter's clock and pause, shared with the stand-in: a wait is recorded and passes
+    at once, so the Hub's windows go by without the test sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0  # the stand-in's windows start at multiples of 300 s: 900, 1200, ...
+        self.waits: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def pause(self, seconds: float) -> None:
+        self.waits.append(round(seconds, 3))
+        self.now += seconds
+
+
+def one_url_a_discussion(o):
+    o.descriptors["huggingface"] = type(o.descriptors["huggingface"])(
+        **{**o.descriptors["huggingface"].__dict__, "max_batch": 1}
+    )
+
+
+def per_window(hub) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for when, _ in hub.served:
+        counts[int(when // hub.window)] = counts.get(int(when // hub.window), 0) + 1
+    return counts
+
+
+def test_the_stand_in_sends_the_hubs_fields_and_they_parse_as_structured_fields(hub):
+    import http_sfv
+    import requests
+
+    from creatorapp.core.optouts.http import service_limits
+
+    time = FakeTime()
+    hub.clock, hub.quota = time.clock, 2
+    auth = {"Authorization": f"Bearer {hf_hub.TOKEN}"}
+    answers = [requests.get(f"{hub.url}/api/whoami-v2", headers=auth, timeout=10) for _ in "abc"]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["RateLimit"] == '"api";r=0;t=200'
+    assert answers[2].headers["RateLimit-Policy"] == '"fixed window";"api";q=2;w=300'
+    field = http_sfv.List()
+    field.parse(answers[0].headers["RateLimit"].encode())  # RFC 9651: it parses as sent
+    assert [(i.value, dict(i.params)) for i in field] == [("api", {"r": 1, "t": 200})]
+    with pytest.raises(ValueError):  # the Hub's policy field does not: its type comes first
+        http_sfv.List().parse(answers[0].headers["RateLimit-Policy"].encode())
+    [limit] = service_limits(answers[2].headers)
+    assert (limit.policy, limit.remaining, limit.reset, limit.quota, limit.window) == (
+        "api",
+        0,
+        200,
+        2,
+        300,
+    )
+    assert str(limit) == "0 of 2 requests left in its 300 s window"
+    hub.policy_type = ""  # the draft's own form parses too
+    time.now = 1300.0
+    again = requests.get(f"{hub.url}/api/whoami-v2", headers=auth, timeout=10)
+    assert service_limits(again.headers)[0].quota == 2
+
+
+@pytest.mark.parametrize(
+    "field",
+    ['"api";r=;t=5', '"api";r=-1;t=5', '"api";t=5', "api r=0", '"api";r=0.5;t=5', ""],
+)
+def test_malformed_ratelimit_fields_are_ignored(field):
+    from creatorapp.core.optouts.http import service_limits
+
+    assert service_limits({"RateLimit": field}) == []
+
+
+def test_the_sender_waits_for_the_window_and_never_exceeds_the_quota(path, hub):
+    time = FakeTime()
+    hub.clock, hub.quota = time.clock, 3
+    secrets.put("registry", "huggingface", hf_hub.TOKEN)
+    o = optouts(path, hub, clock=time.clock, pause=time.pause, max_wait=600)
+    one_url_a_discussion(o)
+    urls = [f"https://jane.example/art/{i}.png" for i in range(7)]
+    report = o.submit(DEST, urls)
+    assert len(report.sent) == 7 and not report.failed and hub.created == 7
+    assert hub.over_quota == 0  # never a request beyond what the Hub said was left
+    assert per_window(hub) == {3: 3, 4: 3, 5: 1}  # 3 a window, the windows waited out
+    assert 200.0 in time.waits and 300.0 in time.waits  # to 1200, then a full window
+    assert states(o) == {"submitted": 7}
+    o.store.close()
+
+
+def test_a_429_with_the_quota_used_up_waits_until_it_resets(path, hub):
+    import requests
+
+    time = FakeTime()
+    hub.clock, hub.quota = time.clock, 2
+    auth = {"Authorization": f"Bearer {hf_hub.TOKEN}"}
+    for _ in range(2):  # someone else used this window's quota (another app, the browser)
+        requests.get(f"{hub.url}/api/whoami-v2", headers=auth, timeout=10)
+    secrets.put("registry", "huggingface", hf_hub.TOKEN)
+    o = optouts(path, hub, clock=time.clock, pause=time.pause, max_wait=600)
+    report = o.submit(DEST, URLS)
+    assert report.sent and hub.created == 1
+    assert hub.over_quota == 1  # the one 429 that said how long; then it waited t, not less
+    assert time.waits == [200.0]
+    o.store.close()
+
+
+def test_retry_after_takes_precedence_over_the_quotas_reset(path, hub):
+    time = FakeTime()
+    hub.clock, hub.quota = time.clock, 100
+    hub.throttle_next, hub.retry_after = 1, "42"  # a 429 with Retry-After and r>0
+    secrets.put("registry", "huggingface", hf_hub.TOKEN)
+    o = optouts(path, hub, clock=time.clock, pause=time.pause, max_wait=600)
+    assert o.submit(DEST, URLS).sent and time.waits == [42.0]
+    o.store.close()
+
+
+def test_a_quota_used_up_for_long_leaves_the_rest_for_later(path, hub):
+    from datetime import UTC, datetime, timedelta
+
+    time = FakeTime()
+    hub.clock, hub.quota = time.clock, 1
+    secrets.put("registry", "huggingface", hf_hub.TOKEN)
+    o = optouts(path, hub, clock=time.clock, pause=time.pause)  # waits up to 30 s only
+    one_url_a_discussion(o)
+    report = o.submit(DEST, URLS[:2])
+    assert len(report.sent) == 1 and hub.created == 1 and hub.over_quota == 0
+    [failure] = report.failed
+    assert "quota is used up until it resets in 200 s" in failure.error
+    queued = next(s for s in o.store.submissions(DEST) if s["state"] == "failed")
+    due = datetime.strptime(queued["next_attempt_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    wait = due.replace(tzinfo=UTC) - datetime.now(UTC)
+    assert timedelta(seconds=190) < wait <= timedelta(seconds=200)  # when the window resets
+    assert time.waits == []  # nothing was held for it
+    o.store.close()
+
+
+def test_the_limiter_keeps_within_a_reported_quota():
+    from creatorapp.core.optouts.http import RateLimiter, ServiceLimit
+
+    time = FakeTime()
+    limiter = RateLimiter(0.0, clock=time.clock, pause=time.pause)
+    limiter.observe([ServiceLimit("api", 2, 55)])
+    for _ in range(3):
+        limiter.wait()
+    assert time.waits == [55.0]  # two went at once, the third when the quota reset
+    limiter.observe([ServiceLimit("api", 0, None)])  # no reset time: nothing to wait for
+    limiter.wait()
+    assert time.waits == [55.0] and limiter.quota_wait() == 0

@@ -3,12 +3,22 @@
 discussions by author with paging, read one with its events; 401 for a bad or expired token,
 403 where the owner turned discussions off, 404 for an unknown dataset, 429 with Retry-After,
 a malformed answer, a dropped connection after the discussion was created, and a gate that
-holds requests (a slow Hub)."""
+holds requests (a slow Hub).
+
+With ``quota`` set it counts requests in fixed windows of ``window`` seconds on its ``clock``
+(the Hub's 5-minute windows) and reports them on every answer as the Hub does:
+``RateLimit: "api";r=REMAINING;t=SECONDS_TO_RESET`` and
+``RateLimit-Policy: "fixed window";"api";q=QUOTA;w=WINDOW``.  A request beyond the quota gets
+429 with ``r=0`` (and Retry-After when ``quota_retry_after``) and is counted in ``over_quota``:
+a client that honours the fields never makes one."""
 
 from __future__ import annotations
 
 import json
+import math
 import threading
+import time
+from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -21,7 +31,21 @@ PAGE = 50
 
 
 class HubStandIn:
-    def __init__(self, datasets: tuple[str, ...] = ("acme/images", "acme/other")) -> None:
+    def __init__(
+        self,
+        datasets: tuple[str, ...] = ("acme/images", "acme/other"),
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.clock = clock
+        self.quota: int | None = None  # requests per window; None: no RateLimit fields
+        self.window = 300
+        self.quota_retry_after = False
+        self.policy_type = '"fixed window";'  # the Hub's prefix; "" sends the draft's own form
+        self.over_quota = 0
+        self.served: list[tuple[float, str]] = []  # (clock time, method) of counted requests
+        self._window_start: float | None = None
+        self._used = 0
         self.datasets = set(datasets)
         self.disabled: set[str] = set()
         self.discussions: dict[str, dict[int, dict]] = {d: {} for d in datasets}
@@ -36,6 +60,11 @@ class HubStandIn:
         outer = self
 
         class Handler(JsonHandler):
+            limit_headers: dict | None = None  # set per request by _count
+
+            def _send(self, code, doc=None, headers=None):
+                super()._send(code, doc, {**(self.limit_headers or {}), **(headers or {})})
+
             def _gate(self) -> bool:
                 outer.requests.append((self.command, self.path))
                 outer.gate.pass_through()
@@ -45,6 +74,8 @@ class HubStandIn:
                     return False
                 if auth != f"Bearer {TOKEN}":
                     self._send(401, {"error": "Invalid credentials in Authorization header"})
+                    return False
+                if not outer._count(self):
                     return False
                 with outer.lock:
                     if outer.throttle_next:
@@ -144,6 +175,35 @@ class HubStandIn:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def _count(self, handler) -> bool:
+        """Count the request in the current window and set the fields every answer carries;
+        answer 429 (and return False) when the window's quota is used up."""
+        if self.quota is None:
+            return True
+        with self.lock:
+            now = self.clock()
+            start = math.floor(now / self.window) * self.window
+            if start != self._window_start:
+                self._window_start, self._used = start, 0
+            reset = max(1, math.ceil(start + self.window - now))
+            policy = f'{self.policy_type}"api";q={self.quota};w={self.window}'
+            over = self._used >= self.quota
+            if not over:
+                self._used += 1
+                self.served.append((now, handler.command))
+            else:
+                self.over_quota += 1
+            left = self.quota - self._used
+        handler.limit_headers = {
+            "RateLimit": f'"api";r={left};t={reset}',
+            "RateLimit-Policy": policy,
+        }
+        if over:
+            extra = {"Retry-After": str(reset)} if self.quota_retry_after else {}
+            handler._send(429, {"error": "You have exceeded our 5-minute quota"}, extra)
+            return False
+        return True
 
     def reply(self, repo: str, num: int, text: str, *, close: bool = False) -> None:
         """The dataset's owner answers, and perhaps closes the discussion."""

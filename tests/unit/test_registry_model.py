@@ -8,6 +8,8 @@ from creatorapp.core.optouts.model import (
     ItemState,
     can_move,
     idempotency_key,
+    is_repository,
+    normalise_account,
     normalise_url,
 )
 
@@ -43,3 +45,29 @@ def test_state_moves():
     assert not can_move(ItemState.PENDING, ItemState.CONFIRMED)
     assert all(can_move(s, s) for s in ItemState)
     assert ItemState.CONFIRMED.final and not ItemState.STALE.final
+
+
+def test_a_question_from_the_destination_waits_for_the_creator_not_the_clock():
+    asked = ItemState("needs_info")
+    assert can_move(ItemState.SUBMITTED, asked) and can_move(ItemState.ACKNOWLEDGED, asked)
+    assert can_move(ItemState.STALE, asked)  # a late question still reaches the creator
+    assert can_move(asked, ItemState.ACKNOWLEDGED)  # answered: waiting for them again
+    assert can_move(asked, ItemState.CONFIRMED) and can_move(asked, ItemState.REJECTED)
+    assert not can_move(asked, ItemState.STALE)  # the creator's silence is not theirs
+    assert not can_move(ItemState.PENDING, asked) and not asked.final
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal", "repository"),
+    [
+        ("Jane-Art", "jane-art", False),
+        ("@jane-studio", "jane-studio", False),
+        ("https://github.com/Jane-Art/", "jane-art", False),
+        ("jane-art/Sketches", "jane-art/sketches", True),
+        ("https://github.com/Jane-Art/Sketches.git", "jane-art/sketches", True),
+        ("https://github.com/jane/tools/tree/main", "jane/tools", True),
+    ],
+)
+def test_accounts_and_repositories_keep_their_owner(raw, normal, repository):
+    assert normalise_account(raw) == normal
+    assert is_repository(normal) is repository

@@ -123,9 +123,10 @@ class Answers:
         return self.store.item_counts()
 
     def needs_attention(self) -> list[dict]:
-        """Submissions the creator should look at: hand-offs waiting for them, answers to
-        judge, requests gone stale, and sends that keep failing.  Each carries a ``reason``
-        in plain words and a ``hint`` (or None) saying what would move it on."""
+        """Submissions the creator should look at: questions the destination asked them
+        (``needs_info``, with the question), hand-offs waiting for them, answers to judge,
+        requests gone stale, and sends that keep failing.  Each carries a ``reason`` in plain
+        words, a ``hint`` (or None) saying what would move it on, and ``question``."""
         found = []
         by_submission = self.store.item_counts_by_submission()
         for s in self.store.submissions(payload=False):
@@ -134,8 +135,13 @@ class Answers:
             counts = by_submission.get(s["id"], {})
             key, dest = s["idempotency_key"], s["destination"]
             reason, hint = None, None
+            question = None
             if s["state"] == SubmissionState.FAILED.value:
                 reason, hint = f"not sent: {s['last_error']}", self._set_up(dest)
+            elif counts.get(ItemState.NEEDS_INFO.value):
+                question = self._question(s["id"])
+                where = f"; answer it at {s['remote_url']}" if s["remote_url"] else ""
+                reason = f"waiting for your answer: {question}{where}"
             elif counts.get(ItemState.STALE.value):
                 reason = f"{counts[ItemState.STALE.value]} stale: no answer in the expected time"
             elif s["state"] == SubmissionState.AWAITING_USER_ACTION.value:
@@ -149,8 +155,20 @@ class Answers:
             elif s["last_error"]:
                 reason, hint = f"last check failed: {s['last_error']}", self._set_up(dest)
             if reason:
-                found.append({**s, "reason": reason, "hint": hint, "counts": counts})
+                found.append(
+                    {**s, "reason": reason, "hint": hint, "counts": counts, "question": question}
+                )
         return found
+
+    def _question(self, submission_id: int) -> str:
+        """What the destination asked (kept with the items it asked about)."""
+        asked = self.store.items(
+            submission_id=submission_id,
+            state=ItemState.NEEDS_INFO.value,
+            limit=1,
+            fields=("detail",),
+        )
+        return (asked[0]["detail"] if asked else None) or "a question about your request"
 
     def _set_up(self, destination: str) -> Hint | None:
         """Advice to set the destination up, if that is what it lacks."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,6 +14,7 @@ class ItemState(StrEnum):
     PENDING = "pending"
     SUBMITTED = "submitted"
     ACKNOWLEDGED = "acknowledged"
+    NEEDS_INFO = "needs_info"  # the destination asked the creator something (proof of authority)
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
     AWAITING_USER_ACTION = "awaiting_user_action"
@@ -33,13 +35,21 @@ TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
     ItemState.SUBMITTED: frozenset(
         {
             ItemState.ACKNOWLEDGED,
+            ItemState.NEEDS_INFO,
             ItemState.CONFIRMED,
             ItemState.REJECTED,
             ItemState.STALE,
             ItemState.UNVERIFIABLE,
         }
     ),
-    ItemState.ACKNOWLEDGED: frozenset({ItemState.CONFIRMED, ItemState.REJECTED, ItemState.STALE}),
+    ItemState.ACKNOWLEDGED: frozenset(
+        {ItemState.NEEDS_INFO, ItemState.CONFIRMED, ItemState.REJECTED, ItemState.STALE}
+    ),
+    # a question waits for the creator, not for the destination: it never goes stale, and the
+    # creator's answer on the request moves it back to acknowledged
+    ItemState.NEEDS_INFO: frozenset(
+        {ItemState.ACKNOWLEDGED, ItemState.CONFIRMED, ItemState.REJECTED}
+    ),
     ItemState.AWAITING_USER_ACTION: frozenset(
         {ItemState.USER_ATTESTED, ItemState.CONFIRMED, ItemState.STALE}
     ),
@@ -53,7 +63,13 @@ TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
         }
     ),
     ItemState.STALE: frozenset(
-        {ItemState.ACKNOWLEDGED, ItemState.CONFIRMED, ItemState.REJECTED, ItemState.SUBMITTED}
+        {
+            ItemState.ACKNOWLEDGED,
+            ItemState.NEEDS_INFO,
+            ItemState.CONFIRMED,
+            ItemState.REJECTED,
+            ItemState.SUBMITTED,
+        }
     ),
     ItemState.UNVERIFIABLE: frozenset({ItemState.CONFIRMED, ItemState.SUBMITTED}),
     ItemState.CONFIRMED: frozenset(),
@@ -86,6 +102,31 @@ def normalise_url(url: str) -> str:
     if len(path) > 1:
         path = path.rstrip("/")
     return urlunsplit((scheme, host, path, parts.query, ""))
+
+
+_GITHUB_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def normalise_account(target: str) -> str:
+    """An account (``jane``, ``@jane``, ``https://github.com/jane``) or a repository
+    (``jane/tools``, ``https://github.com/jane/tools.git``) as registries compare them: lower
+    case (GitHub names are not case-sensitive), without the @, the host or a ``.git``.  A
+    repository keeps its owner, so ``jane/tools`` never becomes the whole account ``tools``."""
+    text = target.strip()
+    if "://" in text:
+        text = urlsplit(text).path
+    parts = [p for p in text.removeprefix("@").split("/") if p]
+    if len(parts) >= 2:
+        owner, repo = parts[0].removeprefix("@"), parts[1].removesuffix(".git")
+        return f"{owner}/{repo}".lower()
+    return (parts[0] if parts else "").lower()
+
+
+def is_repository(target: str) -> bool:
+    """``owner/repo`` (after :func:`normalise_account`): a repository, not an account."""
+    owner, _, repo = target.partition("/")
+    return bool(repo) and bool(_GITHUB_NAME.match(owner)) and bool(_GITHUB_REPO.match(repo))
 
 
 def idempotency_key(destination: str, targets: list[str], kind: str = "opt-out") -> str:

@@ -25,6 +25,7 @@ from creatorapp.errors import UserError
 _MOVES = frozenset((old.value, new.value) for old, news in TRANSITIONS.items() for new in news)
 _POLL_FIELDS = ("id", "target", "state", "work_id")  # what adapters and the ledger need
 _FINAL = frozenset(s.value for s in ItemState if s.final)
+_ASKED = ItemState.NEEDS_INFO.value
 OPEN = frozenset(
     {
         SubmissionState.SENT.value,
@@ -220,7 +221,10 @@ class Poller:
             for reply in received or []:
                 self.store.append("optout.reply", dest, reply)
             for (old, new, detail), ids in moves.items():
-                self.store.set_items(ids, state=new)
+                if new == _ASKED:  # the question is what the creator must read: kept with them
+                    self.store.set_items(ids, state=new, detail=detail)
+                else:
+                    self.store.set_items(ids, state=new)
                 for i in ids:
                     by_id[i]["state"] = new
                 counts[new] = counts.get(new, 0) + len(ids)

@@ -1,26 +1,73 @@
 """The Stack (BigCode): a GitHub issue in the opt-out repository, filed from the creator's own
 account (registries.md §3, §13b).
 
-The REST API does not apply issue forms, so the body reproduces the rendered form.  The title
-carries the idempotency key, so a retry or a restart finds the earlier issue among the user's
-own.  Polling reads the issue (ETag, so an unchanged issue costs a 304) and its comments, and
-turns the processing comment ("… The following owners were removed: - `owner` …") into
-per-owner outcomes.
+The REST API does not apply issue forms, so the body is what GitHub renders from the
+repository's form ``opt-out-request.yml`` (``FORM``): a ``### label`` heading per field in the
+form's order, ``_No response_`` for an empty field, a ``- [x]`` / ``- [ ]`` line per checkbox.
+Whole accounts go in ``remove_accounts``, single ``owner/repo`` repositories in
+``remove_repos``.  The title carries the idempotency key, so a retry or a restart finds the
+earlier issue among the user's own.
+
+Polling reads the issue (ETag, so an unchanged issue costs a 304) and its comments.  The
+processing comment ("Your opt-out request has been processed … The following owners were
+removed: - `owner` … The following repositories were removed: - `owner/repo`") gives
+per-owner and per-repository outcomes; a maintainer asking who the creator is to what they
+listed (proof of authority) puts the items in ``needs_info`` until the creator answers on the
+issue.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import ClassVar
 
 from creatorapp.core.optouts import settings
 from creatorapp.core.optouts.adapters.base import Adapter, Capabilities, Outcome, Sent
 from creatorapp.core.optouts.http import RateLimiter, RegistryError, send
-from creatorapp.core.optouts.model import ItemState
+from creatorapp.core.optouts.model import ItemState, is_repository
 
 TITLE = "Opt-out request"
+NO_RESPONSE = "_No response_"  # what GitHub writes for a field left empty
+
+
+@dataclass(frozen=True)
+class FormField:
+    id: str
+    label: str
+    options: tuple[str, ...] = ()  # a checkboxes field's options, in the form's order
+
+
+# .github/ISSUE_TEMPLATE/opt-out-request.yml of bigcode-project/opt-out-v2 (docs/standards.md):
+# the fields in the form's order, with the labels GitHub turns into headings
+FORM = (
+    FormField("remove_accounts", "Accounts and organizations to remove ENTIRELY"),
+    FormField("remove_repos", "Specific repositories to remove"),
+    FormField(
+        "authority",
+        "Optional - your relationship to what you listed",
+        (
+            "These are my own personal account(s).",
+            "I am an owner or admin of the organization(s) listed.",
+            "I am a maintainer / core contributor of the projects listed.",
+        ),
+    ),
+    FormField("proof", "Optional - a link that helps confirm this is you/yours"),
+    FormField("notes", "Anything else? (optional)"),
+)
+# which authority boxes a request ticks: its own accounts, and the projects it lists (the
+# organisation box is the creator's own statement, given with the "authority" option)
+_AUTHORITY = {"own": 0, "org_admin": 1, "maintainer": 2}
+
 _PROCESSED = re.compile(r"\[PROCESSED\]|automatically processed|has been processed", re.I)
-_OWNER = re.compile(r"^\s*[-*]\s*`?([A-Za-z0-9][A-Za-z0-9-]*)`?\s*$", re.M)
+_LISTED = re.compile(r"^\s*[-*]\s*`?([A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.-]+)?)`?\s*$", re.M)
+# a maintainer asking who the creator is to what they listed (proof of authority)
+_ASKS_AUTHORITY = re.compile(
+    r"\b(affiliat\w*|proof|prove|verif\w*|confirm\w*|authori[sz]\w*|authority|relationship"
+    r"|(?:owner|admin|maintainer|member)s?\b.*\?)",
+    re.I | re.S,
+)
+_ASKING = re.compile(r"\?|\b(please|could you|can you|would you|kindly)\b", re.I)
 
 
 class GitHubIssue(Adapter):
@@ -89,16 +136,19 @@ class GitHubIssue(Adapter):
     def render(self, targets: list[str], key: str, part: tuple[int, int]) -> dict:
         number, count = part
         suffix = f" ({number}/{count})" if count > 1 else ""
-        owners = "\n".join(targets)
-        body = (
-            "### Accounts and organizations to remove ENTIRELY\n\n"
-            f"{owners}\n\n"
-            "### Specific repositories to remove\n\n_No response_\n\n"
-            "### Authority\n\n- [X] These are my own accounts\n\n"
-            "### Proof\n\n_No response_\n\n"
-            f"### Notes\n\nFiled with Creator Reserve, reference {key}.\n"
-        )
-        return {"title": f"{TITLE}{suffix} [{key}]", "body": body}
+        repos = [t for t in targets if is_repository(t)]
+        accounts = [t for t in targets if t not in repos]
+        ticked = self.options.get("authority")
+        if ticked is None:
+            ticked = (["own"] if accounts else []) + (["maintainer"] if repos else [])
+        answers = {
+            "remove_accounts": "\n".join(accounts),
+            "remove_repos": "\n".join(repos),
+            "authority": {_AUTHORITY[k] for k in ticked},
+            "proof": str(self.options.get("proof") or ""),
+            "notes": f"Filed with Creator Reserve, reference {key}.",
+        }
+        return {"title": f"{TITLE}{suffix} [{key}]", "body": render_form(answers)}
 
     def find(self, key: str) -> Sent | None:
         user = self._call("GET", "/user")
@@ -163,7 +213,8 @@ class GitHubIssue(Adapter):
             issue = response.json()
             state, reason = issue["state"], issue.get("state_reason")
             comment_count = int(issue.get("comments") or 0)
-        except (ValueError, KeyError, TypeError):
+            author = str((issue.get("user") or {}).get("login") or "")
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise RegistryError(
                 f"GitHub's answer for issue #{number} had an unexpected shape; nothing was "
                 "recorded, will retry"
@@ -172,7 +223,10 @@ class GitHubIssue(Adapter):
         if comments.status_code != 200:
             raise RegistryError(f"GitHub answered {comments.status_code} for the comments")
         try:
-            texts = [str(c.get("body") or "") for c in comments.json()]
+            texts = [
+                (str((c.get("user") or {}).get("login")), str(c.get("body") or ""))
+                for c in comments.json()
+            ]
         except (ValueError, AttributeError, TypeError):
             raise RegistryError(
                 f"GitHub's comments for issue #{number} had an unexpected shape; will retry"
@@ -180,14 +234,27 @@ class GitHubIssue(Adapter):
         self.last_etag = response.headers.get("ETag")  # only once the answer was usable
         removed: set[str] = set()
         processed = False
-        for text in texts:
+        question: str | None = None  # the latest question the creator has not answered
+        answered_by_others = False
+        for login, text in texts:
             if _PROCESSED.search(text):
                 processed = True
-                removed |= {m.lower() for m in _OWNER.findall(text)}
+                removed |= {m.lower() for m in _LISTED.findall(text)}
+            elif login == author:
+                question = None  # the creator answered on the issue
+            else:
+                answered_by_others = True
+                if _ASKS_AUTHORITY.search(text) and _ASKING.search(text):
+                    question = f"@{login} asks on issue #{number}: {_brief(text)}"
         outcomes = []
         for item in items:
-            owner = item["target"].lower()
-            if owner in removed or (processed and not removed and state == "closed"):
+            target = item["target"].lower()
+            owner = target.partition("/")[0]
+            if (
+                target in removed
+                or owner in removed
+                or (processed and not removed and state == "closed")
+            ):
                 outcomes.append(Outcome(item["id"], ItemState.CONFIRMED, f"issue #{number}"))
             elif state == "closed" and reason == "not_planned":
                 outcomes.append(
@@ -195,7 +262,9 @@ class GitHubIssue(Adapter):
                         item["id"], ItemState.REJECTED, f"issue #{number} closed as not planned"
                     )
                 )
-            elif comment_count and not processed:
+            elif question and not processed:
+                outcomes.append(Outcome(item["id"], ItemState.NEEDS_INFO, question))
+            elif (comment_count and answered_by_others) and not processed:
                 outcomes.append(Outcome(item["id"], ItemState.ACKNOWLEDGED, f"issue #{number}"))
         return outcomes
 
@@ -203,6 +272,30 @@ class GitHubIssue(Adapter):
         if getattr(self, "_http", None) is not None:
             self._http.close()
             self._http = None
+
+
+def render_form(answers: dict[str, object]) -> str:
+    """The body GitHub writes when ``opt-out-request.yml`` is submitted with these answers: a
+    ``### label`` heading per field, the text (``_No response_`` when empty), and for the
+    checkboxes one ``- [x]``/``- [ ]`` line per option."""
+    sections = []
+    for field in FORM:
+        value = answers.get(field.id)
+        if field.options:
+            ticked = value if isinstance(value, set | frozenset) else set()
+            text = "\n".join(
+                f"- [{'x' if i in ticked else ' '}] {label}"
+                for i, label in enumerate(field.options)
+            )
+        else:
+            text = str(value or "").strip() or NO_RESPONSE
+        sections.append(f"### {field.label}\n\n{text}")
+    return "\n\n".join(sections)
+
+
+def _brief(text: str, limit: int = 300) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= limit else words[: limit - 1] + "…"
 
 
 def _message(response) -> str:

@@ -6,6 +6,10 @@ the user's own.  Long URL lists become numbered parts ("(2/3)").  Polling reads 
 status and events: a reply from someone else acknowledges the request; a close confirms it when
 the closing words say the works were removed, rejects it when they refuse, and otherwise leaves
 it acknowledged for the creator to judge.
+
+The Hub counts requests in 5-minute fixed windows and says what is left in ``RateLimit`` /
+``RateLimit-Policy`` header fields (``"api";r=0;t=55``); ``http.send`` keeps within them and
+waits for the window to reset, or leaves the request for later when that is too long.
 """
 
 from __future__ import annotations
@@ -16,7 +20,14 @@ from urllib.parse import quote
 
 from creatorapp.core.optouts import settings
 from creatorapp.core.optouts.adapters.base import Adapter, Capabilities, Outcome, Sent
-from creatorapp.core.optouts.http import RateLimiter, RegistryError, send
+from creatorapp.core.optouts.http import (
+    RateLimiter,
+    RegistryError,
+    quota_reset,
+    retry_after,
+    send,
+    service_limits,
+)
 from creatorapp.core.optouts.model import ItemState
 
 TITLE = "Request to remove my works from this dataset"
@@ -58,7 +69,9 @@ class HfDiscussion(Adapter):
                 {"Authorization": f"Bearer {self.secret or ''}", "User-Agent": "creator-reserve"}
             )
             interval = self.options.get("min_interval", self.descriptor.rate_limit.min_interval())
-            self._limiter = RateLimiter(float(interval))
+            # the clock and the pause are the limiter's own unless a test gives its own
+            timing = {k: self.options[k] for k in ("clock", "pause") if self.options.get(k)}
+            self._limiter = RateLimiter(float(interval), **timing)
         return self._http
 
     def _call(self, method: str, url: str, **kw):
@@ -75,6 +88,7 @@ class HfDiscussion(Adapter):
             limiter=self._limiter,
             what="Hugging Face",
             backoff=float(self.options.get("backoff", 1.0)),
+            max_wait=float(self.options.get("max_wait", 30.0)),
             **kw,
         )
         if response.status_code == 401:
@@ -94,7 +108,11 @@ class HfDiscussion(Adapter):
                 retryable=False,
             )
         if response.status_code == 429:
-            raise RegistryError("Hugging Face is rate limiting us (429); will retry later")
+            reset = quota_reset(service_limits(response.headers))
+            wait = retry_after(response.headers.get("Retry-After"), reset or 0.0) or None
+            raise RegistryError(
+                "Hugging Face is rate limiting us (429); will retry later", retry_after=wait
+            )
         if response.status_code >= 500:
             raise RegistryError(f"Hugging Face answered {response.status_code}; will retry later")
         return response
