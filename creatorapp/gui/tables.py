@@ -33,6 +33,7 @@ STATE_WORDS = {
     "rejected": "Refused",
     "stale": "No answer yet",
     "unverifiable": "Cannot be checked",
+    "needs_info": "Asks you a question",
 }
 
 
