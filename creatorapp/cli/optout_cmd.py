@@ -41,6 +41,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     osub = optout.add_subparsers(dest="optout_command", metavar="ACTION", required=True)
 
     dest = osub.add_parser("destinations", help="where you can ask, and how each confirms")
+    dest.add_argument(
+        "--check", action="store_true", help="first ask each service whether it works now"
+    )
     dest.add_argument("--json", action="store_true")
     dest.set_defaults(run=run_destinations)
 
@@ -55,7 +58,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--folder", metavar="PATH", type=path_arg, help="the works of a portfolio folder"
     )
     source.add_argument(
-        "--account", metavar="NAME", action="append", help="an account name (repeatable)"
+        "--account",
+        metavar="NAME",
+        action="append",
+        help="an account or organisation name, or a repository as OWNER/REPO (repeatable)",
     )
     submit.add_argument("--base-url", help="with --folder: where the folder is published")
     submit.add_argument("--dataset", help="the dataset asked (OWNER/NAME), where one is needed")
@@ -227,35 +233,15 @@ def _optouts(args: argparse.Namespace, *, open_browser: bool = True) -> Iterator
 # --- listings --------------------------------------------------------------------------------
 @_advised
 def run_destinations(args: argparse.Namespace) -> int:
-    from creatorapp.core.optouts.descriptor import load_all
-    from creatorapp.core.optouts.kinds import installed
+    """Each destination with its status (ok, degraded: its service was found not working,
+    manual: you send it yourself) and the day its facts were last checked."""
+    from creatorapp.core.optouts.destinations import Destinations
 
-    kinds = installed()
-    rows = []
-    for d in load_all().values():
-        adapter = kinds.get(d.kind)
-        group = adapter.settings if adapter else None
-        rows.append(
-            {
-                "id": d.id,
-                "name": d.name,
-                "submit": d.submit_mode,
-                "confirms_by": d.status_mode,
-                "unit": d.unit.value,
-                "asks_for": {"dataset": "--dataset OWNER/NAME", "recipient": "--to ADDRESS"}.get(
-                    d.scope or "", ""
-                ),
-                "max_batch": d.max_batch,
-                "needs": d.auth_kind,
-                "set_up_with": group.title if group else None,
-                "settings": [s.name for s in group.settings] if group else [],
-                "you_send_it": bool(adapter and adapter.capabilities.hands_off),
-                "you_judge_answers": bool(adapter and adapter.capabilities.answers_in_words),
-                "legal_basis": d.legal_basis,
-                "expected_days": d.expected_turnaround_days,
-                "available": adapter is not None,
-            }
-        )
+    with catalogue(args) as store:
+        destinations = Destinations(store)
+        if getattr(args, "check", False):
+            destinations.check_liveness()
+        rows = [_destination_row(destinations, d) for d in destinations.descriptors.values()]
     if args.json:
         for row in rows:
             emit_json(row)
@@ -263,22 +249,63 @@ def run_destinations(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(
-        "destination", "id", "how you ask", "how it confirms", "unit", "needs", "basis", "days"
-    )
+        "destination", "id", "status", "how you ask", "how it confirms", "unit", "needs",
+        "basis", "days", "facts checked",
+    )  # fmt: skip
     for r in rows:
         ident = r["id"] + ("" if r["available"] else " (soon)")
+        status = r["status"]
+        if r["status_checked_at"]:
+            when = r["status_checked_at"][:16].replace("T", " ")
+            status += f"\n{r['status_detail']} ({when} UTC)" if r["status_detail"] else f"\n{when}"
         table.add_row(
             safe(r["name"]),
             safe(ident) + (f"\n{safe(r['asks_for'])}" if r["asks_for"] else ""),
+            safe(status),
             safe(r["submit"]),
             safe(r["confirms_by"]),
             safe(r["unit"]),
             safe(r["set_up_with"] or "nothing"),
             safe(r["legal_basis"]),
             str(r["expected_days"]),
+            r["checked"],
         )
     table_console(table).print(table)
+    notices = [r for r in rows if r["notice"]]
+    for r in notices:
+        print(f"{safe(r['id'])}: {safe(r['notice'])}")
     return EXIT_OK
+
+
+def _destination_row(destinations, d) -> dict:
+    adapter = destinations.kinds.get(d.kind)
+    # a destination that asks for no credentials needs none, whatever its adapter can take
+    group = adapter.settings if adapter and d.auth_kind != "none" else None
+    health = destinations.health(d.id)
+    return {
+        "id": d.id,
+        "name": d.name,
+        "status": destinations.status(d.id).value,
+        "status_checked_at": health.checked_at if health else None,
+        "status_detail": health.detail if health else "",
+        "checked": d.checked.isoformat(),
+        "submit": d.submit_mode,
+        "confirms_by": d.status_mode,
+        "unit": d.unit.value,
+        "asks_for": {"dataset": "--dataset OWNER/NAME", "recipient": "--to ADDRESS"}.get(
+            d.scope or "", ""
+        ),
+        "max_batch": d.max_batch,
+        "needs": d.auth_kind,
+        "set_up_with": group.title if group else None,
+        "settings": [s.name for s in group.settings] if group else [],
+        "you_send_it": bool(adapter and adapter.capabilities.hands_off),
+        "you_judge_answers": bool(adapter and adapter.capabilities.answers_in_words),
+        "legal_basis": d.legal_basis,
+        "expected_days": d.expected_turnaround_days,
+        "notice": d.notice,
+        "available": adapter is not None,
+    }
 
 
 def _targets(args: argparse.Namespace, optouts: OptOuts, destination: str):
@@ -397,6 +424,7 @@ def run_status(args: argparse.Namespace) -> int:
                     {
                         "idempotency_key": a["idempotency_key"],
                         "reason": a["reason"],
+                        "question": a.get("question"),
                         "advice": a["hint"].advice.value if a["hint"] else None,
                     }
                     for a in attention

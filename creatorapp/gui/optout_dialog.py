@@ -7,6 +7,7 @@ codes the core gives with a problem become words about this window's buttons and
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -164,7 +165,7 @@ class OptOutDialog(W.QDialog):
             key=lambda d: (d.id not in chosen, d.name),
         )
         for d in descriptors:
-            self.destination.addItem(f"{d.name} [{d.id}]", d.id)
+            self.destination.addItem(self._entry(d.id), d.id)
         self.scope = W.QLineEdit()
         self.scope.setAccessibleName("Dataset or recipient")
         self.scope_label = W.QLabel()
@@ -210,6 +211,8 @@ class OptOutDialog(W.QDialog):
         self.send_button = W.QPushButton("Send")
         self.send_button.setAccessibleName("Send the opt-out")
         self.send_button.setDefault(True)
+        self.check_button = W.QPushButton("Check services")
+        self.check_button.setAccessibleName("Check whether each destination's service works")
         close = W.QPushButton("Close")
         self.form = W.QFormLayout()
         self.form.addRow("&Destination:", self.destination)
@@ -225,6 +228,7 @@ class OptOutDialog(W.QDialog):
         setting_forms.addWidget(self.contact_form)
         buttons = W.QHBoxLayout()
         buttons.addWidget(self.result, 1)
+        buttons.addWidget(self.check_button)
         buttons.addWidget(self.preview_button)
         buttons.addWidget(self.send_button)
         buttons.addWidget(close)
@@ -239,6 +243,7 @@ class OptOutDialog(W.QDialog):
         self.source.currentIndexChanged.connect(self._update)
         self.preview_button.clicked.connect(lambda: self.submit(dry_run=True))
         self.send_button.clicked.connect(lambda: self.submit(dry_run=False))
+        self.check_button.clicked.connect(self.check_services)
         close.clicked.connect(self.accept)
         self.sent = None
         self._update()
@@ -246,11 +251,29 @@ class OptOutDialog(W.QDialog):
     def descriptor(self):
         return self.optouts.descriptor(self.destination.currentData())
 
+    def _entry(self, ident: str) -> str:
+        """A destination in the list: its name, id and status (ok, degraded, manual)."""
+        d = self.optouts.descriptors[ident]
+        return f"{d.name} [{d.id}] ({self.optouts.destinations.status(ident).value})"
+
+    def _status_text(self, d) -> str:
+        """Its status with what the last check found and when, and the day its facts were
+        last checked."""
+        destinations = self.optouts.destinations
+        said = destinations.status(d.id).value
+        health = destinations.health(d.id)
+        if health is not None:
+            when = health.checked_at[:16].replace("T", " ")
+            said += f" ({html.escape(health.detail)}, checked {when} UTC)"
+        return f"Status: {said}. Facts last checked {d.checked.isoformat()}."
+
     def _update(self) -> None:
         d = self.descriptor()
+        notice = f"<br>{html.escape(d.notice)}" if d.notice else ""
         self.about.setText(
-            f"<b>{d.name}</b>: {d.legal_basis}. Answers usually come within "
-            f"{d.expected_turnaround_days} days; each answer is tracked in Opt-outs."
+            f"<b>{html.escape(d.name)}</b>: {html.escape(d.legal_basis)}. Answers usually come "
+            f"within {d.expected_turnaround_days} days; each answer is tracked in Opt-outs."
+            f"<br>{self._status_text(d)}{notice}"
         )
         self.form.setRowVisible(1, bool(d.scope))
         self.scope_label.setText("Dataset (owner/name):" if d.scope == "dataset" else "Send to:")
@@ -261,7 +284,7 @@ class OptOutDialog(W.QDialog):
         destinations = self.optouts.destinations
         group = destinations.group(d.id)
         self.account_form.show_group(group, destinations.owner(d.id, group) if group else None)
-        self.contact_form.show_group(CONTACT if d.letter else None)
+        self.contact_form.show_group(CONTACT if d.letter or d.fields else None)
 
     def _gather(self):
         """Read the form here, on the GUI thread; the returned call runs on a worker."""
@@ -310,6 +333,29 @@ class OptOutDialog(W.QDialog):
                 self._done(dry_run, result)
 
         tasks.start(work, done, self._failed)
+
+    def check_services(self) -> None:
+        """Ask each destination that has a liveness check whether its service works; the list
+        and the text above show what was found."""
+        self.check_button.setEnabled(False)
+        self.result.setText("Checking the destinations' services…")
+        destinations = self.optouts.destinations
+
+        def done(found) -> None:
+            self.check_button.setEnabled(True)
+            for row in range(self.destination.count()):
+                self.destination.setItemText(row, self._entry(self.destination.itemData(row)))
+            self._update()
+            down = [destinations.title(d) for d, h in found.items() if not h.alive]
+            self.result.setText(
+                f"Not working now: {', '.join(down)}." if down else "Every checked service works."
+            )
+
+        def failed(message: str) -> None:
+            self.check_button.setEnabled(True)
+            self.result.setText(f"Could not check: {message}")
+
+        tasks.start(destinations.check_liveness, done, failed)
 
     def _failed(self, message: str) -> None:
         self.preview_button.setEnabled(True)

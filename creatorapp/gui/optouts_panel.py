@@ -138,7 +138,8 @@ class OptOutsPanel(QtWidgets.QWidget):
         destinations = self.optouts.destinations
         self.summary.setText(
             "<br>".join(
-                f"<b>{html.escape(destinations.title(dest))}</b> [{html.escape(dest)}]: "
+                f"<b>{html.escape(destinations.title(dest))}</b> [{html.escape(dest)}] "
+                f"({destinations.status(dest).value}): "
                 + ", ".join(f"{n} {words(state).lower()}" for state, n in sorted(c.items()))
                 for dest, c in counts.items()
             )
@@ -152,6 +153,8 @@ class OptOutsPanel(QtWidgets.QWidget):
                 f"{key} ({destinations.title(item['destination'])}): {reason}"
             )
             line.setData(Qt.ItemDataRole.UserRole, key)
+            if item.get("question"):  # what the destination asked, in full
+                line.setToolTip(item["question"])
             self.attention.addItem(line)
         submissions = self.optouts.store.submissions(payload=False)
         counts_by = self.optouts.store.item_counts_by_submission()  # one query, not one a row

@@ -24,10 +24,10 @@ def test_the_command_line_names_the_command_that_moves_a_request_on(tmp_path):
     key = json.loads(cli("optout", "status", "--json").stdout)["submissions"][0]["idempotency_key"]
     status = cli("optout", "status").stdout
     assert f"'creatorapp optout attest {key}'" in status
-    assert "Meta (right to object) [meta]: 2 awaiting_user_action" in status  # title and id
+    assert "Meta (third-party data) [meta]: 2 awaiting_user_action" in status  # title and id
     doc = json.loads(cli("optout", "status", "--json").stdout)
     assert doc["needs_attention"][0]["advice"] == "attest"
-    assert doc["titles"] == {"meta": "Meta (right to object)"}
+    assert doc["titles"] == {"meta": "Meta (third-party data)"}
 
     no_token = cli("optout", "submit", "bigcode-stack", "--account", "jane")
     assert no_token.returncode == 1
@@ -60,7 +60,7 @@ def test_the_window_names_its_own_buttons_not_commands(qtbot, tmp_path):
     assert any("press “I sent it”" in line for line in lines), lines
     assert any("no GitHub token" in line and "token in “New opt-out…”" in line for line in lines)
     assert not any("optout" in line or "--" in line for line in lines), lines
-    assert panel.table.item(0, 0).text() in ("Meta (right to object)", "The Stack (BigCode)")
+    assert panel.table.item(0, 0).text() in ("Meta (third-party data)", "The Stack (BigCode)")
     store.close()
 
 

@@ -44,6 +44,9 @@ def test_submit_restart_attest_and_confirm_over_successive_polls(path, api):
     report = o.submit("spawning", [*URLS, same_as_first])
     assert len(report.queued) == 1 and report.new_items == 5
     assert report.next_steps and "HaveIBeenTrained" in report.next_steps[0].text
+    # HIBT takes no list: the creator is never told to paste one there
+    assert "takes no list" in report.next_steps[0].text
+    assert "add these URLs" not in report.next_steps[0].text
     assert report.next_steps[0].advice is Advice.ATTEST  # the shell says how to attest it
     assert states(o) == {"awaiting_user_action": 5}
     key = report.queued[0]["idempotency_key"]
@@ -193,3 +196,55 @@ def test_the_cli_polls_what_is_due_and_everything_with_now(tmp_path, api):
     api.stop()
     nothing = cli("optout", "poll", "--now", env=env)
     assert nothing.returncode == 0 and "Nothing open to check." in nothing.stdout
+
+
+@pytest.mark.parametrize(
+    ("page", "said"),
+    [("maintenance", "under maintenance"), ("error", "HTTP 503")],
+)
+def test_haveibeentrained_down_marks_spawning_degraded_with_when(path, api, page, said):
+    api.page = page
+    o = OptOuts(open_catalogue(path), options={"spawning": {"liveness": api.page_url}})
+    assert o.destinations.status("spawning").value == "manual"  # never checked: a hand-off
+    found = o.destinations.check_liveness()
+    assert api.page_requests == 1 and not found["spawning"].alive
+    assert o.destinations.status("spawning").value == "degraded"
+    o.store.close()
+
+    o = OptOuts(open_catalogue(path))  # kept in the catalogue, with the time it was checked
+    health = o.destinations.health("spawning")
+    assert o.destinations.status("spawning").value == "degraded"
+    assert said in health.detail and health.url == api.page_url
+    assert health.checked_at.startswith("20") and health.checked_at.endswith("Z")
+    assert o.destinations.status("laion").value == "manual"  # not checked, not changed
+    o.store.close()
+
+
+def test_a_working_page_or_no_answer_moves_the_status(path, api):
+    api.page = "working"
+    o = OptOuts(open_catalogue(path), options={"spawning": {"liveness": api.page_url}})
+    assert o.destinations.check_liveness()["spawning"].alive
+    assert o.destinations.status("spawning").value == "manual"
+    api.stop()
+    assert not o.destinations.check_liveness()["spawning"].alive
+    assert "could not be reached" in o.destinations.health("spawning").detail
+    o.store.close()
+
+
+def test_a_domain_is_handed_off_to_the_sites_ai_txt(path, api):
+    secrets.put("registry", "spawning-domain", spawning_api.KEY)
+    o = optouts(path, api)
+    report = o.submit("spawning-domain", ["https://www.Jane.Example/art/", "jane.example"])
+    assert report.new_items == 1  # one domain, however it was written
+    [payload] = report.payloads
+    assert payload["domains"] == ["jane.example"]
+    assert payload["open"] == "https://jane.example/ai.txt"
+    [step] = report.next_steps
+    assert "ai.txt" in step.text and "whole domains" in step.text
+    assert step.advice is Advice.ATTEST
+    key = report.queued[0]["idempotency_key"]
+    assert o.attest(key) == 1
+    o.poll("spawning-domain", force=True)
+    assert api.requests == []  # the query API takes addresses, not domains
+    assert o.status()["spawning-domain"] == {"user_attested": 1}
+    o.store.close()

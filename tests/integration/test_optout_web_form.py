@@ -85,7 +85,7 @@ def test_one_sample_per_form_shows_the_fields_to_copy(tmp_path, browser):
     cli("optout", "contact", "--name", "Jane Doe", "--email", "jane@x.example")
     dry = cli("optout", "submit", "laion", "--urls", str(urls), "--dry-run")
     assert dry.returncode == 0 and dry.stdout.count("Form: https://laion.ai/") == 2
-    assert "--- sampleID ---" in dry.stdout and "Article 21" in dry.stdout
+    assert "--- Sample ID ---" in dry.stdout and "Article 21" in dry.stdout
     assert status()["items"] == {}
     run = cli("optout", "submit", "laion", "--urls", str(urls), "--json", env=env)
     doc = json.loads(run.stdout)
@@ -95,8 +95,57 @@ def test_one_sample_per_form_shows_the_fields_to_copy(tmp_path, browser):
     quiet = cli("optout", "submit", "laion", "--urls", str(urls), "--no-browser", env=env)
     assert quiet.returncode == 0 and len(opened.read_text().split()) == 1
     fields = doc["payloads"][0]["fields"]
-    assert fields["name"] == "Jane Doe" and fields["sampleID"] == URLS[0]
-    assert "Jane Doe" in fields["message"] and URLS[0] in fields["message"]
+    assert fields["Name"] == "Jane Doe" and fields["Website/URL"] == URLS[0]
+    assert "Jane Doe" in fields["Explanation"] and URLS[0] in fields["Explanation"]
+
+
+def test_laion_fields_carry_the_forms_labels_and_the_address_goes_in_website(tmp_path):
+    """The form's Sample ID is the dataset's own id for a sample, never the address; the address
+    goes in Website/URL; the dataset is Re-LAION-5B; LAION acts on personal data only."""
+    urls = tmp_path / "urls.txt"
+    urls.write_text(URLS[0] + "\n")
+    cli("optout", "contact", "--name", "Jane Doe", "--email", "jane@x.example")
+    doc = json.loads(
+        cli("optout", "submit", "laion", "--urls", str(urls), "--dry-run", "--json").stdout
+    )
+    [payload] = doc["payloads"]
+    fields = payload["fields"]
+    assert list(fields) == ["Name", "Email", "Explanation", "Dataset", "Sample ID", "Website/URL"]
+    assert fields["Website/URL"] == URLS[0]
+    assert fields["Sample ID"] == "" and URLS[0] not in fields["Sample ID"]
+    assert fields["Dataset"] == "Re-LAION-5B"
+    assert payload["form_names"]["Sample ID"] == "sampleID"
+    assert payload["form_names"]["Website/URL"] == "website"
+    assert "Sample ID: the sample's id in the dataset" in payload["instructions"]
+    assert "personal-data (GDPR)" in payload["instructions"]
+    shown = cli("optout", "submit", "laion", "--urls", str(urls), "--dry-run").stdout
+    for label in ("Dataset", "Sample ID", "Website/URL", "Explanation"):
+        assert f"--- {label} ---" in shown, label
+    assert "--- sampleID ---" not in shown and "--- website ---" not in shown
+
+
+def test_meta_own_posts_is_its_own_destination_with_its_own_fields(tmp_path):
+    cli("optout", "contact", "--name", "Jane Doe", "--email", "jane@x.example")
+    own = json.loads(
+        cli(
+            "optout", "submit", "meta-own-posts", "--account", "jane.paints",
+            "--dry-run", "--json",
+        ).stdout
+    )  # fmt: skip
+    [payload] = own["payloads"]
+    assert payload["open"] == "https://www.facebook.com/help/contact/6359191084165019"
+    assert payload["fields"]["Email"] == "jane@x.example"
+    impact = payload["fields"]["How this processing impacts you (optional)"]
+    assert "jane.paints" in impact and "third parties" not in impact
+    assert "One objection per account" in payload["instructions"]
+    urls = tmp_path / "u.txt"
+    urls.write_text(URLS[0] + "\n")
+    third = json.loads(
+        cli("optout", "submit", "meta", "--urls", str(urls), "--dry-run", "--json").stdout
+    )["payloads"][0]
+    assert third["open"] == "https://www.facebook.com/help/contact/510058597920541"
+    assert "third parties" in third["fields"]["Request"]
+    assert not set(third["fields"]) & {"How this processing impacts you (optional)", "Country"}
 
 
 def test_answers_cannot_be_recorded_for_what_was_never_sent(tmp_path):

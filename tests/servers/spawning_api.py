@@ -1,6 +1,9 @@
 """A loopback stand-in for the Spawning query API, following registries.md §1b: API-key header,
 text/plain newline-joined URLs (more than one, at most 10,000), positional ``urls`` answers,
-429 with Retry-After above its rate limit, and opt-outs that appear over successive polls."""
+429 with Retry-After above its rate limit, and opt-outs that appear over successive polls.
+
+It also serves HaveIBeenTrained's front page at ``page_url``, as it has been since 2025 (a
+maintenance notice), or as an error, or as a working page: what a liveness check reads."""
 
 from __future__ import annotations
 
@@ -13,6 +16,21 @@ from tests.servers.common import JsonHandler
 
 KEY = "spawning-test-key"
 
+# the front pages HaveIBeenTrained can show: (status, HTML)
+PAGES = {
+    "maintenance": (
+        200,
+        "<!doctype html><title>Have I Been Trained?</title>"
+        "<h1>Have I Been Trained is currently Under Maintenance</h1>"
+        "<p>We'll be back soon.</p>",
+    ),
+    "error": (503, "<!doctype html><title>503 Service Unavailable</title>"),
+    "working": (
+        200,
+        "<!doctype html><title>Have I Been Trained?</title><form><input name=q></form>",
+    ),
+}
+
 
 class SpawningStandIn:
     def __init__(self, *, per_second: float = 1000.0, max_urls: int = 10000) -> None:
@@ -20,6 +38,8 @@ class SpawningStandIn:
         self.requests: list[list[str]] = []
         self.fail_next: list[int] = []  # status codes to answer with, next requests first
         self.malformed_next = 0
+        self.page = "maintenance"  # what the front page shows (PAGES)
+        self.page_requests = 0
         self.per_second = per_second
         self.max_urls = max_urls
         self.throttled = 0
@@ -41,7 +61,18 @@ class SpawningStandIn:
                         return self._send(200, doc)
                     if self.path == "/_stats/requests":
                         return self._send(200, outer.requests)
+                    if self.path == "/":
+                        outer.page_requests += 1
+                        return self._page(*PAGES[outer.page])
                 return self._send(404, {"detail": "Not Found"})
+
+            def _page(self, code: int, html: str) -> None:
+                body = html.encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
@@ -74,6 +105,7 @@ class SpawningStandIn:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api/v2/query/urls/"
+        self.page_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self) -> None:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +53,16 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class Liveness:
+    """A cheap request that tells whether the destination's own service works: its page or API
+    answering an error, or a page that says one of ``degraded_when`` (\"under maintenance\"),
+    marks the destination degraded."""
+
+    url: str
+    degraded_when: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Descriptor:
     id: str
     name: str
@@ -64,6 +76,7 @@ class Descriptor:
     identity_proof: str
     legal_basis: str
     expected_turnaround_days: int
+    checked: date  # the day these facts were last checked against the destination's own pages
     auth_header: str | None = None
     auth_scheme: str | None = None
     without_key: str | None = None
@@ -73,8 +86,14 @@ class Descriptor:
     recipient: str | None = None  # the address an email destination writes to
     poll_schedule: tuple[str, ...] = ()  # waits between polls, e.g. ("1h", "1d", "7d")
     fields: dict[str, str] = field(default_factory=dict)  # a web form's fields, as templates
+    # by the labels the form shows; ``form_names`` gives the name each is sent under, and
+    # ``field_help`` what to put in a field the app cannot fill (a dataset's own sample id)
+    form_names: dict[str, str] = field(default_factory=dict)
+    field_help: dict[str, str] = field(default_factory=dict)
+    notice: str = ""  # what the creator must know before asking it, in plain words
     rate_limit: RateLimit = field(default_factory=RateLimit)
     endpoints: dict[str, str] = field(default_factory=dict)
+    liveness: Liveness | None = None  # how to tell whether its service works at all
     source: str = ""
 
     @property
@@ -123,7 +142,37 @@ _REQUIRED = (
     "identity_proof",
     "legal_basis",
     "expected_turnaround_days",
+    "checked",
 )
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _checked(value: object, source: str) -> date:
+    """A calendar day written ``YYYY-MM-DD`` (quoted or as a TOML date); anything else, a time
+    of day included, is refused: people read it as "facts last checked on"."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DAY.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise DescriptorError(
+        f"{source}: checked must be the day the facts were last checked, as YYYY-MM-DD "
+        f"(got {value!r})"
+    )
+
+
+def _liveness(raw: object, source: str) -> Liveness:
+    if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
+        raise DescriptorError(f"{source}: liveness needs a url")
+    unknown = set(raw) - {"url", "degraded_when"}
+    if unknown:
+        raise DescriptorError(f"{source}: liveness: unknown fields {', '.join(sorted(unknown))}")
+    words = raw.get("degraded_when", [])
+    if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+        raise DescriptorError(f"{source}: liveness: degraded_when must be a list of phrases")
+    return Liveness(raw["url"], tuple(words))
 
 
 def _modes(kinds: AdapterKinds | None) -> dict[str, frozenset[str]]:
@@ -165,6 +214,9 @@ def parse(text: str, source: str, kinds: AdapterKinds | None = None) -> Descript
         values["rate_limit"] = RateLimit(**raw.get("rate_limit", {}))
     except TypeError as exc:
         raise DescriptorError(f"{source}: rate_limit: {exc}") from None
+    values["checked"] = _checked(raw["checked"], source)
+    if "liveness" in raw:
+        values["liveness"] = _liveness(raw["liveness"], source)
     values["poll_schedule"] = tuple(raw.get("poll_schedule", ()))
     for step in values["poll_schedule"]:
         try:

@@ -2,9 +2,9 @@
 named and shown to people, what it needs set up, and the adapter that asks it.
 
 A destination is a descriptor id, or for destinations asked about one dataset or one recipient
-at a time, ``id:scope`` (``huggingface:laion/laion2B-en``, ``reservation-notice:legal@x.example``);
-items and submissions are kept per such destination, so the same URL can be asked of two
-datasets.
+at a time, ``id:scope`` (``huggingface:laion/relaion2B-en-research-safe``,
+``reservation-notice:legal@x.example``); items and submissions are kept per such destination,
+so the same URL can be asked of two datasets.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from creatorapp.core.optouts.advice import Advice, Advised, Hint
 from creatorapp.core.optouts.descriptor import Descriptor, Unit, load_all
 from creatorapp.core.optouts.kinds import AdapterKinds, installed
 from creatorapp.core.optouts.letters import Contact
-from creatorapp.core.optouts.model import normalise_url
+from creatorapp.core.optouts.liveness import Checks, Health, Status, status
+from creatorapp.core.optouts.model import normalise_account, normalise_url
 from creatorapp.core.optouts.settings import CONTACT, Group, Setting, Settings
 
 _SCOPE_FORMS = {
@@ -25,7 +26,7 @@ _SCOPE_FORMS = {
     "recipient": re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"),
 }
 _SCOPE_WORDS = {
-    "dataset": "a Hugging Face dataset id (owner/name, e.g. laion/laion2B-en)",
+    "dataset": "a Hugging Face dataset id (owner/name, e.g. laion/relaion2B-en-research-safe)",
     "recipient": "an email address",
 }
 _SCOPE_ADVICE = {"dataset": Advice.NAME_DATASET, "recipient": Advice.NAME_RECIPIENT}
@@ -42,12 +43,12 @@ def split_destination(destination: str) -> tuple[str, str | None]:
 
 def normalise_target(unit: Unit, target: str) -> str:
     """URLs as registries compare them; account names without an @ and in lower case (GitHub
-    and Hugging Face names are not case-sensitive)."""
+    and Hugging Face names are not case-sensitive), repositories as ``owner/repo``."""
     target = target.strip()
     if unit is Unit.URL:
         return normalise_url(target)
     if unit is Unit.ACCOUNT:
-        return target.removeprefix("@").rstrip("/").rsplit("/", 1)[-1].lower()
+        return normalise_account(target)
     if unit is Unit.DOMAIN:
         host = target.split("://", 1)[-1].split("/", 1)[0]
         return host.lower().removeprefix("www.")
@@ -68,6 +69,7 @@ class Destinations:
         self.descriptors = descriptors if descriptors is not None else load_all(kinds=self.kinds)
         self.options = options or {}  # per destination, e.g. {"spawning": {"endpoint": ...}}
         self.settings = Settings(store)
+        self.checks = Checks(store)
 
     # --- what exists ----------------------------------------------------------------------
     def descriptor(self, destination: str) -> Descriptor:
@@ -122,6 +124,28 @@ class Destinations:
         descriptor = self.descriptors.get(base)
         name = descriptor.name if descriptor else base
         return f"{name} [{destination}]"
+
+    # --- whether they work ----------------------------------------------------------------
+    def status(self, destination: str) -> Status:
+        """ok, degraded (its last liveness check found its service not working) or manual (the
+        creator sends it by hand)."""
+        base, _ = split_destination(destination)
+        return status(self.checks.get(base), self.capabilities(base).hands_off)
+
+    def health(self, destination: str) -> Health | None:
+        """What the last liveness check found, and when."""
+        return self.checks.get(split_destination(destination)[0])
+
+    def check_liveness(self) -> dict[str, Health]:
+        """Ask every destination that names a liveness page whether its service works, and keep
+        the answers (the options can point a check at loopback: ``{"spawning": {"liveness":
+        URL}}``)."""
+        urls = {
+            ident: str(opts["liveness"])
+            for ident, opts in self.options.items()
+            if "liveness" in opts
+        }
+        return self.checks.run(self.descriptors, urls)
 
     # --- what they need -------------------------------------------------------------------
     def contact(self) -> Contact:

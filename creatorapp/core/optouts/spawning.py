@@ -2,7 +2,8 @@
 
 ``POST /api/v2/query/urls/`` with ``Authorization: API <key>``, a ``text/plain`` body of
 newline-joined URLs (at least 2, at most 10,000), and an answer ``{"urls": [{"url", "optOut",
-"optIn"}]}`` by position.  The opt-out itself is a hand-off to HaveIBeenTrained in the browser.
+"optIn"}]}`` by position.  The opt-out itself is the creator's, in HaveIBeenTrained (one work at
+a time; it takes no list) or, for a whole domain, the site's ai.txt; this only confirms it.
 """
 
 from __future__ import annotations

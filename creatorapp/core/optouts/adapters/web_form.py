@@ -1,5 +1,6 @@
 """Destinations with only a web form (LAION, OpenAI, Meta; registries.md §13c): the app opens
-the system browser on the form and shows the fields to copy, and the items wait for the user.
+the system browser on the form and shows the fields to copy, by the labels the form itself shows
+("Sample ID", "Website/URL"), and the items wait for the user.
 
 Forms sit behind logins and CAPTCHAs, and some are one-item-at-a-time; the app never submits
 them itself.  The user then records that they sent it (with any confirmation they paste or
@@ -53,17 +54,29 @@ class WebForm(Adapter):
             for label, template in (self.descriptor.fields or {"message": "$letter"}).items()
         }
         number, count = part
-        return {
+        payload = {
             "open": self.endpoint("form"),
-            "fields": fields,
+            "fields": fields,  # by the labels the form shows
             "urls": targets,
             "reference": key,
             "part": [number, count],
-            "instructions": (
-                f"Open {self.endpoint('form')}, fill in the fields shown (form {number} of "
-                f"{count}) and send it; keep any confirmation you receive."
-            ),
+            "instructions": self._instructions(number, count),
         }
+        if self.descriptor.form_names:
+            payload["form_names"] = dict(self.descriptor.form_names)
+        return payload
+
+    def _instructions(self, number: int, count: int) -> str:
+        """The steps, what to put in the fields the app cannot fill, and what the destination
+        acts on: the creator reads it before sending."""
+        words = [
+            f"Open {self.endpoint('form')}, fill in the fields shown (form {number} of {count}) "
+            "and send it; keep any confirmation you receive."
+        ]
+        words += [f"{label}: {help_}." for label, help_ in self.descriptor.field_help.items()]
+        if self.descriptor.notice:
+            words.append(self.descriptor.notice)
+        return " ".join(words)
 
     _opened = False  # one browser tab per run, not one per form part
 
