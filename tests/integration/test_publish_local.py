@@ -90,7 +90,7 @@ def test_hosted_policy_pages(docroot):
     assert "<title>" in (docroot / "ai-policy.html").read_text()
     assert json.loads((docroot / "ai-policy.json").read_text())["@type"] == "Offer"
     rules = json.loads((docroot / ".well-known" / "tdmrep.json").read_text())
-    assert rules[0]["tdm-policy"] == f"{ORIGIN}/ai-policy.html"
+    assert rules[0]["tdm-policy"] == f"{ORIGIN}/ai-policy.json"  # the ODRL offer, not the page
 
 
 def test_paths_cannot_leave_the_site(docroot):

@@ -92,6 +92,7 @@ def summarise(uses: Mapping[Use, Permission]) -> str:
 
 
 URL_FIELDS = ("contact_url", "licence_url", "policy_url")
+MAILTO_FIELDS = ("contact_url",)  # the URL fields that may also be a mailto: address
 TEXT_FIELDS = ("creator", "copyright_notice", "constraints")
 
 
@@ -209,11 +210,15 @@ def validate(policy: Policy) -> None:
             )
     for name in URL_FIELDS:
         value = getattr(policy, name)
-        if value and not re.match(r"^https?://[^\s/]+\S*$", value):
-            raise PolicyError(
-                f"policy {policy.name!r}: {name} must be an http:// or https:// address, "
-                f"not {value!r}"
-            )
+        if not value or re.match(r"^https?://[^\s/]+\S*$", value):
+            continue
+        if name in MAILTO_FIELDS and re.match(r"^mailto:[^\s@/?]+@[^\s@/?]+\.[^\s@/?]+$", value):
+            continue  # a contact may be an address to write to (TDMRep's vcard:hasEmail)
+        also = " or a mailto: address" if name in MAILTO_FIELDS else ""
+        raise PolicyError(
+            f"policy {policy.name!r}: {name} must be an http:// or https:// address{also}, "
+            f"not {value!r}"
+        )
     for name in TEXT_FIELDS:
         value = getattr(policy, name)
         if any(ord(c) < 32 and c not in "\n\t" for c in value):

@@ -382,7 +382,6 @@ def content_signal(policy: Policy) -> str:
 @dataclass(frozen=True)
 class SiteSignals:
     tdm_reservation: int  # TDMRep: 1 reserved, 0 not
-    tdm_policy: str | None  # TDMRep policy URL
     content_usage: str  # IETF AIPREF
     content_signal: str  # Cloudflare Content Signals (yes/no values)
     crawlers: frozenset[CrawlerPurpose]  # the purposes of the AI crawlers robots.txt turns away
@@ -406,7 +405,6 @@ def site_signals(policy: Policy) -> SiteSignals:
     tdm = 0 if data_mining_code(policy) == "DMI-ALLOWED" else 1
     return SiteSignals(
         tdm_reservation=tdm,
-        tdm_policy=(policy.policy_url or None) if tdm else None,
         content_usage=content_usage(policy),
         content_signal=content_signal(policy),
         crawlers=blocked_purposes(policy),

@@ -23,11 +23,20 @@ class SiteConfig:
         return self.url.rstrip("/")
 
     def policy_url(self) -> str | None:
-        """The policy page people and agents are pointed to."""
+        """The policy page people are pointed to."""
         if self.policy.policy_url:
             return self.policy.policy_url
         return f"{self.origin}/{POLICY_PAGE}" if self.host_policy else None
 
+    def tdm_policy_url(self) -> str | None:
+        """Where TDMRep's ``tdm-policy`` points for the whole site: the machine-readable ODRL
+        offer (the spec's TDM Policy), which links the page for people; None when the site
+        does not reserve mining or has nothing to offer."""
+        from creatorapp.core.sites import policy_page
+
+        return policy_page.tdm_policy_url(self, self.policy)
+
 
 POLICY_PAGE = "ai-policy.html"
-POLICY_JSON = "ai-policy.json"
+POLICY_JSON = "ai-policy.json"  # the TDMRep ODRL policy (JSON-LD)
+LICENSE_XML = "license.xml"  # the RSL 1.0 licence

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from creatorapp.core.sites import ai_txt, policy_page, robots, snippets, tdmrep
+from creatorapp.core.sites import ai_txt, policy_page, robots, rsl, snippets, tdmrep
 from creatorapp.core.sites.config import POLICY_JSON, POLICY_PAGE, SiteConfig
 from creatorapp.core.sites.transports.base import Transport, TransportError
 
@@ -88,7 +88,15 @@ class PublishReport:
 
 
 def desired(site: SiteConfig) -> dict[str, Render]:
-    return FILES | (HOSTED_POLICY if site.host_policy else {})
+    """The files this site gets: the declarations; the hosted policy page and ODRL offer
+    (the offer alone when tdmrep.json points to it without ``--host-policy``); license.xml
+    when a licence page is set."""
+    files = FILES | (HOSTED_POLICY if site.host_policy else {})
+    if policy_page.publishes_odrl(site):
+        files[POLICY_JSON] = HOSTED_POLICY[POLICY_JSON]
+    if rsl.applies(site):
+        files[rsl.PATH] = _fresh(rsl.render)
+    return files
 
 
 def plan(site: SiteConfig, transport: Transport) -> PublishReport:

@@ -15,7 +15,7 @@ def headers(site: SiteConfig) -> list[tuple[str, str]]:
     """Headers for image (and other media) responses, in the exact casing readers expect."""
     signals = site_signals(site.policy)
     out = [("tdm-reservation", str(signals.tdm_reservation))]
-    policy_url = site.policy_url() if signals.tdm_reservation else None
+    policy_url = site.tdm_policy_url()
     if policy_url:
         out.append(("tdm-policy", policy_url))
     if signals.x_robots:
@@ -27,7 +27,7 @@ def headers(site: SiteConfig) -> list[tuple[str, str]]:
 def html_meta(site: SiteConfig) -> str:
     signals = site_signals(site.policy)
     tags = [f'<meta name="tdm-reservation" content="{signals.tdm_reservation}">']
-    policy_url = site.policy_url() if signals.tdm_reservation else None
+    policy_url = site.tdm_policy_url()
     if policy_url:
         tags.append(f'<meta name="tdm-policy" content="{html.escape(policy_url)}">')
     if signals.x_robots:

@@ -1,7 +1,9 @@
 """``/.well-known/tdmrep.json`` (W3C TDMRep, standards.md §1.2).
 
 A top-level array of rules with integer ``tdm-reservation``; the most specific rule first, so a
-reader taking the first match and one taking the longest match agree.
+reader taking the first match and one taking the longest match agree.  ``tdm-policy`` names the
+machine-readable ODRL offer (``ai-policy.json``), never only a page for people, and only where
+mining is reserved: with ``tdm-reservation: 0`` agents are told not to read it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 
 from creatorapp.core.policy.signals import site_signals
+from creatorapp.core.sites import policy_page
 from creatorapp.core.sites.config import SiteConfig
 
 PATH = ".well-known/tdmrep.json"
@@ -33,8 +36,8 @@ def rules_for(site: SiteConfig) -> list[dict]:
             "location": encode_location(location),
             "tdm-reservation": signals.tdm_reservation,
         }
-        policy_url = policy.policy_url or (site.policy_url() if signals.tdm_reservation else None)
-        if signals.tdm_reservation and policy_url:
+        policy_url = policy_page.tdm_policy_url(site, policy)
+        if policy_url:
             rule["tdm-policy"] = policy_url
         rules.append(rule)
     return most_specific_first(rules)

@@ -6,12 +6,32 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from creatorapp.core.sites import robots, snippets
-from creatorapp.core.sites.config import SiteConfig
+from creatorapp.core.sites import robots, rsl, snippets
+from creatorapp.core.sites.config import POLICY_JSON, SiteConfig
 from creatorapp.core.sites.publisher import sha256
 from creatorapp.core.text import neterrors
 
 TIMEOUT = 15
+
+# the media types a machine-readable file must be served with to be read as one: TDMRep reads
+# a tdm-policy as machine-readable only as JSON; RSL asks for its own type, which most servers
+# need told (a generic XML type is reported, not failed)
+MEDIA_TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    POLICY_JSON: (("application/ld+json", "application/json"), ()),
+    rsl.PATH: ((rsl.MEDIA_TYPE,), ("application/xml", "text/xml")),
+}
+
+
+def _media_type(path: str, served: str | None) -> tuple[bool, str] | None:
+    """Whether ``served`` will do for ``path``, and what to say; None when any type will."""
+    if path not in MEDIA_TYPES:
+        return None
+    wanted, tolerated = MEDIA_TYPES[path]
+    kind = (served or "").split(";", 1)[0].strip().lower()
+    if kind in wanted:
+        return True, ""
+    said = f"served as {kind or 'no type'}; readers expect {' or '.join(wanted)}"
+    return kind in tolerated, said + (" (set it in the server's configuration)" if kind else "")
 
 
 @dataclass
@@ -80,6 +100,9 @@ def verify(
             report.add(f"/{path} is served", False, f"{url} answered {got.status_code}")
             continue
         report.add(f"/{path} is served", True)
+        media = _media_type(path, got.headers.get("Content-Type"))
+        if media is not None:
+            report.add(f"/{path} media type", *media)
         if body != expected:
             report.drift[path] = "".join(
                 difflib.unified_diff(
