@@ -36,7 +36,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add.add_argument("name", type=text_arg)
     add.add_argument("--url", required=True, help="the site's address, e.g. https://jane.example")
     _add_transport_flags(add)
-    add.add_argument("--policy", default="no-ai", metavar="NAME|FILE", type=text_arg)
+    add.add_argument(
+        "--policy",
+        default="no-ai",
+        metavar="NAME|FILE",
+        type=text_arg,
+        help="a preset, a policy of yours, or a policy file (.toml; a copy is kept with your "
+        "policies) (default: no-ai)",
+    )
     add.add_argument("--sample-image", metavar="PATH", help="an image on the site to check")
     add.add_argument("--host-policy", action="store_true", help="publish the policy page too")
     add.add_argument("--no-content-usage", action="store_true", help="leave out Content-Usage")
@@ -78,6 +85,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     remove = ssub.add_parser("remove", help="forget a site (nothing on the server is touched)")
     remove.add_argument("name")
     remove.set_defaults(run=run_remove)
+
+    crawlers = ssub.add_parser(
+        "crawlers", help="the AI crawlers robots.txt knows, and which a site or policy turns away"
+    )
+    which = crawlers.add_mutually_exclusive_group()
+    which.add_argument("--site", metavar="NAME", type=text_arg, help="what this site turns away")
+    which.add_argument(
+        "--policy", metavar="NAME|FILE", type=text_arg, help="what this policy turns away"
+    )
+    crawlers.add_argument(
+        "--refresh",
+        metavar="FILE|URL",
+        type=text_arg,
+        help="bring the list up to date from ai.robots.txt's robots.json (a downloaded file or "
+        "its address); checked before use, kept in the app's data folder",
+    )
+    crawlers.add_argument("--json", action="store_true")
+    crawlers.set_defaults(run=run_crawlers)
 
 
 SETTING_DEST = "setting_"  # argparse's name for a transport setting's flag
@@ -236,6 +261,11 @@ def run_add(args: argparse.Namespace) -> int:
         f"Added site {shown(record.name)} ({shown(record.url)}, {record.transport}, "
         f"policy {record.policy})"
     )
+    if record.policy != args.policy:  # a policy file: the site names the copy kept
+        from creatorapp.core.policy import policies_dir
+
+        kept = policies_dir() / f"{record.policy}.toml"
+        print(f"The policy in {shown(args.policy)} is kept as {shown(str(kept))}; edit it there")
     if Capability.HOST_KEY in cls.CAPABILITIES:
         print(f"Next: check the server's key with 'creatorapp site trust {record.name}'")
     return EXIT_OK
@@ -370,4 +400,82 @@ def run_remove(args: argparse.Namespace) -> int:
     with _sites(args) as sites:
         sites.remove(args.name)
     print(f"Removed site {shown(args.name)} (nothing on the server was touched)")
+    return EXIT_OK
+
+
+def run_crawlers(args: argparse.Namespace) -> int:
+    from creatorapp.cli.common import policy_arg
+    from creatorapp.core.policy.signals import site_signals
+    from creatorapp.core.sites import crawlers as crawler_list
+
+    refreshed = crawler_list.refresh(args.refresh) if args.refresh else None
+    if refreshed is not None and not args.json:
+        found = refreshed.crawlers
+        print(
+            f"Crawler list refreshed from {shown(args.refresh)}: {len(found.agents)} agents, "
+            f"{len(refreshed.added)} new, {len(refreshed.removed)} no longer listed"
+            + (f" ({', '.join(shown(t) for t in refreshed.removed)})" if refreshed.removed else "")
+        )
+        if refreshed.skipped:
+            print(
+                f"Left out {len(refreshed.skipped)} names (not robots.txt product tokens, or "
+                "plain search engines): " + ", ".join(shown(t) for t in refreshed.skipped)
+            )
+        if not (args.site or args.policy):
+            return EXIT_OK
+    listed = crawler_list.load()
+    policy = None
+    if args.site:
+        with _sites(args) as sites:
+            policy = sites.config(sites.get(args.site)).policy
+    elif args.policy:
+        policy = policy_arg(args.policy)
+    purposes = site_signals(policy).crawlers if policy is not None else frozenset()
+    blocked = set(listed.blocked(purposes))
+    if args.json:
+        emit_json(
+            {
+                "source": listed.source,
+                "commit": listed.commit,
+                "checked": listed.checked,
+                "refreshed_copy": None if listed.path is None else str(listed.path),
+                "problem": listed.problem,
+                "policy": None if policy is None else policy.name,
+                "turns_away": sorted(p.value for p in purposes),
+                "refresh": None
+                if refreshed is None
+                else {
+                    "added": refreshed.added,
+                    "removed": refreshed.removed,
+                    "skipped": refreshed.skipped,
+                },
+                "agents": [
+                    {"token": token, **agent.as_json(), "turned_away": token in blocked}
+                    for token, agent in listed.agents.items()
+                ],
+            }
+        )
+        return EXIT_OK
+    where = "the list shipped with the app" if listed.path is None else shown(listed.path)
+    print(
+        f"{len(listed.agents)} AI crawlers from {shown(listed.source)} "
+        f"(checked {listed.checked}; {where})"
+    )
+    if listed.problem:
+        print(f"warning: {shown(listed.problem)}; using the list shipped with the app",
+              file=sys.stderr)  # fmt: skip
+    from rich.table import Table
+
+    columns = ["agent", "operator", "purpose"] + (["turned away"] if policy else [])
+    table = Table(*columns)
+    for token, agent in listed.agents.items():
+        row = [safe(token), safe(agent.operator[:40]), agent.purpose.value]
+        table.add_row(*row, *(["yes" if token in blocked else "no"] if policy else []))
+    table_console(table).print(table)
+    if policy is not None:
+        said = ", ".join(p.value for p in sorted(purposes)) or "none"
+        print(
+            f"{shown(policy.title or policy.name)} turns away the crawlers for: {said} "
+            f"({len(blocked)} of {len(listed.agents)} agents)"
+        )
     return EXIT_OK

@@ -57,6 +57,7 @@ auth_kind = "api_key"
 identity_proof = "none"
 legal_basis = "CDSM Art. 4(3)"
 expected_turnaround_days = 30
+checked = "2026-12-02"
 """
 
 URLS = [f"https://jane.example/art/{i}.jpg" for i in range(3)]
@@ -103,6 +104,7 @@ def test_every_installed_kind_declares_itself_and_every_descriptor_has_one():
         "github_issue",
         "hf_discussion",
         "spawning_handoff",
+        "tdmai_declaration",
     }
     for adapter in kinds:
         assert issubclass(adapter, Adapter)

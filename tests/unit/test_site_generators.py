@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.robotparser import RobotFileParser
 
 import pytest
 from protego import Protego
@@ -86,7 +87,7 @@ def test_vector_6_literal_dollar_is_encoded():
 def test_tdm_policy_url_goes_with_a_reservation():
     s = site("no-genai", host_policy=True)
     rules = json.loads(tdmrep.render(s))
-    assert rules[0]["tdm-policy"] == f"{ORIGIN}/ai-policy.html"
+    assert rules[0]["tdm-policy"] == f"{ORIGIN}/ai-policy.json"  # the ODRL offer, not the page
     assert "tdm-policy" not in json.loads(tdmrep.render(site("allow", host_policy=True)))[0]
 
 
@@ -121,6 +122,84 @@ def test_vector_24_training_crawlers_out_search_in(preset):
         assert parsed.can_fetch(url, bot) is not answers, (preset, bot)
 
 
+# AI search and assistant fetchers of the current list (ai.robots.txt, checked 2026-12-02),
+# some of them missing from the list of August 2026
+ANSWER_FETCHERS = (
+    "ChatGPT-User",
+    "OAI-SearchBot",
+    "PerplexityBot",
+    "Perplexity-User",
+    "Meta-ExternalFetcher",
+    "meta-webindexer",
+    "Claude-User",
+    "Claude-SearchBot",
+    "DuckAssistBot",
+    "MistralAI-User",
+    "Amzn-User",
+    "Google-Agent",
+    "kagi-fetcher",
+    "Kimi-User",
+)
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_ai_answer_fetchers_go_when_the_policy_reserves_ai_answers(preset):
+    """Issue 18.1: "no AI answers" is said in robots.txt too, by the purposes in the data."""
+    text = robots.render(site(preset))
+    url = f"{ORIGIN}/img/a.jpg"
+    reserved = preset in ("no-ai", "no-tdm", "research-only")
+    parsed, stdlib = Protego.parse(text), RobotFileParser()
+    stdlib.parse(text.splitlines())
+    for bot in ANSWER_FETCHERS:
+        assert parsed.can_fetch(url, bot) is not reserved, (preset, bot)
+        assert stdlib.can_fetch(bot, url) is not reserved, (preset, bot)
+    listed = robots.crawlers()
+    # protego also matches a group's token as a prefix (AI2Bot's group catches
+    # AI2Bot-DeepResearchEval), so names that extend another listed name are left out here
+    answering = [
+        token
+        for token, info in listed.items()
+        if info["purpose"] in (CrawlerPurpose.ASSISTANT, CrawlerPurpose.SEARCH)
+        and not any(o != token and token.lower().startswith(o.lower()) for o in listed)
+    ]
+    assert len(answering) > 40
+    assert all(parsed.can_fetch(url, bot) is not reserved for bot in answering), preset
+
+
+CF_POLICY_LINES = (  # Cloudflare's Content Signals Policy, as its managed robots.txt has it
+    "# As a condition of accessing this website, you agree to abide by the\n"
+    "# following content signals:\n",
+    "# (b)  If a content-signal = no, you may not collect content for the\n"
+    "#      corresponding use.\n",
+    "# ai-input: inputting content into one or more AI models (e.g., retrieval\n"
+    "#           augmented generation, grounding, or other real-time taking of\n"
+    "#           content for generative AI search answers).\n",
+    "# ANY RESTRICTIONS EXPRESSED VIA CONTENT SIGNALS ARE EXPRESS RESERVATIONS OF\n"
+    "# RIGHTS UNDER ARTICLE 4 OF THE EUROPEAN UNION DIRECTIVE 2019/790 ON COPYRIGHT\n"
+    "# AND RELATED RIGHTS IN THE DIGITAL SINGLE MARKET.\n",
+)
+
+
+def test_content_signal_comes_with_the_content_signals_policy_text():
+    """Issue 18.1: the policy text is what makes a Content-Signal "no" an Art. 4 reservation."""
+    text = robots.render(site("no-ai"))
+    for lines in CF_POLICY_LINES:
+        assert lines in text
+    policy_at = text.index(CF_POLICY_LINES[0])
+    assert policy_at < text.index("User-agent:") < text.index("Content-Signal:")
+    quiet = robots.render(site("no-ai", content_signal=False))
+    assert "Content-Signal" not in quiet and CF_POLICY_LINES[-1] not in quiet
+
+
+def test_the_allow_preset_says_what_it_is():
+    """Issue 18.6: an allow policy is no reservation and its comment must not call it one."""
+    first = robots.block(site("allow")).splitlines()[0]
+    assert "reservation" not in first.lower()
+    assert "allowed" in first and "mining" in first and "training" in first
+    for preset in ("no-ai", "no-genai", "no-tdm", "research-only"):
+        assert "reservation" in robots.block(site(preset)).splitlines()[0]
+
+
 def test_full_user_agent_strings_are_not_how_crawlers_match():
     """standards.md §5 gotcha: test with bare tokens; a full UA string keys on 'Mozilla'."""
     parsed = Protego.parse(robots.render(site()))
@@ -132,12 +211,14 @@ def test_content_usage_and_signal_lines_use_current_vocabularies():
         text = robots.render(site(preset))
         usage = re.findall(r"^Content-Usage: (.*)$", text, flags=re.M)
         signal = re.findall(r"^Content-Signal: (.*)$", text, flags=re.M)
-        assert len(usage) == len(signal) == 1
+        # the same lines in each group of the block (the turned-away crawlers' and "*")
+        assert len(usage) == len(signal) == len(robots.groups(text))
+        assert len(set(usage)) == len(set(signal)) == 1
         keys = {part.split("=")[0].strip() for part in usage[0].split(",")}
-        assert keys <= {"train-ai", "search"}  # vector 27: no retired AIPREF labels
+        assert keys <= {"train-ai", "ai-use", "search"}  # vector 27: no retired AIPREF labels
         assert all(v.split("=")[1] in ("y", "n") for v in usage[0].replace(" ", "").split(","))
         assert all(v.split("=")[1] in ("yes", "no") for v in signal[0].replace(" ", "").split(","))
-    assert "Content-Usage: train-ai=n\n" in robots.render(site("no-ai"))
+    assert "Content-Usage: train-ai=n, ai-use=n\n" in robots.render(site("no-ai"))
     assert "Content-Signal: search=yes, ai-input=no, ai-train=no" in robots.render(site("no-ai"))
 
 
@@ -198,8 +279,15 @@ def test_headers_use_the_exact_names_readers_expect():
     names = dict(snippets.headers(site(host_policy=True)))
     assert names["tdm-reservation"] == "1"
     assert names["X-Robots-Tag"] == "noai, noimageai"  # lower-case tokens (vector 22)
-    assert names["Content-Usage"] == "train-ai=n"
-    assert names["tdm-policy"] == f"{ORIGIN}/ai-policy.html"
+    assert names["Content-Usage"] == "train-ai=n, ai-use=n"
+    # the same machine-readable policy tdmrep.json names, never the page for people alone
+    assert names["tdm-policy"] == f"{ORIGIN}/ai-policy.json"
+    root = next(
+        r for r in json.loads(tdmrep.render(site(host_policy=True))) if r["location"] == "/"
+    )
+    assert root["tdm-policy"] == names["tdm-policy"]
+    meta = snippets.html_meta(site(host_policy=True))
+    assert f'<meta name="tdm-policy" content="{ORIGIN}/ai-policy.json">' in meta
     assert "X-Robots-Tag" not in dict(snippets.headers(site("allow")))
     assert dict(snippets.headers(site("allow")))["tdm-reservation"] == "0"
 
@@ -222,9 +310,9 @@ def test_html_meta():
 
 def test_odrl_policy_has_the_mandatory_shape():
     doc = json.loads(policy_page.odrl(site(host_policy=True)))
-    assert doc["@context"] == [
+    assert doc["@context"] == [  # TDMRep final report: the ODRL context plus the tdm alias
         "http://www.w3.org/ns/odrl.jsonld",
-        "http://www.w3.org/ns/tdmrep.jsonld",
+        {"tdm": "http://www.w3.org/ns/tdmrep#"},
     ]
     assert doc["@type"] == "Offer" and doc["profile"] == "http://www.w3.org/ns/tdmrep"
     assert doc["permission"][0]["action"] == "tdm:mine"

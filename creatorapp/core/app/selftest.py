@@ -103,6 +103,10 @@ LIBRARIES = (
     "sqlite3",
     "tomli_w",
     "xml.etree.ElementTree",
+    "iscc_core",  # content codes for the TDM·AI registry
+    "rfc3161_client",  # timestamps
+    "PIL",
+    "http_sfv",  # RateLimit fields
 )
 
 

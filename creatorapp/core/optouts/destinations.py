@@ -197,6 +197,7 @@ class Destinations:
             secret = self.settings.secret(group, owner, stored)
         if dry_run:
             options["dry_run"] = True
+        options.setdefault("catalogue", self.store)  # adapters that declare works find them here
         context = Context(scope=scope, contact=self.contact(), sworn=sworn)
         return adapter(descriptor, secret, context, **options)
 
