@@ -207,3 +207,24 @@ def test_ai_txt_is_not_given_preference_lines():
     assert managed.INLINE_BEGIN not in text and "Content-Usage" not in text
     assert managed.outside(text) == THEIRS + "\n"
     assert ai_txt.render(site(), text) == text
+
+
+def test_the_licence_line_stands_before_every_group_of_the_creators_file():
+    """RSL's License: speaks for the whole site; after the creator's groups it would sit in
+    their last one, which a reader may take as that group's alone."""
+    from creatorapp.core.policy import PRESETS
+    from creatorapp.core.sites import managed, robots
+    from creatorapp.core.sites.config import SiteConfig
+
+    theirs = "User-agent: Googlebot\nDisallow: /private/\n"
+    policy = PRESETS["no-ai"].with_identity(licence_url="https://jane.example/licence")
+    site = SiteConfig(name="jane", url="https://jane.example", policy=policy)
+    text = robots.render(site, theirs)
+    lines = text.splitlines()
+    licence = lines.index("License: https://jane.example/license.xml")
+    first_group = next(i for i, line in enumerate(lines) if line.startswith("User-agent:"))
+    assert licence < first_group and text.count("License:") == 1
+    assert robots.render(site, text) == text  # a second publish changes nothing
+    plain = SiteConfig(name="jane", url="https://jane.example", policy=PRESETS["no-ai"])
+    assert "License:" not in robots.render(plain, text)  # gone with the licence page
+    assert managed.outside(robots.render(plain, text)) == managed.outside(text)

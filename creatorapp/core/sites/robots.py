@@ -87,12 +87,18 @@ def preference_lines(site: SiteConfig) -> list[str]:
     return lines
 
 
-def block(site: SiteConfig) -> str:
+def licence_line(site: SiteConfig) -> str | None:
+    """RSL's ``License:`` line: our license.xml, or the creator's own RSL file."""
+    return f"License: {rsl.url(site)}" if site_signals(site.policy).license_url else None
+
+
+def block(site: SiteConfig, *, with_licence: bool = True) -> str:
     signals = site_signals(site.policy)
     title = RESERVED_TITLE if signals.reserved else ALLOWED_TITLE
     lines = [f"# {site.policy.title or site.policy.name}: {title}"]
-    if signals.license_url:
-        lines.append(f"License: {rsl.url(site)}")  # our license.xml, or the creator's RSL file
+    licence = licence_line(site)
+    if licence and with_licence:
+        lines.append(licence)
     preferences = preference_lines(site)
     if site.content_signal:
         lines += ["", CONTENT_SIGNALS_POLICY]
@@ -109,8 +115,17 @@ def block(site: SiteConfig) -> str:
 def render(site: SiteConfig, existing: str | None = None) -> str:
     """``existing`` with our block merged in and our preference lines in each of the creator's
     groups (replacing the ones an earlier publish put there)."""
-    merged = managed.merge(managed.without_inline(existing) if existing else existing, block(site))
-    return _with_preferences(merged, preference_lines(site))
+    theirs = managed.without_inline(existing) if existing else existing
+    licence = licence_line(site)
+    # RSL's License: is global, but an errata reading ties a License: inside a group to that
+    # group; after the creator's groups ours would sit in their last one, so it goes first
+    first = bool(licence and theirs and any(not g.ours for g in groups(theirs)))
+    merged = managed.merge(theirs, block(site, with_licence=not first))
+    merged = _with_preferences(merged, preference_lines(site))
+    if first:
+        newline = "\r\n" if "\r\n" in merged.split("\n", 1)[0] + "\n" else "\n"
+        merged = managed.inline_section([licence, ""], newline) + merged
+    return merged
 
 
 # --- groups (RFC 9309 §2.1, §2.2) ------------------------------------------------------------

@@ -24,8 +24,8 @@ MEDIA_TYPE = "application/rsl+xml"  # what RSL asks servers to send it as
 OWN_DOCUMENT = (".xml", ".rsl")
 
 # RSL 1.0 usage vocabulary (§3.4.1) -> the uses whose prohibition withholds each token.  RSL's
-# ``ai-train`` is training of any model, so reserving generative training alone withholds it
-# (as Content-Signal's ``ai-train=no`` does).
+# ``ai-train`` is training of any model, and in RSL a use left unlisted is licensed, so
+# reserving generative training alone must still withhold it.
 USAGE: tuple[tuple[str, frozenset[Use]], ...] = (
     ("ai-train", frozenset({Use.AI_TRAINING, Use.GENAI_TRAINING})),
     ("ai-input", frozenset({Use.AI_INFERENCE})),
