@@ -1,9 +1,10 @@
-"""``creatorapp folders add|list|remove|set``: the portfolio folders the app keeps tagged."""
+"""``creatorapp folders add|list|remove|set|apply``: the portfolio folders the app keeps tagged."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    folders = sub.add_parser("folders", help="portfolio folders: add, list, remove, set")
+    folders = sub.add_parser("folders", help="portfolio folders: add, list, remove, set, apply")
     fsub = folders.add_subparsers(dest="folders_command", metavar="ACTION", required=True)
 
     add = fsub.add_parser(
@@ -62,13 +63,35 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     remove.add_argument("path", metavar="PATH", type=path_arg)
     remove.set_defaults(run=run_remove)
 
-    setter = fsub.add_parser("set", help="change a folder's policy or watching")
+    setter = fsub.add_parser(
+        "set",
+        help="change a folder's policy or watching",
+        description="Change a folder's policy or watching. A new policy makes the works tagged "
+        "under the old one stale at once (the ledger records how many); 'creatorapp folders "
+        "apply PATH' writes the new policy into them, and so does 'creatorapp watch'.",
+    )
     setter.add_argument("path", metavar="PATH", type=path_arg)
     setter.add_argument("--policy", metavar="NAME|FILE", type=text_arg)
     watching = setter.add_mutually_exclusive_group()
     watching.add_argument("--watch", dest="watching", action="store_true", default=None)
     watching.add_argument("--no-watch", dest="watching", action="store_false")
     setter.set_defaults(run=run_set)
+
+    applier = fsub.add_parser(
+        "apply",
+        help="write each folder's policy into its works that carry an earlier one",
+        description="Bring every work of the folders (every portfolio folder without PATH) to "
+        "its folder's policy: after 'folders set --policy', or after the policy itself was "
+        "edited. Shows progress; Ctrl-C stops after the files in hand, and the rest stay "
+        "stale. The ledger records how many works were brought to the policy "
+        "(folder.policy_applied).",
+    )
+    applier.add_argument("paths", nargs="*", metavar="PATH", type=path_arg)
+    applier.add_argument("--jobs", type=int, metavar="N", help="parallel workers")
+    applier.add_argument(
+        "--json", action="store_true", help="JSON Lines: one per file, then totals"
+    )
+    applier.set_defaults(run=run_apply)
 
 
 @contextlib.contextmanager
@@ -175,9 +198,44 @@ def run_set(args: argparse.Namespace) -> int:
     if args.policy is None and args.watching is None:
         raise UsageError("say what to change: --policy NAME, --watch or --no-watch")
     with _portfolio(args) as portfolio:
+        before = portfolio.find_folder(args.path)
         folder = portfolio.set_folder(args.path, policy=args.policy, watching=args.watching)
+        old = portfolio.carrying_old_policy(folder) if folder.policy != before.policy else 0
     print(
         f"{shown(folder.path)}: policy {folder.policy}, "
         f"{'watched' if folder.watching else 'not watched'}"
     )
+    if old:
+        command = f"creatorapp folders apply {shlex.quote(folder.path)}"
+        print(
+            f"{counted(old, 'work')} now {'carries' if old == 1 else 'carry'} the old policy "
+            f"({before.policy}); run '{shown(command)}' to apply {folder.policy} to "
+            f"{'it' if old == 1 else 'them'}"
+        )
     return EXIT_OK
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    from creatorapp.core.works.service import TaggingService
+
+    with _portfolio(args) as portfolio:
+        folders = [portfolio.find_folder(p) for p in args.paths] or portfolio.store.folders()
+        if not folders:
+            raise UsageError("no portfolio folders yet; add one with 'creatorapp folders add PATH'")
+        old = sum(shift.stale for shift in portfolio.restale(folders))  # edited policies too
+        report, outcomes = TaggingService(portfolio).apply(folders, jobs=args.jobs)
+        counts = show_outcomes(outcomes, as_json=args.json, label="Applying", total=len(report.due))
+    if args.json:
+        emit_json({"scan": report.as_json(), "old_policy": old, "tag": dict(counts)})
+    else:
+        for problem in report.problems:
+            print(f"  problem: {shown(problem)}", file=sys.stderr)
+        print(
+            f"{counted(old, 'work')} carried an earlier policy; "
+            f"{counted(len(report.due), 'work')} to tag in "
+            f"{counted(len(folders), 'folder')}"
+        )
+        print_counts(counts)
+    return EXIT_FAILED if counts["failed"] else EXIT_OK

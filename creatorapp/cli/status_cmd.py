@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import heapq
 import os
+import shlex
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ LEDGER_KINDS = (
     "folder.added",
     "folder.removed",
     "folder.policy",
+    "folder.policy_applied",
     "folder.watching",
     "folder.unavailable",
     "folder.available",
@@ -97,12 +99,14 @@ def run_status(args: argparse.Namespace) -> int:
         folders = store.folders()
         failures = store.works(state=WorkState.FAILED)
         last = store.last_event()
+        old = _old_policy(store, folders)
     finally:
         store.close()
     doc = {
         "works": {state.value: counts.get(state, 0) for state in WorkState},
         "total": sum(n for s, n in counts.items() if s is not WorkState.DELETED),
-        "folders": [f.as_json() for f in folders],
+        "old_policy": sum(old.values()),  # stale works whose files carry an earlier policy
+        "folders": [{**f.as_json(), "old_policy": old.get(f.id, 0)} for f in folders],
         "failures": [{"path": w.path, "reason": w.error} for w in failures],
         "last_activity": (
             {"at": last.at, "kind": last.kind, "subject": last.subject} if last else None
@@ -126,6 +130,13 @@ def run_status(args: argparse.Namespace) -> int:
     for folder in folders:
         if folder.error:
             out.print(f"[yellow]folder problem[/] {safe(folder.path)}: {safe(folder.error)}")
+        if old.get(folder.id):
+            out.print(
+                f"[yellow]{counted(old[folder.id], 'work')}[/] in {safe(folder.path)} "
+                f"{'carries' if old[folder.id] == 1 else 'carry'} an earlier policy: run "
+                f"'creatorapp folders apply {safe(shlex.quote(folder.path))}' to apply "
+                f"{safe(folder.policy)}"
+            )
     if failures:
         out.print(f"[bold red]{len(failures):,} failed[/]:")
         for w in failures[:_FAILURES_SHOWN]:
@@ -137,6 +148,21 @@ def run_status(args: argparse.Namespace) -> int:
     else:
         out.print("No activity yet.")
     return EXIT_OK
+
+
+def _old_policy(store: Store, folders: list) -> dict[int, int]:
+    """Folder id -> how many of its works were tagged under an earlier policy and not since."""
+    from creatorapp.core.policy import PolicyError
+    from creatorapp.core.works.portfolio import Portfolio
+
+    portfolio = Portfolio(store)
+    found: dict[int, int] = {}
+    for folder in folders:
+        try:
+            found[folder.id] = portfolio.carrying_old_policy(folder)
+        except PolicyError:
+            continue  # its policy cannot be used: the folder's problem says so where it is used
+    return found
 
 
 def run_verify(args: argparse.Namespace) -> int:

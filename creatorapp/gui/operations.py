@@ -53,6 +53,7 @@ class Operations(QObject):
     # files that carry Content Credentials the batch left alone: re-tagging them without a
     # signing identity would make the credentials invalid, so the creator decides
     credentials_at_stake = Signal(list)
+    policies_changed = Signal()  # a saved set-up may have given folders a new or edited policy
 
     def __init__(self, store: Store, jobs: JobBar, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -154,6 +155,7 @@ class Operations(QObject):
         def done(added: object) -> None:
             self.message.emit("Set-up saved")
             self.changed.emit(EVERYTHING)
+            self.policies_changed.emit()
             if tag and added:
                 self.tag([Path(p) for p in added], label="your portfolio")
 

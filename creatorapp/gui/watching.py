@@ -1,11 +1,21 @@
 """The folder watcher inside the app: started with the window (unless paused), paused and resumed
-from the tray or the menu, and able to keep running with the window closed."""
+from the tray or the menu, and able to keep running with the window closed.
+
+It shares one gate with every tagging batch of the window (``core/works/holds.py``): a tag
+batch, applying a policy and an undo hold their files, and the watcher leaves them alone until
+the batch ends, then looks at them again by stat.  Work that writes files some other way holds
+them with :meth:`WatchService.holding`."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable
+from pathlib import Path
+
 from creatorapp.core.catalogue import Store
 from creatorapp.core.text.display import shown
-from creatorapp.core.works.portfolio import Portfolio
+from creatorapp.core.works.holds import gate_for
+from creatorapp.core.works.portfolio import Portfolio, normalise
 from creatorapp.core.works.watch import Watcher
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import QObject, Signal
@@ -29,6 +39,11 @@ class WatchService(QObject):
     def _set(self, state: str, text: str) -> None:
         self.state = state
         self.changed.emit(state, text)
+
+    def holding(self, paths: Iterable[Path | str]) -> contextlib.AbstractContextManager[None]:
+        """Keep the watcher off these files and folders for the block (call it off the GUI
+        thread: it waits for the files the watcher has in hand)."""
+        return gate_for(self.store).holding([normalise(p) for p in paths])
 
     def watched_folders(self) -> int:
         return sum(1 for f in self.store.folders() if f.watching)

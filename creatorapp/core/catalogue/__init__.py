@@ -8,6 +8,7 @@ from creatorapp.core.catalogue.anchor import verify_ledger
 from creatorapp.core.catalogue.location import default_catalogue_path
 from creatorapp.core.catalogue.model import (
     DONE_STATES,
+    UNDONE,
     CatalogueError,
     Folder,
     LedgerEvent,
@@ -21,6 +22,7 @@ from creatorapp.core.catalogue.store import CatalogueFull, CatalogueMissing, Sto
 
 __all__ = [
     "DONE_STATES",
+    "UNDONE",
     "CatalogueError",
     "CatalogueFull",
     "CatalogueMissing",

@@ -26,6 +26,10 @@ class WorkState(StrEnum):
 
 DONE_STATES = (WorkState.TAGGED, WorkState.SIDECAR)
 
+# The signature of a ``new`` work whose tagging the creator undid: its file is left as they put
+# it back (no scan or watcher tags it again) until the file changes or they tag it on purpose.
+UNDONE = "undone"
+
 
 def utc_now() -> str:
     """Timestamps are UTC, ISO 8601 with microseconds: sortable as text and unambiguous."""

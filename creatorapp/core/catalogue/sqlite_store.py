@@ -507,6 +507,27 @@ class SqliteStore(Store):
         rows = self._query(sql + " GROUP BY state", params)
         return {WorkState(state): count for state, count in rows}
 
+    def mark_stale(self, folder_id: int, keep: tuple[str, ...]) -> int:
+        marks = ", ".join("?" * len(keep)) or "NULL"
+        with self.transaction():
+            cursor = self._db.execute(
+                "UPDATE works SET state = 'stale', updated_at = ? "
+                "WHERE folder_id = ? AND state IN ('tagged', 'sidecar') "
+                f"AND (signature IS NULL OR signature NOT IN ({marks}))",
+                (utc_now(), folder_id, *keep),
+            )
+            return cursor.rowcount
+
+    def count_unlike(self, folder_id: int, keep: tuple[str, ...]) -> int:
+        marks = ", ".join("?" * len(keep)) or "NULL"
+        rows = self._query(
+            "SELECT COUNT(*) FROM works WHERE folder_id = ? "
+            "AND state IN ('tagged', 'sidecar', 'stale') AND signature IS NOT NULL "
+            f"AND signature NOT IN ({marks})",
+            (folder_id, *keep),
+        )
+        return int(rows[0][0])
+
     # --- sites ----------------------------------------------------------------------------
     _SITE_COLUMNS = (
         "id",

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from creatorapp.core.catalogue.model import (
+    DONE_STATES,
     CatalogueError,
     Folder,
     LedgerEvent,
@@ -128,6 +129,27 @@ class Store(ABC):
 
     @abstractmethod
     def count_by_state(self, folder_id: int | None = None) -> dict[WorkState, int]: ...
+
+    def mark_stale(self, folder_id: int, keep: tuple[str, ...]) -> int:
+        """Works of the folder recorded as done under a signature not in ``keep`` become
+        ``stale`` at once (their files carry another policy's values); returns how many."""
+        marked = 0
+        with self.transaction():
+            for w in self.works_in(folder_id):
+                if w.state in DONE_STATES and w.signature not in keep:
+                    self.update_work(w.id, state=WorkState.STALE)
+                    marked += 1
+        return marked
+
+    def count_unlike(self, folder_id: int, keep: tuple[str, ...]) -> int:
+        """How many works of the folder were tagged under a signature not in ``keep`` and not
+        tagged since: the files that still carry an earlier policy's values."""
+        live = (*DONE_STATES, WorkState.STALE)
+        return sum(
+            1
+            for w in self.works_in(folder_id)
+            if w.state in live and w.signature is not None and w.signature not in keep
+        )
 
     # --- sites ----------------------------------------------------------------------------
     @abstractmethod

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from creatorapp.core.catalogue import (
     DONE_STATES,
+    UNDONE,
     Folder,
     Store,
     Work,
@@ -64,12 +65,27 @@ class Rules:
         signature = fields_signature(fields) + ("+c2pa" if policy.content_credentials else "")
         return cls(policy, fields, signature)
 
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """The signatures a work may be recorded under and carry these values: this one, and
+        for a signing policy the unsigned one (tagged while there was no identity)."""
+        unsigned = self.signature.removesuffix("+c2pa")
+        return (self.signature,) if unsigned == self.signature else (self.signature, unsigned)
+
 
 @dataclass(frozen=True)
 class Due:
     path: str
     folder: Folder
     rules: Rules
+
+
+@dataclass(frozen=True)
+class PolicyShift:
+    """A folder whose works still carry an earlier policy's values after its policy changed."""
+
+    folder: Folder
+    stale: int  # works tagged under an earlier policy, now stale until the new one is applied
 
 
 @dataclass
@@ -157,27 +173,64 @@ class Portfolio:
     def set_folder(
         self, path: Path | str, *, policy: str | None = None, watching: bool | None = None
     ) -> Folder:
+        """Change a folder's policy or watching.  A new policy marks the works tagged under
+        another one ``stale`` at once, in the same transaction as the ledger event that says so
+        and how many they are (``stale``): their files carry the old values until the new
+        policy is applied (:meth:`TaggingService.apply
+        <creatorapp.core.works.service.TaggingService.apply>`, the watcher's start)."""
         folder = self.find_folder(path)
         with self.store.transaction():
             if policy is not None:
                 resolved = self._policy(policy)
                 if resolved.name != folder.policy:
                     self.store.update_folder(folder.id, policy=resolved.name)
-                    self.store.append(
-                        "folder.policy",
-                        folder.path,
-                        {
-                            "from": folder.policy,
-                            "to": resolved.name,
-                            **self._policy_facts(resolved),
-                        },
-                    )
+                    self._mark_stale(folder, folder.policy, resolved)
             if watching is not None and watching != folder.watching:
                 self.store.update_folder(folder.id, watching=watching)
                 self.store.append("folder.watching", folder.path, {"watching": watching})
         updated = self.store.folder_by_id(folder.id)
         assert updated is not None
         return updated
+
+    def _mark_stale(
+        self, folder: Folder, before: str, policy: Policy, *, edited: bool = False
+    ) -> int:
+        """Works of ``folder`` tagged under another signature than ``policy``'s become stale; the
+        ledger records the change with their number.  Returns that number."""
+        rules = Rules.of(policy)
+        marked = self.store.mark_stale(folder.id, rules.accepted)
+        if edited and not marked:
+            return 0
+        stale = self.store.count_unlike(folder.id, rules.accepted)
+        data = {"from": before, "to": policy.name, "stale": stale, **self._policy_facts(policy)}
+        if edited:
+            data["edited"] = True
+        self.store.append("folder.policy", folder.path, data)
+        return stale
+
+    def restale(self, folders: Iterable[Folder] | None = None) -> list[PolicyShift]:
+        """After a policy was edited (its notice, its uses) the folders that use it keep their
+        policy's name but not its values: mark their works tagged under the old values stale,
+        record it (``folder.policy`` with ``edited``), and return every folder whose works
+        still carry an earlier policy, with how many."""
+        shifts: list[PolicyShift] = []
+        for folder in list(self.store.folders() if folders is None else folders):
+            try:
+                policy = resolve_policy(folder.policy)
+            except PolicyError:
+                continue  # said where the folder is scanned or watched
+            with self.store.transaction():
+                self._mark_stale(folder, folder.policy, policy, edited=True)
+            stale = self.carrying_old_policy(folder, Rules.of(policy))
+            if stale:
+                shifts.append(PolicyShift(folder, stale))
+        return shifts
+
+    def carrying_old_policy(self, folder: Folder, rules: Rules | None = None) -> int:
+        """How many works of ``folder`` were tagged under another policy than its own and not
+        tagged since."""
+        rules = rules or self.rules_for(folder)
+        return self.store.count_unlike(folder.id, rules.accepted)
 
     def find_folder(self, path: Path | str) -> Folder:
         real = normalise(path)
@@ -282,7 +335,8 @@ class Portfolio:
                     ):
                         if work.state in DONE_STATES:
                             self.store.update_work(work.id, state=WorkState.STALE)
-                            report.changed += 1
+                        if work.state in (*DONE_STATES, WorkState.STALE):
+                            report.changed += 1  # its file or its policy changed since
                         report.due.append(Due(seen.path, folder, folder_rules))
                     else:
                         report.unchanged += 1
@@ -393,6 +447,8 @@ class Portfolio:
         the one rule for scans and the watcher."""
         if not work.same_file(*seen):
             return True
+        if work.state is WorkState.NEW and work.signature == UNDONE:
+            return False  # put back by undo: left as the creator chose until the file changes
         if work.state in DONE_STATES:
             return work.signature != rules.signature
         if work.state is WorkState.FAILED:

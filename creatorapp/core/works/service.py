@@ -22,25 +22,51 @@ Batches run in two ways: :meth:`TaggingService.tag` and :meth:`TaggingService.pr
 outcomes as they come (the command line, scans, the window's jobs); :meth:`TaggingService.submit`
 hands chunks to long-lived workers and calls back as each finishes, and
 :meth:`TaggingService.settle` then records it on the caller's thread (the watcher).
+
+One tagger per file: a batch holds the paths it tags while it runs (:mod:`.holds`), so the
+watcher of the same catalogue in this process leaves them alone and looks again afterwards; an
+undo holds the files it puts back the same way (:meth:`TaggingService.holding`).
+
+Works tagged under another policy than their folder's (its policy was changed or edited) are
+re-tagged like any due work; when the last of a folder's is recorded, or the batch ends, one
+``folder.policy_applied`` event says how many were brought to the new policy and how.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from creatorapp.core.catalogue import DONE_STATES, CatalogueError, WorkState, utc_now
+from creatorapp.core.catalogue import (
+    DONE_STATES,
+    UNDONE,
+    CatalogueError,
+    Folder,
+    Work,
+    WorkState,
+    utc_now,
+)
 from creatorapp.core.media.base import Outcome, Reason, Status
 from creatorapp.core.media.c2pa import SignJob
 from creatorapp.core.policy import Policy, PolicyError, resolve_policy
 from creatorapp.core.policy.signals import data_mining_uri
-from creatorapp.core.works.portfolio import Due, Portfolio, Rules, containing_folder, normalise
+from creatorapp.core.works.holds import Gate, gate_for
+from creatorapp.core.works.portfolio import (
+    Due,
+    Portfolio,
+    Rules,
+    ScanReport,
+    containing_folder,
+    normalise,
+)
 from creatorapp.core.works.tagging import TagOptions, TagPool, chunked, iter_targets, tag_files
 from creatorapp.errors import UserError
 
@@ -98,6 +124,20 @@ class TaggingService:
         self._identity: Identity | UserError | None = None  # or the error saying why not
         self._unavailable: set[tuple[str, str]] = set()  # (policy, why) already in the ledger
         self._pool: TagPool | None = None
+        self.gate: Gate = gate_for(self.store)  # shared by every service of this catalogue
+        self._applying: dict[tuple[int, str], _Applying] = {}  # (folder id, signature)
+
+    # --- one tagger per file ---------------------------------------------------------------
+    def holding(self, paths: Iterable[Path | str]) -> contextlib.AbstractContextManager[None]:
+        """Keep the watcher off these files and folders for the block (an undo, a bulk edit);
+        it looks at them again, by their stat, afterwards.  Waits until the watcher's workers
+        have finished any file under them."""
+        return self.gate.holding([normalise(p) for p in paths])
+
+    def _held(self, paths: list[str], outcomes: Iterator[Outcome]) -> Iterator[Outcome]:
+        """``outcomes``, produced while ``paths`` (catalogue form) are held."""
+        with self.gate.holding(paths):
+            yield from outcomes
 
     # --- `creatorapp tag`, and the window's batches ------------------------------------------
     def tag(
@@ -116,7 +156,11 @@ class TaggingService:
         this raises at once, before any file is looked at."""
         if request.sign_every_file:
             self.signing_identity()
-        return self._tag(list(paths), policy, request, jobs, cancel)
+        paths = list(paths)
+        outcomes = self._tag(paths, policy, request, jobs, cancel)
+        if request.dry_run:
+            return outcomes  # writes nothing: nothing to hold
+        return self._held([normalise(p) for p in paths], outcomes)
 
     def _tag(
         self,
@@ -171,7 +215,10 @@ class TaggingService:
             return
         recorded = [d for _, d in work if d is not None] if not request.dry_run else []
         used = [r.policy for r in (default, *folder_rules.values())]
-        plan = self._prepare(recorded, used, request, known, digest=bool(recorded))
+        # works re-tagged to their folder's own policy, not to one named for this batch
+        plan = self._prepare(
+            recorded, used, request, known, digest=bool(recorded), track=policy is None
+        )
         due_of = {shown: plan.recorded_as(d) for shown, d in work if d is not None}
         outcomes = tag_files(
             (
@@ -184,7 +231,10 @@ class TaggingService:
         if request.dry_run:
             yield from outcomes
         else:
-            yield from self._recorded(outcomes, lambda o: due_of.get(o.path))
+            try:
+                yield from self._recorded(outcomes, lambda o: due_of.get(o.path))
+            finally:
+                self._finish_applying(plan.applying)
 
     # --- works a scan found due ----------------------------------------------------------
     def process(
@@ -194,10 +244,16 @@ class TaggingService:
         jobs: int | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[Outcome]:
-        """Tag the due works with their folders' policies and record every outcome."""
+        """Tag the due works with their folders' policies and record every outcome (holding
+        them while it runs)."""
         items = list(due)
         if not items:
-            return
+            return iter(())
+        return self._held([d.path for d in items], self._process(items, jobs, cancel))
+
+    def _process(
+        self, items: list[Due], jobs: int | None, cancel: threading.Event | None
+    ) -> Iterator[Outcome]:
         plan = self._prepare(items, [d.rules.policy for d in items], TagRequest())
         outcomes = tag_files(
             ((Path(d.path), d.rules.fields, plan.options(d.rules)) for d in items),
@@ -205,7 +261,30 @@ class TaggingService:
             cancel=cancel,
         )
         by_path = {d.path: plan.recorded_as(d) for d in items}
-        yield from self._recorded(outcomes, lambda o: by_path.get(o.path))
+        try:
+            yield from self._recorded(outcomes, lambda o: by_path.get(o.path))
+        finally:
+            self._finish_applying(plan.applying)
+
+    def apply(
+        self,
+        folders: Iterable[Folder] | None = None,
+        *,
+        jobs: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> tuple[ScanReport, Iterator[Outcome]]:
+        """Bring every work of ``folders`` (every portfolio folder by default) to its folder's
+        policy: the works a policy change left stale, and whatever else is due.  Returns the
+        scan (its ``due`` is the total) and the outcomes as they come; ``cancel`` stops it
+        after the files in hand, and the ledger's ``folder.policy_applied`` says how far it
+        got."""
+        if folders is not None:  # as they are now: the policy may have changed since
+            now = {f.id: f for f in self.store.folders()}
+            folders = [now[f.id] for f in folders if f.id in now]
+        report = self.portfolio.scan(folders, cancel=cancel, retry_failed=False)
+        if cancel is not None and cancel.is_set():
+            return report, iter(())
+        return report, self.process(report.due, jobs=jobs, cancel=cancel)
 
     # --- long-lived workers: the watcher ------------------------------------------------------
     def open_pool(self, jobs: int | None = None) -> TagPool:
@@ -220,10 +299,16 @@ class TaggingService:
         return None if self._pool is None else self._pool.jobs
 
     def close_pool(self) -> None:
-        """Files in hand are finished, never cut off; files not started stay due."""
+        """Files in hand are finished, never cut off; files not started stay due.  (A policy
+        being applied is written into the ledger by :meth:`finish_applying` once the last
+        batches are settled.)"""
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(cancel_pending=True)
+
+    def finish_applying(self) -> None:
+        """Write down how far every policy being applied got (the watcher stops)."""
+        self._finish_applying(list(self._applying))
 
     def submit(self, due: list[Due], finished: Callable[[Batch], None]) -> list[Batch]:
         """Hand the due works to the workers and return at once.  ``finished(batch)`` is called
@@ -276,16 +361,68 @@ class TaggingService:
         known: dict | None = None,
         *,
         digest: bool = True,
+        track: bool = True,
     ) -> _Plan:
         """Works registered and the signing resolved: how this batch is tagged and recorded."""
+        applying: list[tuple[int, str]] = []
         if items:
             self.store.ensure_room(len(items))  # a full disk stops the batch before any write
+            if known is None:
+                known = self.store.works_at([d.path for d in items])
+            if track:
+                applying = self._track(items, known)
             self._register(items, known)
         used = {p.name: p for p in policies}
         signer = self._credentials(
             list(used.values()), request.sign_every_file, record=not request.dry_run
         )
-        return _Plan(request, signer, digest)
+        return _Plan(request, signer, digest, applying=applying)
+
+    # --- a policy being applied --------------------------------------------------------------
+    def _track(self, items: list[Due], known: dict[str, Work]) -> list[tuple[int, str]]:
+        """Note the works tagged under another policy than their folder's; returns the keys of
+        the folders being brought to their policy."""
+        keys: dict[tuple[int, str], None] = {}
+        for item in items:
+            work = known.get(item.path)
+            if (
+                work is None
+                or work.state is WorkState.DELETED
+                or work.signature in (None, UNDONE)
+                or work.signature in item.rules.accepted
+            ):
+                continue
+            key = (item.folder.id, item.rules.signature)
+            applying = self._applying.get(key)
+            if applying is None:
+                applying = self._applying[key] = _Applying(item.folder, item.rules)
+            applying.left.add(item.path)
+            keys[key] = None
+        return list(keys)
+
+    def _applied(self, item: Due, result: str) -> None:
+        """One work of a policy being applied is recorded (``result``: how it ended)."""
+        if not self._applying:
+            return
+        for key, applying in list(self._applying.items()):
+            if key[0] == item.folder.id and item.path in applying.left:
+                applying.left.discard(item.path)
+                applying.counts[result] += 1
+                if not applying.left:
+                    self._close_applying(key)
+                return
+
+    def _finish_applying(self, keys: list[tuple[int, str]]) -> None:
+        """The batch ended: the ledger says how far each policy it applied got."""
+        for key in keys:
+            if key in self._applying:
+                with contextlib.suppress(CatalogueError):  # the error that ended it is raised
+                    self._close_applying(key)
+
+    def _close_applying(self, key: tuple[int, str]) -> None:
+        applying = self._applying.pop(key)
+        with self.store.transaction():
+            self.store.append("folder.policy_applied", applying.folder.path, applying.facts())
 
     def _register(self, items: list[Due], known: dict | None) -> None:
         """Works the catalogue does not know yet, added as a scan adds them: with the stat
@@ -408,59 +545,87 @@ class TaggingService:
         if outcome.status is Status.SKIPPED:
             if work is not None and not os.path.exists(path):
                 self.portfolio.deleted(path)
+            self._applied(item, "skipped")
             return
         if outcome.status is Status.FAILED and outcome.code in NOT_RECORDED:
             return  # nothing is wrong with the work: it keeps its state and stays due
         with store.transaction():
-            if work is None:  # registered before tagging, unless it came and went meanwhile
-                work = store.add_work(item.folder.id, path, state=WorkState.NEW)
-                store.append("work.added", path, {"size": outcome.size, "folder": item.folder.path})
-            identity = {
-                "size": outcome.size,
-                "mtime_ns": outcome.mtime_ns,
-                "inode": outcome.inode,
+            self._record(outcome, item, work)
+            self._applied(item, _ending(outcome))
+
+    def _record(self, outcome: Outcome, item: Due, work: Work | None) -> None:
+        store = self.store
+        path = item.path
+        if work is None:  # registered before tagging, unless it came and went meanwhile
+            work = store.add_work(item.folder.id, path, state=WorkState.NEW)
+            store.append("work.added", path, {"size": outcome.size, "folder": item.folder.path})
+        identity = {
+            "size": outcome.size,
+            "mtime_ns": outcome.mtime_ns,
+            "inode": outcome.inode,
+            "format": outcome.format,
+        }
+        if outcome.status is Status.FAILED:
+            repeat = work.state is WorkState.FAILED and work.error == outcome.reason
+            store.update_work(work.id, state=WorkState.FAILED, error=outcome.reason, **identity)
+            if not repeat or not work.same_file(
+                outcome.size or 0, outcome.mtime_ns or 0, outcome.inode or 0
+            ):
+                store.append(
+                    "work.failed", path, {"reason": outcome.reason, "format": outcome.format}
+                )
+            return
+        state = WorkState.SIDECAR if outcome.sidecar else WorkState.TAGGED
+        news = (
+            outcome.written
+            or work.state is not state
+            or work.signature != item.rules.signature
+            or work.sha256 != outcome.sha256
+        )
+        store.update_work(
+            work.id,
+            state=state,
+            error=None,
+            sha256=outcome.sha256,
+            policy=item.rules.policy.name,
+            signature=item.rules.signature,
+            tagged_at=utc_now() if news or work.tagged_at is None else work.tagged_at,
+            **identity,
+        )
+        if news:
+            data = {
+                "written": outcome.written,
+                "carrier": "sidecar" if outcome.sidecar else "embedded",
+                "policy": item.rules.policy.name,
+                "data_mining": data_mining_uri(item.rules.policy),
+                "signature": item.rules.signature,
+                "sha256": outcome.sha256,
                 "format": outcome.format,
             }
-            if outcome.status is Status.FAILED:
-                repeat = work.state is WorkState.FAILED and work.error == outcome.reason
-                store.update_work(work.id, state=WorkState.FAILED, error=outcome.reason, **identity)
-                if not repeat or not work.same_file(
-                    outcome.size or 0, outcome.mtime_ns or 0, outcome.inode or 0
-                ):
-                    store.append(
-                        "work.failed", path, {"reason": outcome.reason, "format": outcome.format}
-                    )
-                return
-            state = WorkState.SIDECAR if outcome.sidecar else WorkState.TAGGED
-            news = (
-                outcome.written
-                or work.state is not state
-                or work.signature != item.rules.signature
-                or work.sha256 != outcome.sha256
-            )
-            store.update_work(
-                work.id,
-                state=state,
-                error=None,
-                sha256=outcome.sha256,
-                policy=item.rules.policy.name,
-                signature=item.rules.signature,
-                tagged_at=utc_now() if news or work.tagged_at is None else work.tagged_at,
-                **identity,
-            )
-            if news:
-                data = {
-                    "written": outcome.written,
-                    "carrier": "sidecar" if outcome.sidecar else "embedded",
-                    "policy": item.rules.policy.name,
-                    "data_mining": data_mining_uri(item.rules.policy),
-                    "signature": item.rules.signature,
-                    "sha256": outcome.sha256,
-                    "format": outcome.format,
-                }
-                if outcome.sidecar:
-                    data["sidecar"] = outcome.sidecar
-                store.append("work.tagged", path, data)
+            if outcome.sidecar:
+                data["sidecar"] = outcome.sidecar
+            store.append("work.tagged", path, data)
+
+
+@dataclass
+class _Applying:
+    """The works of one folder being brought from earlier policies to its own."""
+
+    folder: Folder
+    rules: Rules
+    left: set[str] = field(default_factory=set)  # not recorded yet
+    counts: Counter = field(default_factory=Counter)  # written, unchanged, failed, skipped
+
+    def facts(self) -> dict:
+        done = sum(self.counts.values())
+        return {
+            "policy": self.rules.policy.name,
+            "data_mining": data_mining_uri(self.rules.policy),
+            "signature": self.rules.signature,
+            "works": done + len(self.left),
+            **{k: self.counts.get(k, 0) for k in ("written", "unchanged", "failed", "skipped")},
+            "left": len(self.left),  # not done when the batch ended: still stale, still due
+        }
 
 
 @dataclass
@@ -476,6 +641,7 @@ class _Plan:
     request: TagRequest
     signer: SignJob | None  # None: no identity, nothing is signed in this batch
     digest: bool = True  # the final file's stat and SHA-256, for the catalogue
+    applying: list[tuple[int, str]] = field(default_factory=list)  # policies this batch applies
     _options: dict[tuple[str, str], TagOptions] = field(default_factory=dict)
 
     def options(self, rules: Rules) -> TagOptions:
@@ -495,6 +661,13 @@ class _Plan:
     def recorded_as(self, due: Due) -> Due:
         """Without a signer, a work of a signing policy is recorded as unsigned."""
         return due if self.signer is not None else _unsigned(due)
+
+
+def _ending(outcome: Outcome) -> str:
+    """How a recorded outcome ended, as a policy being applied counts it."""
+    if outcome.status is Status.FAILED:
+        return "failed"
+    return "written" if outcome.written else "unchanged"
 
 
 def _unsigned(due: Due) -> Due:

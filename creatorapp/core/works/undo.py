@@ -7,6 +7,11 @@ each one back, but only when the file is still exactly what the batch wrote: a f
 is left alone and reported.
 
 Only the last batch is kept; starting a new one forgets the one before.
+
+While undo puts files back it holds them (``core/works/holds.py``): the watcher of the same
+catalogue leaves them alone, and afterwards finds them recorded as put back (``new``, signature
+``undone``), so it does not tag them again; nor does a scan, until the file changes or the
+creator tags it on purpose.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from creatorapp.core.catalogue import Store, WorkState
+from creatorapp.core.catalogue import UNDONE, Store, WorkState
 from creatorapp.core.catalogue.location import data_dir, private_folder
 from creatorapp.core.media.base import FileProblem, Outcome, Reason, Status
 from creatorapp.core.media.safe_write import safe_write
@@ -159,13 +164,25 @@ def _restore(target: Path, original: Path, inode: int) -> None:
 
 
 def undo_last(store: Store | None = None, root: Path | None = None) -> UndoReport:
-    """Put the last batch back; the catalogue and the ledger say what was restored."""
+    """Put the last batch back; the catalogue and the ledger say what was restored.  With a
+    catalogue, its watcher in this process is kept off the files meanwhile."""
     folder = (root or undo_dir()) / "last"
-    report = UndoReport()
     try:
         doc = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return report
+        return UndoReport()
+    if store is None:
+        return _put_back(doc, folder, None)
+    from creatorapp.core.works.holds import gate_for
+    from creatorapp.core.works.portfolio import normalise
+
+    paths = [normalise(e["path"]) for e in doc.get("files", []) if e.get("path")]
+    with gate_for(store).holding(paths):
+        return _put_back(doc, folder, store)
+
+
+def _put_back(doc: dict, folder: Path, store: Store | None) -> UndoReport:
+    report = UndoReport()
     for entry in doc.get("files", []):
         kept = Kept(**entry)
         try:
@@ -204,7 +221,7 @@ def _record(store: Store, paths: list[str], label: str) -> None:
                 store.update_work(
                     work.id,
                     state=WorkState.NEW,
-                    signature=None,
+                    signature=UNDONE,  # not due again until the file changes
                     tagged_at=None,
                     size=st.st_size,
                     mtime_ns=st.st_mtime_ns,
@@ -241,6 +258,17 @@ def tag_undoably(
 
     ``progress(done, total)`` is called as outcomes arrive (from this thread)."""
     from creatorapp.core.works.service import TaggingService, TagRequest
+
+    service = TaggingService(portfolio)
+    # held from before the originals are kept: the watcher cannot tag a file in between, so
+    # every file this batch finds untagged is tagged, and undone, by this batch
+    with service.holding(paths):
+        return _tag_undoably(
+            service, paths, policy, request or TagRequest(), cancel, progress, label, root
+        )
+
+
+def _tag_undoably(service, paths, policy, request, cancel, progress, label, root) -> BatchSummary:
     from creatorapp.core.works.tagging import iter_targets
 
     targets = [t.path for t in iter_targets(paths) if t.skip is None]
@@ -251,8 +279,7 @@ def tag_undoably(
     would_break: list[str] = []
     done = 0
     try:
-        service = TaggingService(portfolio)
-        outcomes = service.tag(paths, policy, request=request or TagRequest(), cancel=cancel)
+        outcomes = service.tag(paths, policy, request=request, cancel=cancel)
         for outcome in outcomes:
             batch.settle(outcome)
             counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1

@@ -8,9 +8,12 @@ with everything that changed while it was not running.  A folder that disappears
 drive) is reported and watched for; when it returns it is scanned again and watched as before.
 
 The watcher only finds the works that are due; it hands them to the tagging service
-(``core/tagging_service.py``), which signs, tags and records them exactly as it does for a scan
-or ``creatorapp tag``.  All catalogue writes happen on the watcher's own thread; tagging runs in
-the service's worker processes, which call back as each batch finishes.
+(``core/works/service.py``), which signs, tags and records them exactly as it does for a scan
+or ``creatorapp tag``.  Paths a batch of this process holds (a tag batch, applying a policy, an
+undo: see ``core/works/holds.py``) are left alone while it runs: what happened to them is noted
+and looked at again, by stat, when the hold ends, so the watcher never tags a file a batch is
+tagging and never re-does an undo.  All catalogue writes happen on the watcher's own thread;
+tagging runs in the service's worker processes, which call back as each batch finishes.
 A symbolic link in a folder is never tagged through (it may lead anywhere): it is reported once
 as skipped and never becomes a work.  If any of the watcher's threads fails (its own or
 watchdog's), the watcher stops and says why in ``failure``; it never goes on half-alive.
@@ -168,6 +171,10 @@ class Watcher:
         self._watch_paths: set[str] = set()  # every folder ever given to watchdog
         self._previous_hook: Callable | None = None
         self.failure: str | None = None
+        self.gate = self.tagging.gate  # paths batches of this process hold
+        self._held_back: set[str] = set()  # paths seen while held: looked at once released
+        self._held_folders: set[int] = set()  # folders to scan once released
+        self._unlisten: Callable[[], None] | None = None
 
     # --- life cycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -176,6 +183,7 @@ class Watcher:
         self._previous_hook = threading.excepthook
         threading.excepthook = self._thread_failed
         self.tagging.open_pool(self.jobs)
+        self._unlisten = self.gate.listen(lambda: self._inbox.put(("released",)))
         self._started = True
         self._observer = Observer()
         self._observer.start()
@@ -287,7 +295,7 @@ class Watcher:
         ready = [d for d in (self._consider(p) for p in stable) if d is not None]
         for path in gone:
             self._links.discard(path)  # a link made again later is reported again
-            if path not in self._in_flight:
+            if path not in self._in_flight and not self._hold_back(path):
                 self.portfolio.deleted(path)
         self._dispatch(ready)
         busy = self.busy
@@ -301,8 +309,33 @@ class Watcher:
             self._event(*message[1:])
         elif kind == "done":
             self._done(*message[1:])
+        elif kind == "released":
+            self._released()
         elif kind == "failed":
             raise WatcherFailed(message[1])
+
+    # --- paths a batch holds ----------------------------------------------------------------
+    def _hold_back(self, path: str) -> bool:
+        """True (and the path noted for later) when a batch holds ``path`` now."""
+        if path and self.gate.covers(path):
+            self._held_back.add(path)
+            return True
+        return False
+
+    def _released(self) -> None:
+        """A hold ended: what happened under it meanwhile is looked at again, by stat (what the
+        batch wrote and recorded is not due; a change from outside is)."""
+        for path in list(self._held_back):
+            if not self.gate.covers(path):
+                self._held_back.discard(path)
+                self.debouncer.touch(path)
+        for folder_id in list(self._held_folders):
+            folder = self.store.folder_by_id(folder_id)
+            if folder is None:
+                self._held_folders.discard(folder_id)
+            elif not self.gate.covers(folder.path):
+                self._held_folders.discard(folder_id)
+                self._rescan[folder_id] = time.monotonic()
 
     # --- events from watchdog -------------------------------------------------------------
     def _post(self, event: object) -> None:
@@ -332,7 +365,16 @@ class Watcher:
             for path in (src, dest):
                 folder = path and self.store.folder_for(path)
                 if folder and path != folder.path:
-                    self._rescan[folder.id] = time.monotonic() + self.debouncer.settle
+                    if self.gate.covers(path):
+                        self._held_folders.add(folder.id)
+                    else:
+                        self._rescan[folder.id] = time.monotonic() + self.debouncer.settle
+            return
+        held = [p for p in (src, dest) if _wanted(p) and self._hold_back(p)]
+        if held:
+            for path in (src, dest):  # a move half held is looked at whole, afterwards
+                if _wanted(path):
+                    self._held_back.add(path)
             return
         if kind == "moved":
             if _wanted(src) and not _wanted(dest):
@@ -350,6 +392,8 @@ class Watcher:
     def _consider(self, path: str) -> Due | None:
         if path in self._in_flight:
             self._again.add(path)
+            return None
+        if self._hold_back(path):
             return None
         folder = self.store.folder_for(path)
         if folder is None or not folder.watching:
@@ -386,6 +430,16 @@ class Watcher:
                 return None
         return self._rules[key]
 
+    def _refresh_rules(self, folders: list[Folder]) -> None:
+        """A policy edited in place (its notice, its uses) keeps its name: new files are tagged
+        with what it says now.  (The works it tagged before are marked stale by whoever edited
+        it, and applied when asked, or when the watcher next starts.)"""
+        for folder in folders:
+            key = (folder.id, folder.policy)
+            if key in self._rules:
+                with contextlib.suppress(Exception):  # said when the rules are next needed
+                    self._rules[key] = self.portfolio.rules_for(folder)
+
     def _skip_link(self, path: str, reason: str | None = None) -> None:
         """Report a symbolic link once, however many events and scans see it."""
         if path in self._links:
@@ -404,14 +458,28 @@ class Watcher:
         """Hand due works to the tagging service; each batch comes back through the inbox."""
         if not ready or not self._started:
             return
+        taken, held = self.gate.take(d.path for d in ready)
+        self._held_back.update(held)
+        if held:
+            allowed = set(taken)
+            ready = [d for d in ready if d.path in allowed]
         for item in ready:
             self._in_flight[item.path] = item
-        self.tagging.submit(ready, lambda batch: self._inbox.put(("done", batch)))
+        try:
+            self.tagging.submit(ready, lambda batch: self._inbox.put(("done", batch)))
+        except BaseException:
+            for item in ready:
+                self._in_flight.pop(item.path, None)
+            self.gate.give_back(taken)
+            raise
 
     def _done(self, batch: Batch) -> None:
         for item in batch.items:
             self._in_flight.pop(item.path, None)
-        settled = self.tagging.settle(batch)  # recorded, as a scan records it
+        try:
+            settled = self.tagging.settle(batch)  # recorded, as a scan records it
+        finally:  # a batch waiting for these files then finds them recorded
+            self.gate.give_back(item.path for item in batch.items)
         if settled.problem is not None:
             self._problem(f"{settled.problem}; its files will be retried")
         for item in settled.again:  # written again meanwhile: tagged once it holds still
@@ -437,6 +505,7 @@ class Watcher:
         self._next_folder_check = time.monotonic() + self.folder_check
         folders = [f for f in self.store.folders() if f.watching]
         current = {f.id for f in folders}
+        self._refresh_rules(folders)
         for folder_id in list(self._watches):
             if folder_id not in current:  # removed or paused from elsewhere
                 self._unwatch(folder_id)
@@ -487,16 +556,24 @@ class Watcher:
             with contextlib.suppress(Exception):
                 self._observer.stop()
                 self._observer.join(timeout=5)
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         if self._started:
             self._started = False
-            self.tagging.close_pool()  # files in hand are finished
-            while True:  # record what finished; cancelled files stay due for next time
-                try:
-                    message = self._inbox.get_nowait()
-                except queue.Empty:
-                    break
-                if message[0] == "done":
-                    self._done(*message[1:])
+            try:
+                self.tagging.close_pool()  # files in hand are finished
+                while True:  # record what finished; cancelled files stay due for next time
+                    try:
+                        message = self._inbox.get_nowait()
+                    except queue.Empty:
+                        break
+                    if message[0] == "done":
+                        self._done(*message[1:])
+                self.tagging.finish_applying()  # how far a policy being applied got
+            finally:
+                self.gate.give_back(list(self._in_flight))  # never leave a batch waiting
+                self._in_flight.clear()
 
 
 def _wanted(path: str) -> bool:
