@@ -36,9 +36,21 @@ def _unused_botocore(parts: tuple[str, ...]) -> bool:
     return parts[at + 2] not in BOTOCORE_SERVICES
 
 
+# Pillow decodes the pixels of a work (content codes); its AVIF codec (about 5 MB with
+# libavif), font rendering (FreeType, HarfBuzz) and Tk bridge are never used
+UNUSED_EXTENSIONS: dict[str, tuple[str, ...]] = {"PIL": ("_avif.", "_imagingft.", "_imagingtk.")}
+
+
+def _unused_extension(parts: tuple[str, ...]) -> bool:
+    return len(parts) >= 2 and any(
+        parts[-2] == package and parts[-1].startswith(names)
+        for package, names in UNUSED_EXTENSIONS.items()
+    )
+
+
 def _unused(dest: str) -> bool:
     parts = PurePath(dest).parts
-    if _unused_botocore(parts):
+    if _unused_botocore(parts) or _unused_extension(parts):
         return True
     if "translations" in parts and "Qt" in parts:
         return True
@@ -83,7 +95,7 @@ def qt_for_desktop(binaries, datas):
     binaries = [e for e in kept if os.path.basename(e[0]) not in orphans]
     datas = [e for e in datas if not _unused(e[0])]
     print(
-        f"slim: left out {len(removed)} Qt plugins and {len(orphans)} libraries only they used"
-        + (f" ({', '.join(sorted(orphans))})" if orphans else "")
+        f"slim: left out {len(removed)} unused plugins and modules and {len(orphans)} "
+        "libraries only they used" + (f" ({', '.join(sorted(orphans))})" if orphans else "")
     )
     return binaries, datas

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from creatorapp.gui.qt import QtCore, QtWidgets, Signal
-from creatorapp.gui.tasks import Job
+from creatorapp.gui.tasks import CANCELLED, Job, guarded
 
 
 class JobBar(QtWidgets.QWidget):
@@ -54,7 +54,7 @@ class JobBar(QtWidgets.QWidget):
             self.label.setText(f"{self.current.title}: stopping after the files in hand…")
             self.cancel_button.setEnabled(False)
         for _job, _done, failed in self._queue:
-            failed("cancelled before it started")
+            failed(CANCELLED)
         self._queue.clear()
 
     def _next(self) -> None:
@@ -83,7 +83,7 @@ class JobBar(QtWidgets.QWidget):
     def _finish(self, job: Job, ok: bool, callback: Callable, value: object) -> None:
         self.last = job  # let go only later: its signal is still being delivered
         try:
-            callback(value)
+            guarded(job.title, callback)(value)  # a failing callback is reported, not lost
         finally:
             self.finished.emit(job.title, ok)
             self._next()

@@ -12,6 +12,7 @@ from creatorapp.gui.qt import Qt, QtCore, QtGui
 from creatorapp.gui.thumbnails import Thumbnails
 
 PAGE = 500
+REREAD_AT_MOST = 4 * PAGE  # rows a refresh reads again at once (~40 ms), to keep the view's place
 _ROOT = QtCore.QModelIndex()  # the table's root: Qt's default parent argument
 
 # state -> how it is shown (words first: colour alone does not carry meaning)
@@ -133,41 +134,98 @@ class WorksModel(QtCore.QAbstractTableModel):
         return (work.tagged_at or "")[:16].replace("T", " ")
 
     # --- lazy loading ---------------------------------------------------------------------
+    # Every reset (a new filter, a refresh) holds its first rows when it ends.  A view asks
+    # for more (canFetchMore/fetchMore) only when its geometry changes; a reset from no rows
+    # to no rows changes nothing, so a model that waited to be asked after a filter that
+    # matched nothing stayed empty when the filter was cleared.
     def canFetchMore(self, parent=_ROOT) -> bool:
         return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent=_ROOT) -> None:
         if parent.isValid() or self._exhausted:
             return
+        self._insert(self._read(PAGE))
+
+    def rest(self) -> tuple[WorkFilter, int, list[Work]] | None:
+        """The works of the filter not read yet (None when there are none), with what they
+        were read for; safe to call off the GUI thread, it changes nothing.  Reading 100,000
+        works takes a second: the caller runs it in the background, then hands it to
+        :meth:`add_rest`."""
+        if self._exhausted:
+            return None
+        start = len(self._rows)
+        f = self.filter
+        found = self.store.works(
+            state=f.state, folder_id=f.folder_id, search=f.search or None, format=f.format,
+            offset=start,
+        )  # fmt: skip
+        return f, start, found
+
+    def add_rest(self, rest: tuple[WorkFilter, int, list[Work]] | None) -> bool:
+        """Show what :meth:`rest` read, unless the rows changed meanwhile; True when every
+        work of the filter is now shown."""
+        if rest is not None:
+            f, start, found = rest
+            if f != self.filter or start != len(self._rows) or self._exhausted:
+                return self._exhausted
+            self._exhausted = True
+            self._insert(found)
+        return self._exhausted
+
+    def _read(self, limit: int | None) -> list[Work]:
         page = self.store.works(
             state=self.filter.state,
             folder_id=self.filter.folder_id,
             search=self.filter.search or None,
             format=self.filter.format,
             offset=len(self._rows),
-            limit=PAGE,
+            limit=limit,
         )
-        if len(page) < PAGE:
+        if limit is None or len(page) < limit:
             self._exhausted = True
+        return page
+
+    def _keep(self, page: list[Work]) -> int:
+        start = len(self._rows)
+        self._rows.extend(page)
+        self._row_of.update((w.path, start + i) for i, w in enumerate(page))
+        return start
+
+    def _insert(self, page: list[Work]) -> None:
         if page:
             start = len(self._rows)
             self.beginInsertRows(QtCore.QModelIndex(), start, start + len(page) - 1)
-            self._rows.extend(page)
-            self._row_of.update((w.path, start + i) for i, w in enumerate(page))
+            self._keep(page)
             self.endInsertRows()
 
-    def set_filter(self, new: WorkFilter) -> None:
-        """Show other works; rows are read again, a page at a time."""
+    def _reset(self, new: WorkFilter, rows: int) -> None:
+        """Show the works of ``new``, the first ``rows`` of them read at once."""
         self.beginResetModel()
         self.filter = new
         self._rows = []
         self._row_of = {}
-        self._exhausted = False
+        self._exhausted = self._frozen
+        if not self._frozen:
+            self._keep(self._read(rows))
         self.endResetModel()
 
+    def set_filter(self, new: WorkFilter) -> None:
+        """Show other works, from the first page."""
+        self._reset(new, PAGE)
+
     def refresh(self) -> None:
+        """Read the same works again: as many rows as were read before (so the view keeps
+        its place), at least a page and at most :data:`REREAD_AT_MOST`."""
         if not self._frozen:
-            self.set_filter(self.filter)
+            loaded = -(-max(len(self._rows), 1) // PAGE) * PAGE  # whole pages
+            self._reset(self.filter, min(loaded, REREAD_AT_MOST))
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def row_of(self, path: str) -> int | None:
+        return self._row_of.get(path)
 
     def freeze(self) -> None:
         """The catalogue is closing: show nothing and read nothing more."""

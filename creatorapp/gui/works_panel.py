@@ -1,19 +1,30 @@
 """The Works panel: every catalogued work with its state, filtered by state, folder and format,
 searched by name, read from the catalogue a page at a time; a detail pane shows every signal the
-selected file carries, read back from the file itself."""
+selected file carries, read back from the file itself.  Several works can be selected and acted
+on at once (``gui/works_bulk.py``)."""
 
 from __future__ import annotations
 
 import html
+import itertools
 import os
 from pathlib import Path
 
 from creatorapp.core.catalogue import Store, Work, WorkState
-from creatorapp.core.text.display import shown
+from creatorapp.core.text.display import counted, shown
+from creatorapp.core.works.portfolio import Portfolio
 from creatorapp.core.works.tagging import read_reservation, read_signals
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from creatorapp.gui.tables import tidy
+from creatorapp.gui.works_bulk import (
+    NO_EXCLUDE,
+    REVEAL_AT_MOST,
+    PolicyDialog,
+    Selection,
+    can_exclude,
+    confirm_exclude,
+)
 from creatorapp.gui.works_model import STATE_LABELS, WorkFilter, WorksModel
 
 W = QtWidgets
@@ -107,9 +118,17 @@ class WorkDetail(W.QWidget):
 
 
 class WorksPanel(W.QWidget):
+    """The works list.  Several works can be selected (click, Shift/Ctrl+click, Ctrl+A) and
+    acted on at once: tag now, change their folder's policy, leave them out, show them in
+    their folder.  Every action has a key, a button and a context-menu entry."""
+
     add_folder_requested = Signal()
     tag_requested = Signal()
     undo_requested = Signal()
+    tag_works_requested = Signal(list, str)  # paths, a label for the batch
+    message = Signal(str)  # a result worth a line in the status bar
+    changed = Signal()  # the catalogue changed here (works left out)
+    policy_change_requested = Signal(str, str)  # folder path, policy name
 
     def __init__(self, store: Store, parent: W.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,10 +164,16 @@ class WorksPanel(W.QWidget):
         self.counts.setAccessibleName("Works by state")
         self.table = W.QTableView()
         self.table.setModel(self.model)
+        # the column headers get a selection of their own: painting a header asks whether its
+        # column is wholly selected, which looks at every row (seconds with 100,000 selected)
+        self.table.horizontalHeader().setSelectionModel(
+            QtCore.QItemSelectionModel(self.model, self.table)
+        )
         self.table.setAccessibleName("Works")
         self.table.setSelectionBehavior(W.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(W.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(W.QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move within
         tidy(self.table, {0: 240, 1: 120, 2: 70, 3: 220})
         self.table.setIconSize(QtCore.QSize(40, 40))
         self.detail = WorkDetail()
@@ -158,6 +183,7 @@ class WorksPanel(W.QWidget):
         )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
+        self._bulk_actions()
 
         actions = W.QHBoxLayout()
         for button in (self.add_button, self.tag_button, self.undo_button):
@@ -168,6 +194,11 @@ class WorksPanel(W.QWidget):
         bar.addWidget(self.folder)
         bar.addWidget(self.format)
         bar.addWidget(self.search, 1)
+        bulk = W.QHBoxLayout()
+        bulk.addWidget(self.selected_label)
+        bulk.addStretch(1)
+        for button in self.bulk_buttons:
+            bulk.addWidget(button)
         self.stack = W.QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
@@ -179,14 +210,237 @@ class WorksPanel(W.QWidget):
         layout = W.QVBoxLayout(self)
         layout.addLayout(actions)
         layout.addLayout(bar)
+        layout.addLayout(bulk)
         layout.addWidget(split, 1)
         layout.addWidget(self.counts)
         for combo in (self.state, self.folder, self.format):
             combo.currentIndexChanged.connect(self._apply)
         self.search.textChanged.connect(self._apply)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
+        self.table.activated.connect(self.open_detail)  # Enter, or a double click
+        self._tab_order()
         self.refresh()
 
+    # --- the actions on the selection ---------------------------------------------------------
+    def _bulk_actions(self) -> None:
+        """One QAction per action: its key works while the table has the focus, the same
+        action is a button (enabled with it) and an entry of the table's context menu."""
+
+        def action(text: str, slot, keys: tuple, tip: str) -> QtGui.QAction:
+            act = QtGui.QAction(text, self.table)
+            act.setIconText(text)  # a button would drop the "…" that says a question follows
+            act.setShortcuts([QtGui.QKeySequence(k) for k in keys])
+            act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            shown_keys = ", ".join(
+                QtGui.QKeySequence(k).toString(QtGui.QKeySequence.SequenceFormat.NativeText)
+                for k in keys[:1]
+            )
+            act.setToolTip(f"{tip} ({shown_keys})" if shown_keys else tip)
+            act.triggered.connect(slot)
+            self.table.addAction(act)
+            return act
+
+        self.tag_action = action(
+            "Tag now", self.tag_selected, ("Ctrl+Return", "Ctrl+Enter"),
+            "Tag the selected works now with their folder's policy",
+        )  # fmt: skip
+        self.policy_action = action(
+            "Change folder policy…", self.change_policy, ("Ctrl+Shift+P",),
+            "Change the policy of the folder the selected works are in",
+        )  # fmt: skip
+        self.exclude_action = action(
+            "Leave out…", self.exclude_selected, (QtGui.QKeySequence.StandardKey.Delete,),
+            "Leave the selected works out of the catalogue and watching",
+        )  # fmt: skip
+        self.reveal_action = action(
+            "Show in folder", self.reveal_selected, ("Ctrl+Shift+O",),
+            "Open the folders the selected files are in",
+        )  # fmt: skip
+        separator = QtGui.QAction(self.table)
+        separator.setSeparator(True)
+        self.table.addAction(separator)
+        self.select_all_action = action(
+            "Select all", self.select_all, (QtGui.QKeySequence.StandardKey.SelectAll,),
+            "Select every work the filter shows",
+        )  # fmt: skip
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        # the table takes Ctrl+A for itself (selecting the rows read so far): catch it first
+        self.table.installEventFilter(self)
+        self.bulk_buttons = []
+        for act, name in (
+            (self.tag_action, "Tag the selected works now"),
+            (self.policy_action, "Change the policy of the selected works' folder"),
+            (self.exclude_action, "Leave the selected works out"),
+            (self.reveal_action, "Show the selected files in their folders"),
+        ):
+            button = W.QToolButton()
+            button.setDefaultAction(act)
+            button.setAccessibleName(name)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.bulk_buttons.append(button)
+        self.selected_label = W.QLabel()
+        self.selected_label.setAccessibleName("Selected works")
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if (
+            watched is self.table
+            and event.type() == QtCore.QEvent.Type.KeyPress
+            and event.matches(QtGui.QKeySequence.StandardKey.SelectAll)
+        ):
+            self.select_all()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _tab_order(self) -> None:
+        chain = [
+            self.add_button, self.tag_button, self.undo_button,
+            self.state, self.folder, self.format, self.search,
+            self.table, *self.bulk_buttons, self.detail.signals, self.detail.reveal,
+        ]  # fmt: skip
+        for first, second in itertools.pairwise(chain):
+            W.QWidget.setTabOrder(first, second)
+
+    def selected_rows(self) -> list[int]:
+        """The selected rows, from the selection's ranges (asking Qt for each selected index
+        would cost seconds for a hundred thousand works)."""
+        rows: set[int] = set()
+        for span in self.table.selectionModel().selection():
+            rows.update(range(span.top(), span.bottom() + 1))
+        return sorted(rows)
+
+    def selection(self) -> Selection:
+        return Selection.of(self.store, [self.model.work(r) for r in self.selected_rows()])
+
+    def _selection_changed(self, *_args) -> None:
+        selection = self.selection()
+        some = bool(selection.works)
+        for act in (self.tag_action, self.exclude_action, self.reveal_action):
+            act.setEnabled(some)
+        self.policy_action.setEnabled(selection.folder is not None)
+        if some and selection.folder is None:
+            self.policy_action.setToolTip(
+                f"The selected works lie in {counted(selection.folders, 'folder')}; a policy "
+                "belongs to a folder: select works of one folder to change its policy"
+            )
+        else:
+            self.policy_action.setToolTip(
+                "Change the policy of the folder the selected works are in (Ctrl+Shift+P)"
+            )
+        self.selected_label.setText(selection.summary() if some else "")
+
+    def select_all(self) -> None:
+        """Every work the filter shows, not only the rows read so far: those are selected at
+        once, the rest read in the background and selected when they arrive."""
+        self.table.selectAll()
+        if not self.model.canFetchMore():
+            return
+        self.selected_label.setText("Selecting every work the filter shows…")
+        model = self.model
+
+        def arrived(rest: object) -> None:
+            if model.add_rest(rest):  # type: ignore[arg-type]
+                self.table.selectAll()
+
+        tasks.Op(model.rest, title="Selecting every work").success(arrived).run()
+
+    def open_detail(self, index: QtCore.QModelIndex | None = None) -> None:
+        """Show the work in the detail pane and take the keyboard there."""
+        index = index if index is not None and index.isValid() else self.table.currentIndex()
+        if index.isValid():
+            self.detail.show_work(self.model.work(index.row()))
+            self.detail.signals.setFocus()
+
+    def tag_selected(self) -> None:
+        selection = self.selection()
+        if selection.works:
+            self.tag_works_requested.emit(selection.paths, counted(len(selection.works), "work"))
+
+    def change_policy(self) -> None:
+        """Choose another policy for the folder the selection lies in; the window's policy
+        change (``gui/policy_change.py``) sets it, marks the works stale and asks whether to
+        write it into the files now."""
+        selection = self.selection()
+        if selection.folder is None:
+            self.message.emit(self.policy_action.toolTip())
+            return
+        dialog = PolicyDialog(selection, self)
+        self.policy_dialog = dialog
+        folder = selection.folder
+
+        def chosen() -> None:
+            name = dialog.chosen()
+            if name == folder.policy:
+                self.message.emit(f"{shown(os.path.basename(folder.path))} already uses {name}")
+            else:
+                self.policy_change_requested.emit(folder.path, name)
+
+        dialog.accepted.connect(chosen)
+        dialog.open()
+
+    def exclude_selected(self) -> None:
+        selection = self.selection()
+        if not selection.works:
+            return
+        if not can_exclude():
+            box = W.QMessageBox(
+                W.QMessageBox.Icon.Information, "Leave works out", NO_EXCLUDE, parent=self
+            )
+            self.exclude_box = box
+            box.open()
+            return
+        box = confirm_exclude(selection, self)
+        self.exclude_box = box
+        paths = selection.paths
+
+        def answered() -> None:
+            if box.buttonRole(box.clickedButton()) != W.QMessageBox.ButtonRole.AcceptRole:
+                return
+            portfolio = Portfolio(self.store)
+
+            def done(count: object) -> None:
+                self.message.emit(f"Left {counted(int(count), 'work')} out")
+                self.changed.emit()
+
+            tasks.Op(lambda: portfolio.exclude(paths), title="Leaving works out").success(
+                done
+            ).run()
+
+        box.finished.connect(answered)
+        box.open()
+
+    def reveal_selected(self) -> None:
+        folders = self.selection().reveal_folders()
+        for folder in folders[:REVEAL_AT_MOST]:
+            QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(folder))
+        if len(folders) > REVEAL_AT_MOST:
+            self.message.emit(
+                f"Opened {REVEAL_AT_MOST} of {counted(len(folders), 'folder')}; "
+                "select fewer works to open the others"
+            )
+
+    def _reselect(self, paths: list[str], current: str | None) -> None:
+        """Select the works at ``paths`` again after the rows were read anew."""
+        rows = sorted(r for r in (self.model.row_of(p) for p in paths) if r is not None)
+        chosen = QtCore.QItemSelection()
+        last = self.model.columnCount() - 1
+        start = None
+        for i, row in enumerate(rows):
+            if start is None:
+                start = row
+            if i + 1 == len(rows) or rows[i + 1] != row + 1:
+                chosen.select(self.model.index(start, 0), self.model.index(row, last))
+                start = None
+        flags = QtCore.QItemSelectionModel.SelectionFlag
+        selection_model = self.table.selectionModel()
+        row = self.model.row_of(current) if current is not None else None
+        if row is not None:
+            selection_model.setCurrentIndex(self.model.index(row, 0), flags.NoUpdate)
+        selection_model.select(chosen, flags.ClearAndSelect | flags.Rows)
+
+    # --- the list ------------------------------------------------------------------------------
     def show_thumbnails(self, on: bool) -> None:
         self.model.show_thumbnails(on)
         self.table.verticalHeader().setDefaultSectionSize(
@@ -196,6 +450,10 @@ class WorksPanel(W.QWidget):
     def set_undo(self, label: str) -> None:
         self.undo_button.setEnabled(bool(label))
         self.undo_button.setToolTip(f"Undo: {label}" if label else "Nothing to undo")
+
+    def show_state(self, state: WorkState | None) -> None:
+        """Show only the works in ``state`` (all with None)."""
+        self.state.setCurrentIndex(max(self.state.findData(state.value if state else None), 0))
 
     def _apply(self) -> None:
         value = self.state.currentData()
@@ -224,6 +482,13 @@ class WorksPanel(W.QWidget):
         combo.blockSignals(False)
 
     def refresh(self) -> None:
+        """Read the works again, keeping the selection (a batch just tagged them).  Once the
+        window has closed the catalogue (the model is frozen), a late answer reads nothing."""
+        if self.model.frozen:
+            return
+        kept = self.selection().paths
+        current = self.table.currentIndex()
+        current_path = self.model.work(current.row()).path if current.isValid() else None
         self._refill(
             self.folder,
             "All folders",
@@ -231,6 +496,8 @@ class WorksPanel(W.QWidget):
         )
         self._refill(self.format, "All formats", [(f, f) for f in self.store.formats()])
         self.model.refresh()
+        if kept:
+            self._reselect(kept, current_path)
         counts = self.store.count_by_state()
         total = sum(counts.values())
         self.stack.setCurrentWidget(self.empty if total == 0 else self.table)

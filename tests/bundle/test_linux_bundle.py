@@ -94,7 +94,7 @@ def test_the_tarball_holds_the_app_its_menu_entry_and_icons(bundle):
     elif os.environ.get("CI"):
         pytest.fail("desktop-file-validate is missing; `make test` installs desktop-file-utils")
     size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
-    assert size < 200e6, f"the unpacked bundle is {size / 1e6:.0f} MB"
+    assert size < 220e6, f"the unpacked bundle is {size / 1e6:.0f} MB"  # docs/installers.md
 
 
 def test_both_executables_report_the_version(bundle, tmp_path):

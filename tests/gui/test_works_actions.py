@@ -191,3 +191,213 @@ def test_a_tagging_batch_refreshes_the_works_and_the_ledger_only(qtbot, window, 
     qtbot.waitUntil(lambda: "works" in read, timeout=WORK_MS)
 
     assert set(read) == {"works", "activity"}, read
+
+
+# --- several works at once -------------------------------------------------------------------
+
+
+def _untagged_folder(qtbot, window, photos, name="shoot", count=4):
+    """A portfolio folder scanned but not tagged: its works are New."""
+    folder = photos(name, count=count)
+    window.operations.add_folders([folder], tag=False)
+    qtbot.waitUntil(
+        lambda: (
+            window.store.count_by_state().get(WorkState.NEW, 0) >= count and not window.jobs.busy
+        ),
+        timeout=WORK_MS,
+    )
+    return folder
+
+
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def _click_row(qtbot, table, row: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    rect = table.visualRect(table.model().index(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def _selected(panel) -> list[str]:
+    return sorted(Path(p).name for p in panel.selection().paths)
+
+
+def test_ctrl_click_selects_several_works_and_ctrl_enter_tags_only_those(
+    qtbot, window, photos, exiftool
+):
+    folder = _untagged_folder(qtbot, window, photos)
+    panel = window.works
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 4)
+    assert not panel.tag_action.isEnabled()  # nothing selected yet
+    _click_row(qtbot, panel.table, 0)
+    _click_row(qtbot, panel.table, 2, Qt.KeyboardModifier.ControlModifier)
+    assert _selected(panel) == ["p000.jpg", "p002.jpg"]
+    assert panel.selected_label.text() == "2 works selected in shoot"
+    assert panel.tag_action.isEnabled() and panel.reveal_action.isEnabled()
+
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(
+        lambda: window.works.undo_button.isEnabled() and not window.jobs.busy, timeout=WORK_MS
+    )
+    states = {Path(w.path).name: w.state for w in window.store.works()}
+    assert states == {
+        "p000.jpg": WorkState.TAGGED,
+        "p001.jpg": WorkState.NEW,
+        "p002.jpg": WorkState.TAGGED,
+        "p003.jpg": WorkState.NEW,
+    }
+    assert exiftool(folder / "p002.jpg")["XMP-plus:DataMining"].startswith(VOCAB)
+    assert "XMP-plus:DataMining" not in exiftool(folder / "p001.jpg")
+    assert "2 works" in window.works.undo_button.toolTip()  # one undo for the batch
+    # the refresh after the batch kept the selection
+    qtbot.waitUntil(lambda: _selected(panel) == ["p000.jpg", "p002.jpg"])
+
+
+def test_ctrl_a_selects_every_work_the_filter_shows_not_only_the_rows_read(qtbot, tmp_path):
+    from creatorapp.gui.main_window import MainWindow
+    from creatorapp.gui.works_model import PAGE
+    from tests.gui.test_works_model import _catalogue
+
+    window = MainWindow(_catalogue(tmp_path, count=1200))
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.works
+    qtbot.waitUntil(lambda: panel.model.rowCount() == PAGE)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(panel.selection().works) == 1200, timeout=WORK_MS)
+    assert panel.model.rowCount() == 1200 and not panel.model.canFetchMore()
+    assert panel.selected_label.text() == "1,200 works selected in photos"
+    window.close()
+
+
+def test_the_policy_is_changed_for_one_folder_only_and_said_to_be_the_folders(
+    qtbot, window, photos, exiftool
+):
+    first = _untagged_folder(qtbot, window, photos, "first", count=2)
+    _untagged_folder(qtbot, window, photos, "second", count=2)
+    window.tag([first])
+    qtbot.waitUntil(lambda: tagged(window.store) == 2 and not window.jobs.busy, timeout=WORK_MS)
+    panel = window.works
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 4)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert not panel.policy_action.isEnabled()  # two folders: a policy belongs to one
+    assert "lie in 2 folders" in panel.policy_action.toolTip()
+
+    _click_row(qtbot, panel.table, 0)  # first/p000.jpg (rows are in path order)
+    _click_row(qtbot, panel.table, 1, Qt.KeyboardModifier.ShiftModifier)
+    assert _selected(panel) == ["p000.jpg", "p001.jpg"] and panel.policy_action.isEnabled()
+    qtbot.keyClick(panel.table, Qt.Key.Key_P, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: getattr(panel, "policy_dialog", None) is not None)
+    dialog = panel.policy_dialog
+    assert dialog.isVisible()
+    said = " ".join(w.text() for w in dialog.findChildren(type(panel.selected_label)))
+    assert "for the whole folder <b>first</b>" in said and "It now uses <b>no-ai</b>" in said
+    dialog.policy.setCurrentIndex(dialog.policy.findData("allow"))
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    # the window's policy change asks whether to write it into the files now
+    qtbot.waitUntil(lambda: window.policy_change.box is not None, timeout=WORK_MS)
+    box = window.policy_change.box
+    assert "2 works in first" in box.text()
+    now = next(b for b in box.buttons() if b.text() == "Apply now")
+    qtbot.mouseClick(now, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: not window.jobs.busy and tagged(window.store) == 2 and
+        exiftool(first / "p000.jpg").get("XMP-plus:DataMining", "").endswith("DMI-ALLOWED"),
+        timeout=WORK_MS,
+    )  # fmt: skip
+    folders = {Path(f.path).name: f.policy for f in window.store.folders()}
+    assert folders == {"first": "allow", "second": "no-ai"}
+
+
+def test_delete_leaves_works_out_only_after_asking(qtbot, window, photos, monkeypatch):
+    """The catalogue cannot yet leave single works out: Delete says so and what to do, and
+    changes nothing.  Once the portfolio can (``Portfolio.exclude``), Delete asks first, and
+    Enter on the question keeps everything."""
+    from creatorapp.core.works.portfolio import Portfolio
+    from creatorapp.gui.works_bulk import NO_EXCLUDE
+
+    _untagged_folder(qtbot, window, photos, count=3)
+    panel = window.works
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
+    _click_row(qtbot, panel.table, 1)
+    before = window.store.count_by_state()
+    if not callable(getattr(Portfolio, "exclude", None)):
+        qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+        qtbot.waitUntil(lambda: getattr(panel, "exclude_box", None) is not None)
+        assert panel.exclude_box.text() == NO_EXCLUDE and panel.exclude_box.isVisible()
+        panel.exclude_box.close()
+        assert window.store.count_by_state() == before
+
+    left_out: list[list[str]] = []
+    monkeypatch.setattr(
+        Portfolio, "exclude", lambda self, paths: left_out.append(list(paths)) or len(paths),
+        raising=False,
+    )  # fmt: skip
+    panel.exclude_box = None
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: panel.exclude_box is not None)
+    box = panel.exclude_box
+    assert box.isVisible() and "Leave 1 work out" in box.text()
+    assert "not changed or deleted" in box.text()
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # the default answer keeps things as they are
+    qtbot.waitUntil(lambda: not box.isVisible())
+    assert left_out == []
+
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: panel.exclude_box is not box and panel.exclude_box.isVisible())
+    box = panel.exclude_box
+    go = next(b for b in box.buttons() if b.text() == "Leave out")
+    qtbot.mouseClick(go, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(left_out), timeout=WORK_MS)
+    assert [Path(p).name for p in left_out[0]] == ["p001.jpg"]
+    qtbot.waitUntil(lambda: "Left 1 work out" in window.statusBar().currentMessage())
+
+
+def test_show_in_folder_opens_each_folder_once(qtbot, window, photos, monkeypatch):
+    opened: list[str] = []
+    monkeypatch.setattr(
+        QtGui.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True
+    )
+    folder = _untagged_folder(qtbot, window, photos, count=3)
+    panel = window.works
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(panel.table, Qt.Key.Key_O, CTRL_SHIFT)
+    assert opened == [str(folder)]
+
+
+def test_every_works_action_is_reachable_by_keyboard(qtbot, window, photos):
+    _untagged_folder(qtbot, window, photos, count=2)
+    panel = window.works
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2)
+    window.activateWindow()
+    # Ctrl+F: to the filter, from anywhere in the window
+    panel.table.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: panel.search.hasFocus())
+    # Tab: filter -> list -> the selection's actions -> the detail pane
+    qtbot.keyClick(panel.search, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: panel.table.hasFocus())
+    qtbot.keyClick(panel.table, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: panel.bulk_buttons[0].hasFocus())
+    assert panel.bulk_buttons[0].defaultAction() is panel.tag_action
+    # Enter on a work: its details, and the keyboard goes there
+    panel.table.setFocus()
+    panel.table.selectRow(1)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.detail.signals.hasFocus())
+    assert panel.detail.work is not None and Path(panel.detail.work.path).name == "p001.jpg"
+    # the context menu (Menu key, Shift+F10) lists every action with its key
+    texts = [a.text() for a in panel.table.actions() if not a.isSeparator()]
+    assert texts == [
+        "Tag now",
+        "Change folder policy…",
+        "Leave out…",
+        "Show in folder",
+        "Select all",
+    ]
+    assert all(not a.shortcut().isEmpty() for a in panel.table.actions() if not a.isSeparator())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from creatorapp.core.catalogue import WorkState, open_catalogue
+from creatorapp.gui.qt import Qt
 from creatorapp.gui.works_model import PAGE, WorkFilter, WorksModel
 
 
@@ -93,3 +94,60 @@ def test_odd_names_are_shown_escaped_never_lost_or_rendered(qtbot, tmp_path):
     detail.show_work(store.work(markup))
     assert "&lt;b&gt;ALL GOOD" in detail.title.text() and "<b>ALL" not in detail.title.text()
     store.close()
+
+
+def _panel(qtbot, tmp_path, count):
+    from creatorapp.gui.main_window import MainWindow
+
+    window = MainWindow(_catalogue(tmp_path, count=count))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window, window.works
+
+
+def test_clearing_a_filter_that_matched_nothing_shows_the_works_again(qtbot, tmp_path):
+    """A view asks for rows only when its geometry changes: from no rows to no rows it never
+    asked, and the list stayed blank until another section was opened."""
+    window, panel = _panel(qtbot, tmp_path, count=30)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 30)
+    qtbot.keyClicks(panel.search, "zzz")  # each key a new filter: "z" already matches nothing
+    # the list has settled: empty, and nothing more to read for this filter
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 0 and not panel.model.canFetchMore())
+    panel.search.selectAll()
+    qtbot.keyClick(panel.search, Qt.Key.Key_Backspace)
+    assert panel.search.text() == ""
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 30, timeout=5000)
+    assert panel.table.model().data(panel.table.model().index(0, 0)) == "w00000.jpg"
+    # the same through a state that no work is in, and back
+    panel.state.setCurrentIndex(panel.state.findData(WorkState.DELETED.value))
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 0 and not panel.model.canFetchMore())
+    panel.state.setCurrentIndex(panel.state.findData(None))
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 30, timeout=5000)
+    window.close()
+
+
+def test_a_refresh_keeps_the_rows_read_and_the_selection(qtbot, tmp_path):
+    window, panel = _panel(qtbot, tmp_path, count=1200)
+    panel.model.fetchMore()
+    panel.model.fetchMore()
+    assert panel.model.rowCount() == 1200
+    panel.table.selectRow(3)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    panel.table.scrollToBottom()
+    panel.refresh()  # what the window does after a batch or a watcher event
+    assert panel.model.rowCount() == 1200  # the view keeps its place: no jump to the top
+    rows = sorted(i.row() for i in panel.table.selectionModel().selectedRows())
+    assert rows == [3, 4]
+    assert panel.selected_label.text() == "2 works selected in photos"
+    window.close()
+
+
+def test_an_answer_that_arrives_after_the_window_closed_reads_nothing(qtbot, tmp_path):
+    """A job finishing while the window closes asks the works to refresh: the catalogue is
+    closed by then, and reading it would raise inside Qt's event loop."""
+    window, panel = _panel(qtbot, tmp_path, count=3)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
+    window.quit()
+    panel.refresh()  # what a late "changed" signal does
+    assert panel.model.rowCount() == 0

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+from creatorapp.core.app import selftest
 from tests.integration.test_cli import cli
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
@@ -20,7 +21,7 @@ def test_selftest_passes_from_both_entry_points():
     assert sum(1 for line in lines if line.startswith("ok   tag and read back")) == 5
     for check in (
         "tag 24 files in worker processes",
-        "load the 11 libraries publishing and opt-outs use",
+        f"load the {len(selftest.LIBRARIES)} libraries publishing and opt-outs use",
         "sign and read back Content Credentials (JPG)",
         "Qt image plugins (5 formats)",
         "Qt SVG icons",
@@ -54,5 +55,6 @@ def test_selftest_names_a_library_that_cannot_load(monkeypatch):
     monkeypatch.setattr(selftest, "LIBRARIES", (*selftest.LIBRARIES, "creatorapp_no_such_lib"))
     said: list[str] = []
     assert selftest.run(said.append) is False
-    failed = [s for s in said if s.startswith("FAIL load the 12 libraries")]
+    count = len(selftest.LIBRARIES)
+    failed = [s for s in said if s.startswith(f"FAIL load the {count} libraries")]
     assert failed and "creatorapp_no_such_lib (ModuleNotFoundError" in failed[0]
