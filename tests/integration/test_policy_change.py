@@ -251,11 +251,6 @@ def test_after_a_retag_every_field_we_own_says_the_same_thing(tmp_path, exiftool
     assert status["works"]["tagged"] == len(files) and status["old_policy"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a notice or creator an earlier policy of ours wrote is kept as if it were the "
-    "photographer's own (Mode.FILL in core/policy/signals.py, core/media/changes.plan)",
-)
 def test_a_retag_replaces_the_notice_an_earlier_policy_wrote(tmp_path, exiftool):
     root = tmp_path / "photos"
     root.mkdir()

@@ -120,6 +120,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX items_submission ON items(submission_id);
     CREATE INDEX items_state ON items(destination, state);
     """,
+    # 4: the fields each signature stands for (JSON rows [key, value, mode]), one row per
+    # signature tagged with: a re-tag under another policy tells what our earlier policy wrote
+    # from what the photographer wrote
+    """
+    CREATE TABLE field_sets (
+        signature TEXT PRIMARY KEY,
+        fields TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

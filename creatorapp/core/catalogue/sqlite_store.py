@@ -528,6 +528,28 @@ class SqliteStore(Store):
         )
         return int(rows[0][0])
 
+    # --- the fields each signature stands for ---------------------------------------------
+    def remember_fields(self, signature: str, rows: list) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO field_sets(signature, fields, added_at) VALUES (?, ?, ?)",
+                (signature, json.dumps(rows, ensure_ascii=False), utc_now()),
+            )
+
+    def remembered_fields(self, signatures: list[str]) -> dict[str, list]:
+        found: dict[str, list] = {}
+        for i in range(0, len(signatures), _BATCH):
+            part = signatures[i : i + _BATCH]
+            rows = self._query(
+                "SELECT signature, fields FROM field_sets "
+                f"WHERE signature IN ({', '.join('?' * len(part))})",
+                part,
+            )
+            for signature, text in rows:
+                with contextlib.suppress(ValueError):
+                    found[signature] = json.loads(text)
+        return found
+
     # --- sites ----------------------------------------------------------------------------
     _SITE_COLUMNS = (
         "id",

@@ -151,6 +151,16 @@ class Store(ABC):
             if w.state in live and w.signature is not None and w.signature not in keep
         )
 
+    # --- the fields each signature stands for ---------------------------------------------
+    @abstractmethod
+    def remember_fields(self, signature: str, rows: list) -> None:
+        """Keep what ``signature`` stands for (JSON rows ``[key, value, mode]``); a signature
+        already kept is left as it is: it names the same fields."""
+
+    @abstractmethod
+    def remembered_fields(self, signatures: list[str]) -> dict[str, list]:
+        """The rows kept for each of ``signatures`` that has any (one query for all)."""
+
     # --- sites ----------------------------------------------------------------------------
     @abstractmethod
     def add_site(self, **fields: object) -> SiteRecord: ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 from types import MappingProxyType
 
@@ -153,7 +153,8 @@ def training_mining(policy: Policy, prefix: str = "cawg") -> dict[str, dict[str,
 
 class Mode(Enum):
     """OWN: the policy decides the value.  FILL: written only where the file has none, because
-    it may hold the photographer's own words (overwritten only when the user forces it)."""
+    it may hold the photographer's own words (overwritten only when the user forces it, or
+    where it still holds exactly what an earlier policy of ours wrote: ``Field.earlier``)."""
 
     OWN = "own"
     FILL = "fill"
@@ -170,6 +171,9 @@ class Field:
     key: str
     value: str | dict[str, str] | list[str]
     mode: Mode
+    # FILL only: what an earlier policy of ours wrote at this key (see :func:`with_earlier`).
+    # Not part of what the file should carry, so not part of the signature.
+    earlier: str | dict[str, str] | list[str] | None = None
 
     @property
     def family(self) -> Family:
@@ -277,11 +281,36 @@ def embedded_fields(policy: Policy) -> tuple[Field, ...]:
     return tuple(fields)
 
 
+def field_rows(fields: tuple[Field, ...]) -> list[list]:
+    """The fields as plain JSON rows ``[key, value, mode]``: what the signature is taken of,
+    and what the catalogue keeps of each signature it tagged with."""
+    return [[f.key, f.value, f.mode.value] for f in fields]
+
+
+def fields_from_rows(rows: list) -> tuple[Field, ...]:
+    """The fields :func:`field_rows` describes (rows of an unknown mode are left out)."""
+    modes = {m.value: m for m in Mode}
+    return tuple(Field(key, value, modes[mode]) for key, value, mode in rows if mode in modes)
+
+
+def with_earlier(fields: tuple[Field, ...], previous: tuple[Field, ...]) -> tuple[Field, ...]:
+    """``fields`` for a file we tagged before with ``previous``: each FILL field whose value
+    changed remembers the value ``previous`` put in its place.  A file that still says that is
+    saying our earlier words, not the photographer's, and may be brought to the new ones."""
+    before = {f.key: f.value for f in previous if f.mode is Mode.FILL}
+    return tuple(
+        replace(f, earlier=before[f.key])
+        if f.mode is Mode.FILL and f.key in before and before[f.key] != f.value
+        else f
+        for f in fields
+    )
+
+
 def fields_signature(fields: tuple[Field, ...]) -> str:
     """A short, stable fingerprint of what a file should carry: when it changes (policy edited,
     rights text changed), works tagged under the old one are stale."""
     canonical = json.dumps(
-        [[f.key, f.value, f.mode.value] for f in fields],
+        field_rows(fields),
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

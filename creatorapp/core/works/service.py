@@ -15,7 +15,9 @@ who found it:
    (``credentials.unavailable``) and they are recorded under the unsigned signature, so they
    are due again, and signed, once there is one;
 3. the files go to the worker processes (:mod:`creatorapp.core.works.tagging`), in chunks of one
-   policy;
+   policy; a work last tagged under other fields goes with what those fields wrote (kept in the
+   catalogue per signature, looked up once per batch), so that a notice or creator of ours is
+   brought to the new policy's while the photographer's own is kept;
 4. every outcome is recorded, acting on its reason code, never on its wording.
 
 Batches run in two ways: :meth:`TaggingService.tag` and :meth:`TaggingService.process` yield
@@ -57,7 +59,13 @@ from creatorapp.core.catalogue import (
 from creatorapp.core.media.base import Outcome, Reason, Status
 from creatorapp.core.media.c2pa import SignJob
 from creatorapp.core.policy import Policy, PolicyError, resolve_policy
-from creatorapp.core.policy.signals import data_mining_uri
+from creatorapp.core.policy.signals import (
+    Field,
+    data_mining_uri,
+    field_rows,
+    fields_from_rows,
+    with_earlier,
+)
 from creatorapp.core.works.holds import Gate, gate_for
 from creatorapp.core.works.portfolio import (
     Due,
@@ -126,6 +134,7 @@ class TaggingService:
         self._pool: TagPool | None = None
         self.gate: Gate = gate_for(self.store)  # shared by every service of this catalogue
         self._applying: dict[tuple[int, str], _Applying] = {}  # (folder id, signature)
+        self._remembered: set[str] = set()  # signatures whose fields the catalogue keeps
 
     # --- one tagger per file ---------------------------------------------------------------
     def holding(self, paths: Iterable[Path | str]) -> contextlib.AbstractContextManager[None]:
@@ -219,11 +228,13 @@ class TaggingService:
         plan = self._prepare(
             recorded, used, request, known, digest=bool(recorded), track=policy is None
         )
+        if request.dry_run:  # says what a real run would write
+            plan.earlier = self._earlier([d for _, d in work if d is not None], known)
         due_of = {shown: plan.recorded_as(d) for shown, d in work if d is not None}
         outcomes = tag_files(
             (
-                (Path(shown), rules.fields, plan.options(rules))
-                for shown, rules in ((s, d.rules if d else default) for s, d in work)
+                (Path(shown), plan.fields(d) if d else default.fields, plan.options(rules))
+                for shown, d, rules in ((s, d, d.rules if d else default) for s, d in work)
             ),
             jobs=jobs,
             cancel=cancel,
@@ -256,7 +267,7 @@ class TaggingService:
     ) -> Iterator[Outcome]:
         plan = self._prepare(items, [d.rules.policy for d in items], TagRequest())
         outcomes = tag_files(
-            ((Path(d.path), d.rules.fields, plan.options(d.rules)) for d in items),
+            ((Path(d.path), plan.fields(d), plan.options(d.rules)) for d in items),
             jobs=jobs,
             cancel=cancel,
         )
@@ -319,11 +330,12 @@ class TaggingService:
         if self._pool is None:
             raise RuntimeError("submit() needs open_pool() first")
         plan = self._prepare(due, [d.rules.policy for d in due], TagRequest())
-        groups: dict[str, list[Due]] = {}  # by policy signature: a chunk has one policy
+        # by policy signature (a chunk has one policy) and the fields of each work's last tag
+        groups: dict[tuple[str, str | None], list[Due]] = {}
         for item in due:
-            groups.setdefault(item.rules.signature, []).append(item)
+            groups.setdefault((item.rules.signature, plan.since(item)), []).append(item)
         todo = [d for group in groups.values() for d in group]
-        chunks = chunked(((d.path, d.rules.fields, plan.options(d.rules)) for d in todo), self.jobs)
+        chunks = chunked(((d.path, plan.fields(d), plan.options(d.rules)) for d in todo), self.jobs)
         items = [plan.recorded_as(d) for d in todo]
         batches: list[Batch] = []
         start = 0
@@ -365,6 +377,7 @@ class TaggingService:
     ) -> _Plan:
         """Works registered and the signing resolved: how this batch is tagged and recorded."""
         applying: list[tuple[int, str]] = []
+        earlier: dict[str, tuple[str, tuple[Field, ...]]] = {}
         if items:
             self.store.ensure_room(len(items))  # a full disk stops the batch before any write
             if known is None:
@@ -372,11 +385,62 @@ class TaggingService:
             if track:
                 applying = self._track(items, known)
             self._register(items, known)
+            self._remember({d.rules.signature: d.rules for d in items}.values())
+            earlier = self._earlier(items, known)
         used = {p.name: p for p in policies}
         signer = self._credentials(
             list(used.values()), request.sign_every_file, record=not request.dry_run
         )
-        return _Plan(request, signer, digest, applying=applying)
+        return _Plan(request, signer, digest, applying=applying, earlier=earlier)
+
+    # --- what our earlier policies wrote -----------------------------------------------------
+    def _remember(self, rules: Iterable[Rules]) -> None:
+        """The catalogue keeps the fields of every signature works are tagged with, so that a
+        later re-tag under another policy knows what we wrote (see :meth:`_earlier`).  Asked
+        once per signature and service; written only when new."""
+        new = {_fields_key(r.signature): r for r in rules}
+        for key in self._remembered & new.keys():
+            del new[key]
+        if not new:
+            return
+        kept = self.store.remembered_fields(list(new))
+        missing = [key for key in new if key not in kept]
+        if missing:
+            with self.store.transaction():
+                for key in missing:
+                    self.store.remember_fields(key, field_rows(new[key].fields))
+        self._remembered.update(new)
+
+    def _earlier(
+        self, items: list[Due], known: dict[str, Work] | None
+    ) -> dict[str, tuple[str, tuple[Field, ...]]]:
+        """For each work last tagged under other fields than it gets now: that signature, and
+        the fields to write, knowing what the earlier ones put in the file (a notice or creator
+        of ours is replaced, the photographer's own is kept; see ``changes.plan``).  One query
+        for the whole batch, and none when no work changes fields (a first tag)."""
+        since: dict[str, str] = {}
+        for item in items:
+            work = (known or {}).get(item.path)
+            if work is None or work.state is WorkState.DELETED or work.signature in (None, UNDONE):
+                continue
+            before = _fields_key(work.signature)
+            if before != _fields_key(item.rules.signature):
+                since[item.path] = before
+        if not since:
+            return {}
+        rows = self.store.remembered_fields(sorted(set(since.values())))
+        previous = {key: fields_from_rows(found) for key, found in rows.items()}
+        combined: dict[tuple[str, str], tuple[Field, ...]] = {}
+        earlier: dict[str, tuple[str, tuple[Field, ...]]] = {}
+        for item in items:
+            before = since.get(item.path)
+            if before is None or before not in previous:
+                continue  # tagged before the catalogue kept fields: the file's values stay
+            key = (item.rules.signature, before)
+            if key not in combined:
+                combined[key] = with_earlier(item.rules.fields, previous[before])
+            earlier[item.path] = (before, combined[key])
+        return earlier
 
     # --- a policy being applied --------------------------------------------------------------
     def _track(self, items: list[Due], known: dict[str, Work]) -> list[tuple[int, str]]:
@@ -642,7 +706,19 @@ class _Plan:
     signer: SignJob | None  # None: no identity, nothing is signed in this batch
     digest: bool = True  # the final file's stat and SHA-256, for the catalogue
     applying: list[tuple[int, str]] = field(default_factory=list)  # policies this batch applies
+    # path -> (the signature it was last tagged under, the fields to write knowing it)
+    earlier: dict[str, tuple[str, tuple[Field, ...]]] = field(default_factory=dict)
     _options: dict[tuple[str, str], TagOptions] = field(default_factory=dict)
+
+    def fields(self, due: Due) -> tuple[Field, ...]:
+        """What the worker writes into this work's file."""
+        found = self.earlier.get(due.path)
+        return due.rules.fields if found is None else found[1]
+
+    def since(self, due: Due) -> str | None:
+        """The other signature this work was last tagged under, when it matters."""
+        found = self.earlier.get(due.path)
+        return None if found is None else found[0]
 
     def options(self, rules: Rules) -> TagOptions:
         key = (rules.policy.name, rules.signature)
@@ -661,6 +737,11 @@ class _Plan:
     def recorded_as(self, due: Due) -> Due:
         """Without a signer, a work of a signing policy is recorded as unsigned."""
         return due if self.signer is not None else _unsigned(due)
+
+
+def _fields_key(signature: str) -> str:
+    """The signature of the fields alone: signing or not writes the same values."""
+    return signature.removesuffix("+c2pa")
 
 
 def _ending(outcome: Outcome) -> str:
