@@ -263,3 +263,24 @@ def test_a_retag_replaces_the_notice_an_earlier_policy_wrote(tmp_path, exiftool)
     meta = exiftool(path)
     assert _one_value(meta, AGREE["notice"]) == {"© 2026 Bea Beta Studio"}
     assert _one_value(meta, AGREE["creator"]) == {"Bea Beta"}
+
+
+def test_works_tagged_before_the_catalogue_kept_fields_get_the_new_notice(tmp_path, exiftool):
+    """A catalogue made before it kept what each signature wrote: the folder's outgoing policy
+    is remembered when the folder changes policy, so applying the new one still replaces it."""
+    import sqlite3
+
+    from creatorapp.core.catalogue.location import default_catalogue_path
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    path = make_jpeg(root / "old.jpg", seed=3)
+    _own("alpha", "no-ai", "Ann Alpha", "© 2025 Ann Alpha")
+    _own("beta", "no-genai", "Bea Beta", "© 2026 Bea Beta Studio")
+    assert cli("folders", "add", str(root), "--policy", "alpha").returncode == 0
+    assert _one_value(exiftool(path), AGREE["notice"]) == {"© 2025 Ann Alpha"}
+    with sqlite3.connect(default_catalogue_path()) as db:  # as an older version left it
+        assert db.execute("DELETE FROM field_sets").rowcount >= 1
+    assert cli("folders", "set", str(root), "--policy", "beta").returncode == 0
+    assert cli("folders", "apply", str(root)).returncode == 0
+    assert _one_value(exiftool(path), AGREE["notice"]) == {"© 2026 Bea Beta Studio"}

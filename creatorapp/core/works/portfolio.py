@@ -34,7 +34,13 @@ from creatorapp.core.media.base import Outcome, by_extension
 from creatorapp.core.media.leftovers import remove_if_leftover
 from creatorapp.core.media.safe_write import is_temp_name
 from creatorapp.core.policy import Policy, PolicyError, resolve_policy
-from creatorapp.core.policy.signals import Field, data_mining_uri, embedded_fields, fields_signature
+from creatorapp.core.policy.signals import (
+    Field,
+    data_mining_uri,
+    embedded_fields,
+    field_rows,
+    fields_signature,
+)
 from creatorapp.core.works.tagging import ignored_reason, link_reason
 from creatorapp.errors import UserError
 
@@ -183,6 +189,7 @@ class Portfolio:
             if policy is not None:
                 resolved = self._policy(policy)
                 if resolved.name != folder.policy:
+                    self._remember_outgoing(folder.policy)
                     self.store.update_folder(folder.id, policy=resolved.name)
                     self._mark_stale(folder, folder.policy, resolved)
             if watching is not None and watching != folder.watching:
@@ -191,6 +198,18 @@ class Portfolio:
         updated = self.store.folder_by_id(folder.id)
         assert updated is not None
         return updated
+
+    def _remember_outgoing(self, name: str) -> None:
+        """Keep the fields of the policy a folder leaves, so that applying the new one may
+        replace the notice and creator it wrote (works tagged before the catalogue kept
+        fields would otherwise keep them as if they were the photographer's)."""
+        try:
+            fields = embedded_fields(self._policy(name))
+        except (PolicyError, UserError):
+            return  # a policy that no longer resolves: nothing is known of what it wrote
+        signature = fields_signature(fields)
+        if not self.store.remembered_fields([signature]):
+            self.store.remember_fields(signature, field_rows(fields))
 
     def _mark_stale(
         self, folder: Folder, before: str, policy: Policy, *, edited: bool = False
