@@ -5,14 +5,12 @@ what the site answered right after the files were written."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from creatorapp.core.catalogue import SiteRecord, Store, utc_now
-from creatorapp.core.policy import PRESETS, Policy, PolicyError, policies_dir, resolve_policy
+from creatorapp.core.policy import resolve_policy
+from creatorapp.core.policy.keep import keep_policy
 from creatorapp.core.sites import publisher
 from creatorapp.core.sites.config import SiteConfig
 from creatorapp.core.sites.transports import base as transports
@@ -26,54 +24,6 @@ class SiteError(UserError):
 
 
 UNKNOWN_SITE = "unknown-site"
-
-
-def keep_policy(spec: str) -> Policy:
-    """The policy ``spec`` names; one read from a file is also kept among the user's policies
-    (a copy of the file, byte for byte), because a site names its policy and must find it
-    again when the file has moved on.  A name that already means something else is refused
-    rather than replaced."""
-    policy = resolve_policy(spec)
-    if policy.source == "preset":
-        return policy
-    try:
-        stored = resolve_policy(policy.name)
-    except PolicyError:
-        stored = None
-    if stored is not None and replace(stored, source="") == replace(policy, source=""):
-        return policy
-    if policy.name in PRESETS:
-        raise SiteError(
-            f"the policy in {spec} is called {policy.name!r}, which is a preset; "
-            'give it a name of its own (name = "...")'
-        )
-    if stored is not None:
-        raise SiteError(
-            f"a different policy called {policy.name!r} is already saved ({stored.source}); "
-            'give the one in the file another name (name = "...")'
-        )
-    _copy_in(Path(spec).expanduser(), policies_dir() / f"{policy.name}.toml")
-    return policy
-
-
-def _copy_in(source: Path, target: Path) -> None:
-    """Copy a policy file into the policies folder: temporary file beside the target,
-    fsync, rename; the copy must read back as the same policy."""
-    try:
-        data = source.read_bytes()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise SiteError(
-            f"cannot keep a copy of {source} in {target.parent} ({exc.strerror or exc})"
-        ) from None
-    if target.read_bytes() != data:
-        raise SiteError(f"the copy of {source} in {target.parent} did not read back as written")
 
 
 def check_url(url: str) -> str:

@@ -34,6 +34,7 @@ from creatorapp.core.media.base import Outcome, by_extension
 from creatorapp.core.media.leftovers import remove_if_leftover
 from creatorapp.core.media.safe_write import is_temp_name
 from creatorapp.core.policy import Policy, PolicyError, resolve_policy
+from creatorapp.core.policy.keep import keep_policy
 from creatorapp.core.policy.signals import (
     Field,
     data_mining_uri,
@@ -151,7 +152,7 @@ class Portfolio:
             raise PortfolioError(f"not a folder: {path}")
         if not os.access(real, os.R_OK | os.X_OK):
             raise PortfolioError(f"the folder cannot be read: {path}")
-        resolved = self._policy(policy)
+        resolved = self._given(policy)
         for other in self.store.folders():
             if other.path == real:
                 raise PortfolioError(f"{real} is already a portfolio folder")
@@ -187,7 +188,7 @@ class Portfolio:
         folder = self.find_folder(path)
         with self.store.transaction():
             if policy is not None:
-                resolved = self._policy(policy)
+                resolved = self._given(policy)
                 if resolved.name != folder.policy:
                     self._remember_outgoing(folder.policy)
                     self.store.update_folder(folder.id, policy=resolved.name)
@@ -257,6 +258,15 @@ class Portfolio:
         if folder is None:
             raise PortfolioError(f"{path} is not a portfolio folder", code=NOT_A_FOLDER)
         return folder
+
+    @staticmethod
+    def _given(spec: str) -> Policy:
+        """The policy a user named for a folder: a name, or a file kept among their policies
+        (the folder records the name, which must find it again)."""
+        try:
+            return keep_policy(spec)
+        except PolicyError as exc:
+            raise PortfolioError(str(exc)) from None
 
     @staticmethod
     def _policy(name: str) -> Policy:
