@@ -12,7 +12,7 @@ from creatorapp.core.catalogue import Store
 from creatorapp.core.text.display import counted
 from creatorapp.core.works import undo
 from creatorapp.core.works.portfolio import Portfolio
-from creatorapp.core.works.service import TagRequest
+from creatorapp.core.works.service import TaggingService, TagRequest
 from creatorapp.gui.job_bar import JobBar
 from creatorapp.gui.qt import QObject, Signal
 from creatorapp.gui.tasks import Job
@@ -83,20 +83,25 @@ class Operations(QObject):
         name = label or (paths[0].name if len(paths) == 1 else counted(len(paths), "item"))
 
         def work(job: Job) -> undo.BatchSummary:
-            policy = setup.policy_for(self.store, paths)
-            return undo.tag_undoably(
-                Portfolio(self.store),
-                paths,
-                policy,
-                # the service signs what the policies ask for and re-signs files that carry
-                # Content Credentials; without an identity they are never silently broken
-                request=TagRequest(break_credentials=break_credentials),
-                cancel=job.cancel,
-                progress=job.report,
-                label=f"Tagging {name}",
-            )
+            return self._tag_undoably(job, paths, name, break_credentials)
 
         return self._run(f"Tagging {name}", work, self._tagged)
+
+    def _tag_undoably(
+        self, job: Job, paths: list[Path], name: str, break_credentials: bool = False
+    ) -> undo.BatchSummary:
+        policy = setup.policy_for(self.store, paths)
+        return undo.tag_undoably(
+            Portfolio(self.store),
+            paths,
+            policy,
+            # the service signs what the policies ask for and re-signs files that carry
+            # Content Credentials; without an identity they are never silently broken
+            request=TagRequest(break_credentials=break_credentials),
+            cancel=job.cancel,
+            progress=job.report,
+            label=f"Tagging {name}",
+        )
 
     def _tagged(self, summary: object) -> None:
         assert isinstance(summary, undo.BatchSummary)
@@ -129,34 +134,47 @@ class Operations(QObject):
 
     # --- folders ---------------------------------------------------------------------------
     def add_folders(self, paths: list[Path], *, tag: bool = True, policy: str | None = None) -> Job:
-        def work(job: Job) -> list[str]:
+        def work(job: Job) -> tuple[list[str], undo.BatchSummary | None]:
             portfolio = Portfolio(self.store)
             chosen = policy or setup.own_policy_name()
-            folders = [portfolio.add_folder(p, chosen) for p in paths]
-            portfolio.scan(folders, progress=lambda n: job.report(n, 0))
-            return [f.path for f in folders]
+            # one job adds, scans and tags, holding the folders all along: a running watcher
+            # would otherwise catch the new folder between the scan and the tagging
+            with TaggingService(portfolio).holding(paths):
+                folders = [portfolio.add_folder(p, chosen) for p in paths]
+                portfolio.scan(folders, progress=lambda n: job.report(n, 0))
+                added = [f.path for f in folders]
+                if not (tag and added):
+                    return added, None
+                return added, self._tag_undoably(job, [Path(p) for p in added], Path(added[0]).name)
 
-        def done(added: object) -> None:
+        def done(result: object) -> None:
+            added, summary = result
             self.changed.emit(WORKS_CHANGED)
             self.message.emit(f"Added {counted(len(added), 'folder')}")
-            if tag and added:
-                self.tag([Path(p) for p in added], label=Path(added[0]).name)
+            if summary is not None:
+                self._tagged(summary)
 
         return self._run("Adding folders", work, done)
 
     # --- set-up ----------------------------------------------------------------------------
     def apply_setup(self, answers: setup.Answers, *, tag: bool = True) -> Job:
-        def work(job: Job) -> list[str]:
-            folders = setup.apply(self.store, answers)
-            if folders:
-                Portfolio(self.store).scan(folders, progress=lambda n: job.report(n, 0))
-            return [f.path for f in folders]
+        def work(job: Job) -> tuple[list[str], undo.BatchSummary | None]:
+            portfolio = Portfolio(self.store)
+            with TaggingService(portfolio).holding(answers.folders):
+                folders = setup.apply(self.store, answers)
+                if folders:
+                    portfolio.scan(folders, progress=lambda n: job.report(n, 0))
+                added = [f.path for f in folders]
+                if not (tag and added):
+                    return added, None
+                return added, self._tag_undoably(job, [Path(p) for p in added], "your portfolio")
 
-        def done(added: object) -> None:
+        def done(result: object) -> None:
+            _, summary = result
             self.message.emit("Set-up saved")
             self.changed.emit(EVERYTHING)
             self.policies_changed.emit()
-            if tag and added:
-                self.tag([Path(p) for p in added], label="your portfolio")
+            if summary is not None:
+                self._tagged(summary)
 
         return self._run("Saving your set-up", work, done, EVERYTHING)
