@@ -100,7 +100,11 @@ class WatchService(QObject):
             if then:
                 then()
 
-        tasks.start(watcher.stop, finished, lambda m: finished())
+        def failed(message: str) -> None:
+            self.problem.emit(f"stopping the watcher: {message}")
+            finished()
+
+        tasks.start(watcher.stop, finished, failed)
 
     def stop_now(self) -> None:
         """On quit: finish the files in hand, then return."""
