@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -78,25 +79,101 @@ def test_form_hand_off_attest_with_evidence_and_resolve(tmp_path, browser):
     store.close()
 
 
-def test_one_sample_per_form_shows_the_fields_to_copy(tmp_path, browser):
+def test_one_form_asks_about_all_the_works_and_each_keeps_its_own_state(tmp_path, browser):
+    """LAION's form takes one Sample ID and one Website/URL but a free-text Explanation: one
+    form lists every work of the request there, instead of one form per work."""
     env, opened = browser
     urls = tmp_path / "urls.txt"
     urls.write_text("\n".join(URLS[:2]) + "\n")
     cli("optout", "contact", "--name", "Jane Doe", "--email", "jane@x.example")
     dry = cli("optout", "submit", "laion", "--urls", str(urls), "--dry-run")
-    assert dry.returncode == 0 and dry.stdout.count("Form: https://laion.ai/") == 2
-    assert "--- Sample ID ---" in dry.stdout and "Article 21" in dry.stdout
+    assert dry.returncode == 0 and dry.stdout.count("Form: https://laion.ai/") == 1
+    assert "--- Sample ID ---" in dry.stdout and "Article 4(3)" in dry.stdout
     assert status()["items"] == {}
     run = cli("optout", "submit", "laion", "--urls", str(urls), "--json", env=env)
     doc = json.loads(run.stdout)
-    assert len(doc["sent"]) == 2  # one form per sample
+    assert len(doc["sent"]) == 1  # one form for both works
     assert opened.read_text().split() == ["https://laion.ai/dataset-requests/"]  # one tab
+    fields = doc["payloads"][0]["fields"]
+    assert fields["Name"] == "Jane Doe" and fields["Website/URL"] == URLS[0]
+    assert "Jane Doe" in fields["Explanation"]
+    assert URLS[0] in fields["Explanation"] and URLS[1] in fields["Explanation"]
+    assert "asks about 2 works" in doc["payloads"][0]["instructions"]
     urls.write_text(URLS[2] + "\n")
     quiet = cli("optout", "submit", "laion", "--urls", str(urls), "--no-browser", env=env)
     assert quiet.returncode == 0 and len(opened.read_text().split()) == 1
-    fields = doc["payloads"][0]["fields"]
-    assert fields["Name"] == "Jane Doe" and fields["Website/URL"] == URLS[0]
-    assert "Jane Doe" in fields["Explanation"] and URLS[0] in fields["Explanation"]
+
+    store = open_catalogue(None)
+    first = store.submission(key=doc["sent"][0])
+    items = store.items(submission_id=first["id"])
+    assert sorted(i["target"] for i in items) == URLS[:2]  # an item per work
+    store.set_items([items[0]["id"]], state="confirmed")  # the destination answered for one
+    store.close()
+    assert status()["items"] == {"laion": {"awaiting_user_action": 2, "confirmed": 1}}
+
+
+def test_a_long_list_is_split_where_the_form_would_take_too_much(tmp_path):
+    """At most ``max_batch`` works and ``max_chars`` characters of addresses per form; every
+    work is in exactly one form."""
+    from creatorapp.core.optouts.descriptor import load_all
+
+    laion = load_all()["laion"]
+    assert laion.max_batch > 1 and laion.max_chars
+    many = [f"https://jane.example/art/{i:04d}.jpg" for i in range(laion.max_batch + 5)]
+    long = [f"https://jane.example/{'a' * 150}/{i}.jpg" for i in range(80)]
+    store = open_catalogue(tmp_path / "c.sqlite3")
+    optouts = OptOuts(store)
+    for urls in (many, long):
+        payloads = optouts.submit("laion", urls, dry_run=True).payloads
+        assert len(payloads) == 2
+        listed = [p["urls"] for p in payloads]
+        assert sorted(u for part in listed for u in part) == sorted(urls)
+        for part in listed:
+            assert len(part) <= laion.max_batch
+            assert sum(len(u) + 1 for u in part) <= laion.max_chars
+        assert [p["part"] for p in payloads] == [[1, 2], [2, 2]]
+    store.close()
+
+
+def test_the_creator_sees_file_names_and_a_short_reference_never_a_key(tmp_path, browser):
+    env, _ = browser
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    make_jpeg(photos / "sunset.jpg")
+    make_jpeg(photos / "harbour.jpg", seed=2)
+    store = open_catalogue(None)
+    portfolio = Portfolio(store)
+    portfolio.add_folder(photos)
+    portfolio.scan()
+    store.close()
+    cli("optout", "contact", "--name", "Jane Doe", "--email", "jane@x.example")
+    args = ("optout", "submit", "laion", "--folder", str(photos))
+    args += ("--base-url", "https://jane.example/photos")
+    hex_key = re.compile(r"cr-[0-9a-f]{16}")
+    dry = cli(*args, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert not hex_key.search(dry.stdout), dry.stdout
+    run = cli(*args, env=env)
+    assert run.returncode == 0, run.stderr
+    assert not hex_key.search(run.stdout), run.stdout
+    [ref] = set(re.findall(r"\blaion-\d+\b", run.stdout))
+    assert f"submitted {ref} (harbour.jpg, sunset.jpg)" in run.stdout
+    assert f"'creatorapp optout attest {ref}'" in run.stdout
+    assert json.loads(cli(*args, "--dry-run", "--json").stdout)["payloads"] == []  # asked
+    again = cli(*args, env=env)
+    assert f"already submitted as {ref} (harbour.jpg, sunset.jpg)" in again.stdout
+    assert not hex_key.search(again.stdout)
+    store = open_catalogue(None)
+    [submission] = store.submissions()
+    explanation = json.loads(submission["payload"])["fields"]["Explanation"]
+    assert f"Reference: {ref}" in explanation and not hex_key.search(explanation)
+    store.close()
+    attest = cli("optout", "attest", ref)
+    assert attest.returncode == 0 and "2 items" in attest.stdout
+    wrong = cli("optout", "attest", "meta-" + ref.split("-")[1])
+    assert wrong.returncode == 2 and "no submission" in wrong.stderr
+    assert cli("optout", "resolve", ref, "confirmed").returncode == 0
+    assert status()["items"] == {"laion": {"confirmed": 2}}
 
 
 def test_laion_fields_carry_the_forms_labels_and_the_address_goes_in_website(tmp_path):

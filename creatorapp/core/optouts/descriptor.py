@@ -81,6 +81,12 @@ class Descriptor:
     auth_scheme: str | None = None
     without_key: str | None = None
     letter: str | None = None
+    # the letter for works that show the creator (a personal-data request), where the
+    # destination takes one; ``letter`` is then the copyright reservation sent otherwise
+    person_letter: str | None = None
+    # the most characters one request's list of targets may take (a form's free-text field);
+    # a longer list becomes more numbered parts, like one longer than ``max_batch``
+    max_chars: int | None = None
     adapter: str = ""  # the adapter module's kind; defaults to submit_mode
     scope: str | None = None  # "dataset" or "recipient": asked for once per submission
     recipient: str | None = None  # the address an email destination writes to
@@ -227,6 +233,12 @@ def parse(text: str, source: str, kinds: AdapterKinds | None = None) -> Descript
         raise DescriptorError(f"{source}: scope must be dataset or recipient")
     if not 1 <= values["min_batch"] <= values["max_batch"]:
         raise DescriptorError(f"{source}: need 1 <= min_batch <= max_batch")
+    if values.get("max_chars") is not None and not (
+        isinstance(values["max_chars"], int) and values["max_chars"] >= 1
+    ):
+        raise DescriptorError(f"{source}: max_chars must be a whole number of characters")
+    if values.get("person_letter") and not values.get("letter"):
+        raise DescriptorError(f"{source}: person_letter needs a letter for the other works")
     return Descriptor(**values, source=source)
 
 

@@ -16,7 +16,7 @@ from creatorapp.core.optouts.adapters.base import Adapter, Capabilities, Context
 from creatorapp.core.optouts.advice import Advice, Advised, Hint
 from creatorapp.core.optouts.descriptor import Descriptor, Unit, load_all
 from creatorapp.core.optouts.kinds import AdapterKinds, installed
-from creatorapp.core.optouts.letters import Contact
+from creatorapp.core.optouts.letters import Contact, Register
 from creatorapp.core.optouts.liveness import Checks, Health, Status, status
 from creatorapp.core.optouts.model import normalise_account, normalise_url
 from creatorapp.core.optouts.settings import CONTACT, Group, Setting, Settings
@@ -181,7 +181,14 @@ class Destinations:
             )
         return group
 
-    def adapter(self, destination: str, *, sworn: bool = False, dry_run: bool = False) -> Adapter:
+    def adapter(
+        self,
+        destination: str,
+        *,
+        sworn: bool = False,
+        dry_run: bool = False,
+        register: Register = Register.COPYRIGHT,
+    ) -> Adapter:
         descriptor = self.descriptor(destination)
         adapter = self.kinds.get(descriptor.kind)
         assert adapter is not None  # descriptor() checked it
@@ -198,7 +205,7 @@ class Destinations:
         if dry_run:
             options["dry_run"] = True
         options.setdefault("catalogue", self.store)  # adapters that declare works find them here
-        context = Context(scope=scope, contact=self.contact(), sworn=sworn)
+        context = Context(scope=scope, contact=self.contact(), sworn=sworn, register=register)
         return adapter(descriptor, secret, context, **options)
 
     def poll_wait(self, destination: str, polls_done: int) -> float:

@@ -1,5 +1,10 @@
 """Letters sent by email or pasted into web forms, kept as data in ``resources/letters/*.toml``.
 
+Each letter stands on one legal ground, its register: the creator's copyright (a reservation of
+text and data mining under Art. 4(3) of the DSM Directive, for any work) or their personal data
+(an erasure request and objection under GDPR Art. 17 and 21, only for works that show them).  A
+destination that takes both names a letter for each; the creator says which works show them.
+
 A letter may carry sworn statements (the DMCA notice's good-faith and perjury statements).  They
 are never added by default: only when the creator has confirmed them explicitly, and the
 confirmation itself is recorded with the submission.
@@ -10,7 +15,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from string import Template
+from typing import Protocol
 
 from creatorapp.core.optouts.advice import Advice, Advised, Hint
 from creatorapp.core.resources import resource_dir
@@ -18,6 +25,67 @@ from creatorapp.core.resources import resource_dir
 
 class LetterError(Advised):
     """A letter that cannot be written as asked (missing details, unconfirmed statements)."""
+
+
+class Register(StrEnum):
+    """The legal ground a request stands on.  Personal data holds only for a work that shows
+    the creator (or names them with other data that identifies them); claiming it for artwork
+    would be untrue, so copyright is the default and personal data is the creator's choice."""
+
+    COPYRIGHT = "copyright"  # a reservation under Art. 4(3) DSM Directive
+    PERSONAL_DATA = "personal_data"  # an erasure request / objection under GDPR Art. 17 and 21
+
+    @property
+    def words(self) -> str:
+        return _REGISTER_WORDS[self]
+
+
+_REGISTER_WORDS = {
+    Register.COPYRIGHT: "a copyright reservation (Art. 4(3) DSM Directive)",
+    Register.PERSONAL_DATA: "a personal-data request (GDPR Art. 17 and 21)",
+}
+
+
+class _Letters(Protocol):
+    """What a destination says about its letters (a descriptor)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def letter(self) -> str | None: ...
+    @property
+    def person_letter(self) -> str | None: ...
+
+
+def letter_id(destination: _Letters, register: Register) -> str | None:
+    """The letter a destination is written in the given register: its ``person_letter`` for
+    works that show the creator, its ``letter`` otherwise."""
+    if register is Register.PERSONAL_DATA:
+        if not destination.person_letter:
+            raise LetterError(f"{destination.name} takes no personal-data request")
+        return destination.person_letter
+    return destination.letter
+
+
+def register_note(destination: _Letters, register: Register) -> str:
+    """Plain words on the register, for a destination that takes both: a copyright reservation
+    sent where only personal-data requests are acted on is still worth sending, as a dated
+    record, and the creator must know both halves of that before a work is asked (a work is
+    asked of a destination only once).  Empty for a destination with one kind of letter."""
+    if not destination.person_letter:
+        return ""
+    if register is Register.PERSONAL_DATA:
+        return (
+            f"This is {register.words}: send it only for works that show you, or name you "
+            "together with other data that identifies you."
+        )
+    return (
+        f"This is {register.words}. A destination that acts only on personal-data requests "
+        "will not remove works for it; it is still a dated record of your reservation, sent to "
+        "them in writing, that stands whatever machine-readable signals say. If any of these "
+        "works shows you, send those as a personal-data request instead: a work is asked of a "
+        "destination only once."
+    )
 
 
 @dataclass(frozen=True)

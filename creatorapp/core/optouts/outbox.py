@@ -24,7 +24,7 @@ from creatorapp.core.optouts.letters import Contact
 from creatorapp.core.optouts.model import ItemState
 from creatorapp.core.optouts.poller import Poller, PollReport
 from creatorapp.core.optouts.queues import DestinationQueues
-from creatorapp.core.optouts.sender import Failure, Sender, SubmitReport
+from creatorapp.core.optouts.sender import Failure, Sender, SubmitReport, reference
 
 __all__ = [
     "Failure",
@@ -89,8 +89,20 @@ class OptOuts:
         dry_run: bool = False,
         sworn: bool = False,
         works: dict[str, int] | None = None,
+        shows_person: bool = False,
     ) -> SubmitReport:
-        return self.sender.submit(destination, targets, dry_run=dry_run, sworn=sworn, works=works)
+        return self.sender.submit(
+            destination,
+            targets,
+            dry_run=dry_run,
+            sworn=sworn,
+            works=works,
+            shows_person=shows_person,
+        )
+
+    def describe(self, submission: dict) -> str:
+        """A request as people know it: its short reference and the works it asks about."""
+        return self.sender.describe(submission)
 
     def send_queued(self, destination: str | None = None) -> list[SubmitReport]:
         return self.sender.send_queued(destination)
@@ -99,13 +111,26 @@ class OptOuts:
         return self.poller.poll(destination, force=force)
 
     # --- the creator's part ---------------------------------------------------------------
+    def _known_as(self, given: str) -> str:
+        """A short reference (``laion-12``) as the request's number, checked against its
+        destination; anything else (a key, a number) is passed on as given."""
+        base, _, number = given.strip().rpartition("-")
+        if not (number.isdigit() and base in self.descriptors):
+            return given
+        submission = self.store.submission(id=int(number))
+        if submission is None or reference(submission) != given.strip():
+            return given  # refused by name below, as given
+        return number
+
     def find_submission(self, reference: str) -> dict:
-        return self.answers.find_submission(reference)
+        return self.answers.find_submission(self._known_as(reference))
 
     def attest(
         self, reference: str, *, evidence_file: Path | None = None, note: str | None = None
     ) -> int:
-        return self.answers.attest(reference, evidence_file=evidence_file, note=note)
+        return self.answers.attest(
+            self._known_as(reference), evidence_file=evidence_file, note=note
+        )
 
     def resolve(
         self,
@@ -115,7 +140,9 @@ class OptOuts:
         evidence_file: Path | None = None,
         note: str | None = None,
     ) -> int:
-        return self.answers.resolve(reference, outcome, evidence_file=evidence_file, note=note)
+        return self.answers.resolve(
+            self._known_as(reference), outcome, evidence_file=evidence_file, note=note
+        )
 
     def status(self) -> dict[str, dict[str, int]]:
         return self.answers.status()

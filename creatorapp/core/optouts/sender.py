@@ -7,12 +7,13 @@ event.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from creatorapp.core.catalogue import utc_now
-from creatorapp.core.optouts import evidence
+from creatorapp.core.optouts import evidence, letters
 from creatorapp.core.optouts.adapters.base import Adapter, NextStep
 from creatorapp.core.optouts.advice import Hint, hint_of
 from creatorapp.core.optouts.destinations import (
@@ -22,6 +23,7 @@ from creatorapp.core.optouts.destinations import (
     split_destination,
 )
 from creatorapp.core.optouts.http import RegistryError
+from creatorapp.core.optouts.letters import Register
 from creatorapp.core.optouts.model import (
     ItemState,
     SubmissionState,
@@ -33,6 +35,38 @@ from creatorapp.core.optouts.times import TS, at, parse
 from creatorapp.errors import UserError
 
 _WAIT_IN_PLACE = 30.0  # seconds; a destination that wants longer gaps gets scheduled sends
+# what a hand-off shows where its short reference will go, before it is recorded (a dry run)
+REFERENCE_TO_COME = "[a short reference, given when the request is recorded]"
+_NAMED = 2  # works named in a request's summary before "and N more"
+
+
+def reference(submission: dict) -> str:
+    """The request's short reference, the one people see and type: the destination and the
+    request's number (``laion-12``).  The idempotency key stays the machine's."""
+    base, _ = split_destination(submission["destination"])
+    return f"{base}-{submission['id']}"
+
+
+def parts(targets: list[str], max_batch: int, max_chars: int | None = None) -> list[list[str]]:
+    """The targets in requests of at most ``max_batch``, and, where a request lists them in a
+    free-text field, of at most ``max_chars`` characters of that list (one per line); a single
+    longer target still goes, alone."""
+    found: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for target in targets:
+        length = len(target) + 1
+        full = len(current) >= max_batch or (
+            max_chars is not None and current and size + length > max_chars
+        )
+        if full:
+            found.append(current)
+            current, size = [], 0
+        current.append(target)
+        size += length
+    if current:
+        found.append(current)
+    return found
 
 
 class Failure(NamedTuple):
@@ -69,12 +103,17 @@ class Sender:
         dry_run: bool = False,
         sworn: bool = False,
         works: dict[str, int] | None = None,
+        shows_person: bool = False,
     ) -> SubmitReport:
         """Queue ``targets`` for ``destination`` and send them.  ``works`` maps a target to
         the catalogue work it stands for; ``sworn`` is the creator's explicit confirmation of
-        a letter's sworn statements."""
+        a letter's sworn statements; ``shows_person`` is the creator saying the works show
+        them, the only case a personal-data request is true for (otherwise the letter is a
+        copyright reservation)."""
         destination = self.destinations.full_name(destination)
         descriptor = self.destinations.descriptor(destination)
+        register = Register.PERSONAL_DATA if shows_person else Register.COPYRIGHT
+        letters.letter_id(descriptor, register)  # refused before anything else is read
         normal: dict[str, str] = {}
         for t in targets:
             if t.strip():
@@ -92,21 +131,29 @@ class Sender:
         report.already_tracked = len(known)
         for submission_id in sorted({s for s in known.values() if s is not None}):
             report.found.append(self.store.submission(id=submission_id))
-        adapter = self.destinations.adapter(destination, sworn=sworn, dry_run=dry_run)
+        adapter = self.destinations.adapter(
+            destination, sworn=sworn, dry_run=dry_run, register=register
+        )
         try:
-            parts = [
-                wanted[i : i + descriptor.max_batch]
-                for i in range(0, len(wanted), descriptor.max_batch)
-            ]
-            for number, part in enumerate(parts, 1):
+            batches = parts(wanted, descriptor.max_batch, descriptor.max_chars)
+            for number, part in enumerate(batches, 1):
                 key = idempotency_key(destination, part)
-                payload = adapter.render(part, key, (number, len(parts)))
-                report.payloads.append(payload)
+                numbering = (number, len(batches))
+                if _shows_reference(adapter):
+                    # a hand-off is never looked up by its key: what the creator pastes and
+                    # keeps carries the short reference, given once the request is recorded
+                    payload = adapter.render(part, REFERENCE_TO_COME, numbering)
+                else:
+                    payload = adapter.render(part, key, numbering)
                 if dry_run:
+                    report.payloads.append(payload)
                     continue
-                report.new_items += self._queue(
-                    destination, key, part, (number, len(parts)), payload, sworn, works, normal
-                )
+                new, payload = self._queue(
+                    destination, key, part, numbering, payload, sworn, works, normal,
+                    adapter=adapter, register=register,
+                )  # fmt: skip
+                report.new_items += new
+                report.payloads.append(payload)
                 report.queued.append(self.store.submission(key=key))
             if not dry_run:
                 base, _ = split_destination(destination)
@@ -115,10 +162,11 @@ class Sender:
             adapter.close()
         return report
 
-    def _queue(self, destination, key, part, numbering, payload, sworn, works, given) -> int:
+    def _queue(
+        self, destination, key, part, numbering, payload, sworn, works, given, *, adapter, register
+    ) -> tuple[int, dict]:
         number, count = numbering
         text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-        request = evidence.keep(text.encode("utf-8"), ".json")  # exactly what will be sent
         with self.store.transaction():
             new = self.store.add_items(destination, part, ItemState.PENDING.value)
             submission = self.store.add_submission(
@@ -129,6 +177,11 @@ class Sender:
                 state=SubmissionState.QUEUED.value,
                 payload=text,
             )
+            if _shows_reference(adapter):
+                payload = adapter.render(part, reference(submission), numbering)
+                text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+                self.store.update_submission(submission["id"], payload=text)
+            request = evidence.keep(text.encode("utf-8"), ".json")  # exactly what will be sent
             items = self.store.items(destination, targets=part)
             self.store.set_items([i["id"] for i in items], submission_id=submission["id"])
             if works:
@@ -145,9 +198,26 @@ class Sender:
                     "items": len(part),
                     "request": request,
                     "sworn_statements_confirmed": sworn,
+                    "register": register.value,
                 },
             )
-        return new
+        return new, payload
+
+    def describe(self, submission: dict) -> str:
+        """A request as people know it: its short reference and the works it asks about, by
+        file name where the catalogue knows the work, else by address (``laion-12 (moon.jpg,
+        sunset.jpg and 10 more)``)."""
+        items = self.store.items(submission_id=submission["id"], fields=("target", "work_id"))
+        ids = [i["work_id"] for i in items if i["work_id"] is not None]
+        paths = {w.id: w.path for w in self.store.works_by_ids(ids)} if ids else {}
+        names = sorted(
+            os.path.basename(paths[i["work_id"]]) if i["work_id"] in paths else i["target"]
+            for i in items
+        )
+        shown = ", ".join(names[:_NAMED])
+        if len(names) > _NAMED:
+            shown += f" and {len(names) - _NAMED:,} more"
+        return f"{reference(submission)} ({shown})" if shown else reference(submission)
 
     def send_queued(self, destination: str | None = None) -> list[SubmitReport]:
         """Send whatever is queued and due (after a crash, or a failure earlier): each
@@ -289,5 +359,12 @@ class Sender:
             )
         report.sent.append(self.store.submission(id=submission["id"]))
         if sent.next_step:
-            report.next_steps.append(sent.next_step)
+            # the creator answers it by the reference they were shown, not by the key
+            report.next_steps.append(replace(sent.next_step, reference=reference(submission)))
         return True
+
+
+def _shows_reference(adapter: Adapter) -> bool:
+    """Whether what the adapter renders is only ever read by people (a hand-off the creator
+    sends and keeps), never looked up again by its key."""
+    return adapter.capabilities.hands_off and not adapter.capabilities.finds_earlier

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from creatorapp.core.optouts.advice import Advice, Hint
 from creatorapp.core.optouts.descriptor import Descriptor
-from creatorapp.core.optouts.letters import Contact
+from creatorapp.core.optouts.letters import Contact, Register
 from creatorapp.core.optouts.model import ItemState
 from creatorapp.core.optouts.settings import Group
 
@@ -27,6 +27,7 @@ class Context:
     scope: str | None = None  # the dataset (owner/name) or the recipient's address
     contact: Contact = field(default_factory=Contact)
     sworn: bool = False  # the creator confirmed the letter's sworn statements
+    register: Register = Register.COPYRIGHT  # personal data only for works that show the creator
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,12 @@
 the system browser on the form and shows the fields to copy, by the labels the form itself shows
 ("Sample ID", "Website/URL"), and the items wait for the user.
 
-Forms sit behind logins and CAPTCHAs, and some are one-item-at-a-time; the app never submits
-them itself.  The user then records that they sent it (with any confirmation they paste or
+Forms sit behind logins and CAPTCHAs; the app never submits them itself.  Where a form has a
+free-text field (LAION's Explanation, Meta's explanation), one form lists all the works of a
+request in it, up to the descriptor's ``max_batch`` and ``max_chars``; a form that takes one
+item with no room for a list (OpenAI's) gets one form per item.  The letter is written in the
+register the creator chose: a copyright reservation, or a personal-data request for works that
+show them.  The user then records that they sent it (with any confirmation they paste or
 attach) and, once the destination answers, what it decided.
 """
 
@@ -30,9 +34,10 @@ class WebForm(Adapter):
     def render(self, targets: list[str], key: str, part: tuple[int, int]) -> dict:
         contact = self.context.contact
         message = ""
-        if self.descriptor.letter:
+        letter = letters.letter_id(self.descriptor, self.context.register)
+        if letter:
             written = letters.write(
-                letters.load(self.descriptor.letter),
+                letters.load(letter),
                 contact,
                 targets,
                 key,
@@ -44,7 +49,8 @@ class WebForm(Adapter):
             "name": contact.name,
             "email": contact.email,
             "address": contact.address,
-            "target": targets[0] if len(targets) == 1 else "",
+            # a form with one address field takes the first; its letter lists them all
+            "target": targets[0],
             "targets": "\n".join(targets),
             "letter": message,
             "reference": key,
@@ -60,23 +66,27 @@ class WebForm(Adapter):
             "urls": targets,
             "reference": key,
             "part": [number, count],
-            "instructions": self._instructions(number, count),
+            "register": self.context.register.value,
+            "instructions": self._instructions(number, count, len(targets)),
         }
         if self.descriptor.form_names:
             payload["form_names"] = dict(self.descriptor.form_names)
         return payload
 
-    def _instructions(self, number: int, count: int) -> str:
-        """The steps, what to put in the fields the app cannot fill, and what the destination
-        acts on: the creator reads it before sending."""
+    def _instructions(self, number: int, count: int, works: int) -> str:
+        """The steps, what to put in the fields the app cannot fill, what the destination acts
+        on, and what a request in this register can and cannot do: the creator reads it before
+        sending."""
+        listed = f" This form asks about {works:,} works." if works > 1 else ""
         words = [
             f"Open {self.endpoint('form')}, fill in the fields shown (form {number} of {count}) "
-            "and send it; keep any confirmation you receive."
+            f"and send it; keep any confirmation you receive.{listed}"
         ]
         words += [f"{label}: {help_}." for label, help_ in self.descriptor.field_help.items()]
         if self.descriptor.notice:
             words.append(self.descriptor.notice)
-        return " ".join(words)
+        words.append(letters.register_note(self.descriptor, self.context.register))
+        return " ".join(w for w in words if w)
 
     _opened = False  # one browser tab per run, not one per form part
 
