@@ -8,6 +8,7 @@ from dataclasses import replace
 from creatorapp.core.policy import (
     PRESETS,
     USE_MEANING,
+    USE_WORDS,
     Permission,
     Policy,
     PolicyError,
@@ -54,12 +55,23 @@ class PoliciesPanel(W.QWidget):
         uses_box = W.QGroupBox("Prohibited uses")
         uses_layout = W.QVBoxLayout(uses_box)
         for use in Use:
-            box = W.QCheckBox(USE_MEANING[use])
+            # a short name on the box and the meaning wrapped beneath it: one line per
+            # meaning made the editor wider than its side of the window
+            words = USE_WORDS[use]
+            box = W.QCheckBox(words[:1].upper() + words[1:])
             box.setAccessibleName(f"Prohibit {use.value}")
+            box.setAccessibleDescription(USE_MEANING[use])
+            box.setToolTip(USE_MEANING[use])
+            meaning = W.QLabel(USE_MEANING[use])
+            meaning.setWordWrap(True)
+            meaning.setIndent(22)
+            meaning.setStyleSheet("color: palette(placeholder-text)")
             self.uses[use] = box
             uses_layout.addWidget(box)
+            uses_layout.addWidget(meaning)
         self.fields: dict[str, W.QLineEdit] = {}
-        self.credentials = W.QCheckBox("Also sign Content Credentials (C2PA) into files")
+        self.credentials = W.QCheckBox("Also sign Content Credentials (C2PA)")
+        self.credentials.setToolTip("Sign Content Credentials (C2PA) into the files as well")
         self.credentials.setAccessibleName("Sign Content Credentials")
         self.save_button = W.QPushButton("Save policy")
         self.save_button.setAccessibleName("Save the policy")
@@ -68,6 +80,7 @@ class PoliciesPanel(W.QWidget):
         self.problem.setAccessibleName("Policy problem")
         self.problem.setStyleSheet("color: #d7263d")
         form = W.QFormLayout()
+        form.setRowWrapPolicy(W.QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("&Name:", self.name)
         form.addRow("&Title:", self.title)
         form.addRow("&Description:", self.description)
@@ -82,21 +95,34 @@ class PoliciesPanel(W.QWidget):
         editor_layout.addLayout(form)
         editor_layout.addWidget(uses_box)
         editor_layout.addWidget(self.credentials)
-        editor_layout.addWidget(self.problem)
-        buttons = W.QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.save_button)
-        editor_layout.addLayout(buttons)
         editor_layout.addStretch(1)
+        # the editor scrolls up and down only: it is never wider than its side of the window,
+        # and the splitter cannot squeeze it below the width its controls need
         scroll = W.QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(editor)
+        scroll.setMinimumWidth(
+            editor.minimumSizeHint().width()
+            + scroll.verticalScrollBar().sizeHint().width()
+            + 2 * scroll.frameWidth()
+        )
+        self.editor_scroll = scroll
+        # what the editor says and its Save button stay in view below it, however it scrolls
+        buttons = W.QHBoxLayout()
+        buttons.addWidget(self.problem, 1)
+        buttons.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
+        editing = W.QWidget()
+        editing_layout = W.QVBoxLayout(editing)
+        editing_layout.setContentsMargins(0, 0, 0, 0)
+        editing_layout.addWidget(scroll, 1)
+        editing_layout.addLayout(buttons)
         self.preview = CarrierPreview()
         left = W.QVBoxLayout()
         left.addWidget(self.list, 1)
         left.addWidget(self.new_button)
         split = W.QSplitter()
-        split.addWidget(scroll)
+        split.addWidget(editing)
         split.addWidget(self.preview)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)

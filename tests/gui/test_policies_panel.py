@@ -35,3 +35,29 @@ def test_make_edit_preview_and_save_a_policy(qtbot):
     assert "my-no-ai" in user_policies()
     assert panel.list.currentItem().text() == "my-no-ai"
     assert "Saved my-no-ai" in panel.problem.text()
+
+
+def test_every_control_of_the_editor_can_be_reached_at_the_default_window_size(qtbot, window):
+    """The editor scrolls up and down, never sideways: at the size the window first opens
+    with, every control can be brought wholly into view (it was cut off at the right)."""
+    from creatorapp.gui.qt import QtWidgets as W
+
+    window.show_section("policies")
+    panel = window.policies
+    panel.new_policy()  # an editable policy: every control enabled
+    (scroll,) = panel.findChildren(W.QScrollArea)
+    qtbot.waitUntil(scroll.isVisible)
+    assert scroll.horizontalScrollBar().maximum() == 0  # nothing lies beyond the right edge
+    controls = [
+        w
+        for w in panel.findChildren(W.QWidget)
+        if isinstance(w, (W.QLineEdit, W.QComboBox, W.QCheckBox, W.QPushButton))
+        and w.isVisibleTo(panel)
+        and w is not panel.new_button
+    ]
+    assert panel.save_button in controls and len(controls) >= 15
+    for control in controls:
+        if scroll.widget().isAncestorOf(control):
+            scroll.ensureWidgetVisible(control, 0, 0)
+        seen = control.visibleRegion().boundingRect()
+        assert seen.size() == control.size(), (control.accessibleName(), seen, control.size())
