@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from creatorapp.cli.common import EXIT_OK
+from creatorapp.core.text.display import counted
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +37,7 @@ def run_init(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if existed:
-        print(f"{path} is already a catalogue ({works} works); it was left as it is")
+        print(f"{path} is already a catalogue ({counted(works, 'work')}); it was left as it is")
     else:
         print(f"Made the catalogue {path}")
     return EXIT_OK

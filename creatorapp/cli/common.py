@@ -173,6 +173,7 @@ ADVICE = {
     "no-identity": 'creatorapp identity create --name "Your Name", or '
     "creatorapp identity import CERT --key KEY",
     "not-a-portfolio-folder": "creatorapp folders list shows them",
+    "no-key": "give it with --key FILE",
 }
 
 

@@ -28,6 +28,7 @@ from creatorapp.cli.common import (
 from creatorapp.core.optouts.advice import Advice, Advised, Hint
 from creatorapp.core.optouts.settings import CONTACT, MAIL, Group, Setting
 from creatorapp.core.text.display import counted, shown, shown_block
+from creatorapp.core.text.states import said
 
 if TYPE_CHECKING:
     from creatorapp.core.optouts.outbox import OptOuts
@@ -70,6 +71,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--swear",
         action="store_true",
         help="confirm the letter's sworn statements (DMCA); read them with --dry-run first",
+    )
+    submit.add_argument(
+        "--shows-person",
+        action="store_true",
+        help="the works show you: send a personal-data (GDPR) request instead of a copyright "
+        "reservation, where the destination takes one",
     )
     submit.add_argument("--no-browser", action="store_true", help="print the form link only")
     submit.add_argument("--dry-run", action="store_true", help="show what would be sent")
@@ -332,8 +339,17 @@ def run_submit(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             sworn=args.swear,
             works=found.works,
+            shows_person=args.shows_person,
         )
         label = optouts.destinations.labelled(destination)
+        known = [
+            *report.sent,
+            *report.found,
+            *report.queued,
+            *(f.submission for f in report.failed),
+            *(s for s, _ in report.scheduled),
+        ]
+        about = {s["id"]: optouts.describe(s) for s in known}  # references people can read
     if args.json:
         emit_json(
             {
@@ -341,6 +357,7 @@ def run_submit(args: argparse.Namespace) -> int:
                 "dry_run": args.dry_run,
                 "payloads": report.payloads,
                 "queued": [s["idempotency_key"] for s in report.queued],
+                "references": {s["idempotency_key"]: about[s["id"]] for s in known},
                 "already_submitted": [s["idempotency_key"] for s in report.found],
                 "already_tracked": report.already_tracked,
                 "sent": [s["idempotency_key"] for s in report.sent],
@@ -361,7 +378,8 @@ def run_submit(args: argparse.Namespace) -> int:
             f"{shown(found.source)})"
         )
     for s in report.found:
-        print(f"already submitted as {shown(s['idempotency_key'])} ({s['state']}); not filed again")
+        state = said(s["state"]).lower()
+        print(f"already submitted as {shown(about[s['id']])}: {state}; not filed again")
     if report.already_tracked and report.queued:
         before = report.already_tracked
         print(
@@ -369,15 +387,13 @@ def run_submit(args: argparse.Namespace) -> int:
             "only the new ones are sent"
         )
     for s in report.sent:
-        where = f" {shown(s['remote_url'])}" if s["remote_url"] else ""
-        print(f"submitted {shown(s['idempotency_key'])} to {shown(label)}: {s['state']}{where}")
+        where = f" ({shown(s['remote_url'])})" if s["remote_url"] else ""
+        print(f"submitted {shown(about[s['id']])} to {shown(label)}: {said(s['state'])}{where}")
     for failure in report.failed:
         why = shown(_with_advice(failure.error, failure.hint))
-        print(
-            f"not sent yet {shown(failure.submission['idempotency_key'])}: {why} (it stays queued)"
-        )
+        print(f"not sent yet {shown(about[failure.submission['id']])}: {why} (it stays queued)")
     for s, when in report.scheduled:
-        print(f"queued {shown(s['idempotency_key'])}: goes out at {when} ('optout poll' sends it)")
+        print(f"queued {shown(about[s['id']])}: goes out at {when} ('optout poll' sends it)")
     for step in report.next_steps:
         print(f"Next: {shown(step.text)}")
         print(f"      {shown(advice(Hint(step.advice, step.reference)))}")
@@ -397,6 +413,9 @@ def _show_payload(payload: dict) -> None:
         for label, value in payload["fields"].items():
             print(f"--- {shown(label)} ---")
             print(shown_block(str(value)))
+        if payload.get("instructions"):
+            print("Before you send:")
+            print(shown_block(payload["instructions"]))
         print()
         return
     print(json.dumps(payload, indent=2, ensure_ascii=False))

@@ -412,14 +412,16 @@ def run_crawlers(args: argparse.Namespace) -> int:
     if refreshed is not None and not args.json:
         found = refreshed.crawlers
         print(
-            f"Crawler list refreshed from {shown(args.refresh)}: {len(found.agents)} agents, "
+            f"Crawler list refreshed from {shown(args.refresh)}: "
+            f"{counted(len(found.agents), 'agent')}, "
             f"{len(refreshed.added)} new, {len(refreshed.removed)} no longer listed"
             + (f" ({', '.join(shown(t) for t in refreshed.removed)})" if refreshed.removed else "")
         )
         if refreshed.skipped:
             print(
-                f"Left out {len(refreshed.skipped)} names (not robots.txt product tokens, or "
-                "plain search engines): " + ", ".join(shown(t) for t in refreshed.skipped)
+                f"Left out {counted(len(refreshed.skipped), 'name')} (not robots.txt product "
+                "tokens, or plain search engines): "
+                + ", ".join(shown(t) for t in refreshed.skipped)
             )
         if not (args.site or args.policy):
             return EXIT_OK
@@ -476,6 +478,6 @@ def run_crawlers(args: argparse.Namespace) -> int:
         said = ", ".join(p.value for p in sorted(purposes)) or "none"
         print(
             f"{shown(policy.title or policy.name)} turns away the crawlers for: {said} "
-            f"({len(blocked)} of {len(listed.agents)} agents)"
+            f"({len(blocked)} of {counted(len(listed.agents), 'agent')})"
         )
     return EXIT_OK

@@ -23,7 +23,7 @@ from creatorapp.cli.common import (
     table_console,
     text_arg,
 )
-from creatorapp.core.text.display import counted, shown
+from creatorapp.core.text.display import counted, shown, when
 
 if TYPE_CHECKING:
     from creatorapp.core.catalogue import Store
@@ -144,7 +144,12 @@ def run_status(args: argparse.Namespace) -> int:
         if len(failures) > _FAILURES_SHOWN:
             out.print(f"  … and {len(failures) - _FAILURES_SHOWN:,} more (see --json)")
     if last:
-        out.print(f"Last activity: {last.at} {safe(last.kind)} {safe(last.subject)}")
+        from creatorapp.core.text import events as event_words
+
+        out.print(
+            f"Last activity: {when(last.at)}, {safe(event_words.name(last.kind))}: "
+            f"{safe(last.subject)}"
+        )
     else:
         out.print("No activity yet.")
     return EXIT_OK
@@ -228,9 +233,17 @@ def run_export(args: argparse.Namespace) -> int:
         else:
             from rich.table import Table
 
-            table = Table("#", "when (UTC)", "event", "about")
+            from creatorapp.core.text import events as event_words
+
+            # words and local time for people; --json keeps the kinds and the UTC stamps
+            table = Table("#", "when", "event", "about")
             for event in events:
-                table.add_row(str(event.seq), event.at, safe(event.kind), safe(event.subject))
+                table.add_row(
+                    str(event.seq),
+                    when(event.at),
+                    safe(event_words.name(event.kind)),
+                    safe(event.subject),
+                )
             table_console(table).print(table)
     finally:
         store.close()

@@ -19,7 +19,7 @@ from creatorapp.cli.common import (
     print_counts,
     show_outcomes,
 )
-from creatorapp.core.text.display import shown
+from creatorapp.core.text.display import counted, shown
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +29,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Catch up with what changed since last time, then tag every new or changed "
         "image in the watched portfolio folders as soon as it has finished being written. "
         "Ctrl-C or SIGTERM stops after the files in hand; a second one stops at once (the files "
-        "in hand are left as they were).",
+        "in hand are left as they were). One watcher per catalogue: while another program (the "
+        "window, or another 'watch') watches its folders, this one says so and exits with 2; "
+        "--once runs beside it.",
     )
     watch.add_argument("--once", action="store_true", help="scan, tag what is due, and exit")
     watch.add_argument(
@@ -80,7 +82,7 @@ def _once(portfolio, args: argparse.Namespace) -> int:
     )
     if not args.json:
         print(
-            f"{report.seen} works seen: {report.added} new, {report.changed} changed, "
+            f"{counted(report.seen, 'work')} seen: {report.added} new, {report.changed} changed, "
             f"{report.moved} moved, {report.deleted} deleted"
         )
         print_counts(counts)
@@ -89,6 +91,7 @@ def _once(portfolio, args: argparse.Namespace) -> int:
 
 def _forever(portfolio, args: argparse.Namespace) -> int:
     from creatorapp.core.works.watch import Watcher
+    from creatorapp.core.works.watch_lock import WatcherRunning
 
     stop = threading.Event()
     lock = threading.Lock()
@@ -116,7 +119,10 @@ def _forever(portfolio, args: argparse.Namespace) -> int:
         portfolio, settle=args.settle, jobs=args.jobs, on_outcome=show, on_problem=problem
     )
     try:
-        watcher.start()
+        try:
+            watcher.start()
+        except WatcherRunning as exc:  # one watcher per catalogue: the window's, or another
+            raise UsageError(f"{exc} ('creatorapp watch --once' tags what is due now)") from None
         # in slices: a signal must be able to stop the wait, and so must a watcher that failed
         while not watcher.wait_ready(0.2):
             if stop.is_set() or watcher.failure is not None or not watcher.is_alive():

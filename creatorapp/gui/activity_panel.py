@@ -1,11 +1,14 @@
 """The Activity panel: the ledger, oldest first, read a page at a time; a check of its hash
-chain runs in the background and says plainly whether the record is intact."""
+chain runs in the background and says plainly whether the record is intact.  Events read as
+words (core.text.events) at the user's local time; the codes stay in the ledger and its JSON."""
 
 from __future__ import annotations
 
 import itertools
 
 from creatorapp.core.catalogue import Store, verify_ledger
+from creatorapp.core.text import events as event_words
+from creatorapp.core.text.display import counted, shown, when
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtCore, QtWidgets
 from creatorapp.gui.tables import tidy
@@ -25,7 +28,7 @@ KINDS = (
 
 
 class LedgerModel(QtCore.QAbstractTableModel):
-    COLUMNS = ("#", "When (UTC)", "What", "About")
+    COLUMNS = ("#", "When", "What", "About")
 
     def __init__(self, store: Store, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,11 +68,14 @@ class LedgerModel(QtCore.QAbstractTableModel):
             return None
         event = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (str(event.seq), event.at[:19].replace("T", " "), event.kind, event.subject)[
-                index.column()
-            ]
+            return (
+                str(event.seq),
+                when(event.at),
+                event_words.name(event.kind),
+                shown(event.subject),
+            )[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(event.data)[:500]
+            return event_words.sentence(event.kind, event.data)
         return None
 
     def canFetchMore(self, parent=_ROOT) -> bool:
@@ -141,7 +147,7 @@ class ActivityPanel(QtWidgets.QWidget):
         def done(files) -> None:
             self.export_button.setEnabled(True)
             self.result.setText(
-                f"Report written: {files.html} ({files.events} events, chain "
+                f"Report written: {shown(files.html)} ({counted(files.events, 'event')}, chain "
                 f"{'intact' if files.chain_ok else 'BROKEN'})"
             )
 
@@ -166,9 +172,9 @@ class ActivityPanel(QtWidgets.QWidget):
         if report.ok:
             where = " and ".join(report.matched) or "nowhere else yet"
             self.result.setText(
-                f"Consistent: {report.events:,} events, each linked to the one before; the "
-                f"last one matches the head recorded {where}. This shows no event was changed "
-                "or cut off by someone who could not also rewrite those records."
+                f"Consistent: {counted(report.events, 'event')}, each linked to the one "
+                f"before; the last one matches the head recorded {where}. This shows no event "
+                "was changed or cut off by someone who could not also rewrite those records."
             )
         elif report.bad_seq is None:
             self.result.setText(f"Not verified: {report.problem}")

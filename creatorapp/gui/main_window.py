@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from creatorapp import APP_TITLE, __version__
-from creatorapp.core.catalogue import Store
+from creatorapp.core.catalogue import Store, WorkState
 from creatorapp.core.optouts.descriptor import load_all
 from creatorapp.core.optouts.outbox import OptOuts
 from creatorapp.core.policy import DEFAULT_PRESET, PRESETS
@@ -15,11 +15,16 @@ from creatorapp.core.text.display import shown
 from creatorapp.gui import settings as prefs
 from creatorapp.gui import tasks
 from creatorapp.gui.activity_panel import ActivityPanel
+from creatorapp.gui.home_view import HomeView, WorksQuery
 from creatorapp.gui.icons import icon, tinted
 from creatorapp.gui.job_bar import JobBar
+from creatorapp.gui.needs_you import NeedsYou
+from creatorapp.gui.notices import NoticeBar
 from creatorapp.gui.operations import EVERYTHING, WORKS_CHANGED, Operations, Part
 from creatorapp.gui.optouts_panel import OptOutsPanel
+from creatorapp.gui.outside_changes import OutsideChanges
 from creatorapp.gui.policies_panel import PoliciesPanel
+from creatorapp.gui.policy_change import PolicyChange
 from creatorapp.gui.qt import (
     QLabel,
     QMainWindow,
@@ -58,8 +63,22 @@ def _about() -> QWidget:
     return body
 
 
-SECTIONS = ("works", "policies", "sites", "optouts", "activity", "about")
-SECTION_TITLES = ("Works", "Policies", "Sites", "Opt-outs", "Activity", "About")
+# What to do about failures that come one file at a time, and the button that goes there;
+# a failed job's own message already says what to do (gui/tasks.py explains every failure).
+FAILURE_HELP: dict[str, tuple[str, str | None]] = {
+    "A file could not be tagged": (
+        "Put right what the reason says, then tag the file again (works of portfolio folders "
+        "are listed as Failed in Works: select them and choose Tag now).",
+        "Show failed works",
+    ),
+    "Watching": (
+        "A file the watcher could not tag is marked Failed in Works with its reason.",
+        "Show failed works",
+    ),
+}
+
+SECTIONS = ("home", "works", "policies", "sites", "optouts", "activity", "about")
+SECTION_TITLES = ("Home", "Works", "Policies", "Sites", "Opt-outs", "Activity", "About")
 
 
 class MainWindow(QMainWindow):
@@ -94,19 +113,26 @@ class MainWindow(QMainWindow):
         self.sites = SitesPanel(store)
         self.optouts = OptOutsPanel(OptOuts(store, load_all()))
         self.activity = ActivityPanel(store)
-        for title, page in zip(
-            SECTION_TITLES,
-            (self.works, self.policies, self.sites, self.optouts, self.activity, _about()),
-            strict=True,
-        ):
+        # how protected the work is: the first section, and the first thing seen after set-up
+        self.home = HomeView(store, self.optouts.optouts.destinations.title)
+        pages = (self.works, self.policies, self.sites, self.optouts, self.activity, _about())
+        for title, page in zip(SECTION_TITLES, (self.home, *pages), strict=True):
             self.sidebar.addItem(title)
             self.pages.addWidget(page)
         self._tint_icons()
         self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(
+            lambda row: self.home.refresh() if SECTIONS[row] == "home" else None
+        )  # the numbers are counted afresh whenever they are looked at
+        self.notices = NoticeBar()  # background failures, said once, never in a dialog
         body = QWidget(self)
         layout = W.QHBoxLayout(body)
         layout.addWidget(self.sidebar)
-        layout.addWidget(self.pages, 1)
+        right = W.QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.notices)
+        right.addWidget(self.pages, 1)
+        layout.addLayout(right, 1)
         self.setCentralWidget(body)
 
         self.watch_label = QLabel()
@@ -119,6 +145,14 @@ class MainWindow(QMainWindow):
         self.works.add_folder_requested.connect(self.add_folder)
         self.works.tag_requested.connect(self.tag_files)
         self.works.undo_requested.connect(self.undo)
+        self.works.tag_works_requested.connect(
+            lambda paths, label: self.operations.tag([Path(p) for p in paths], label=label)
+        )
+        self.works.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.works.changed.connect(lambda: self.refresh(WORKS_CHANGED))
+        self.works.policy_change_requested.connect(
+            lambda folder, policy: self.policy_change.set_policy(folder, policy)
+        )
         self.operations.changed.connect(self.refresh)
         self.operations.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.operations.failure.connect(self.notify_failure)
@@ -126,10 +160,23 @@ class MainWindow(QMainWindow):
         self.operations.undo_available.connect(self._undo_changed)
         self.operations.credentials_at_stake.connect(self.ask_break_credentials)
         self.policies.saved.connect(lambda _: self.refresh())
+        self.policy_change = PolicyChange(self)  # a changed policy: stale at once, then asked
         self.sites.changed.connect(self.activity.refresh)
+        self.sites.changed.connect(self.home.refresh)
+        self.home.open_works.connect(self.open_works)
+        self.home.open_section.connect(self.show_section)
+        self.home.add_folder_requested.connect(self.add_folder)
+        self.needs_you = NeedsYou(self)  # what needs the person, found as the home view counts
+        self.home.measured.connect(self.needs_you.heard)
+        self.jobs.show_list.connect(self.show_jobs)
+        tasks.list_jobs_with(self.jobs.track)  # publishing and sending join the job list
         self.watch.changed.connect(self._watch_changed)
         self.watch.problem.connect(lambda text: self.notify_failure("Watching", text))
         self.watch.tagged.connect(self._watch_tagged)
+        # what commands in a terminal or scripts change in the catalogue meanwhile
+        self.outside = OutsideChanges(store, self)
+        self.outside.changed.connect(self._outside_changed)
+        self._watch_asked = watch
         self._refresh_soon = QtCore.QTimer(self, singleShot=True, interval=500)
         self._refresh_soon.timeout.connect(lambda: self.refresh(WORKS_CHANGED))  # the watcher
         self._undo_changed(self.operations.undo_label())
@@ -142,8 +189,9 @@ class MainWindow(QMainWindow):
         geometry = prefs.settings().value(prefs.GEOMETRY)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        section = prefs.settings().value(prefs.SECTION, "works")
-        self.show_section(section if section in SECTIONS else "works")
+        section = prefs.settings().value(prefs.SECTION, "home")
+        self.show_section(section if section in SECTIONS else "home")
+        QtCore.QTimer.singleShot(0, self.home.refresh)
         QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _: self._tint_icons())
         if offer_setup and not prefs.flag(prefs.SETUP_DONE) and not store.folders():
             QtCore.QTimer.singleShot(0, self.run_setup)
@@ -199,6 +247,7 @@ class MainWindow(QMainWindow):
         self.thumbs_action.setCheckable(True)
         self.thumbs_action.setChecked(prefs.flag(prefs.THUMBNAILS, True))
         self._action(view, "&Refresh", self.refresh, QtGui.QKeySequence.StandardKey.Refresh)
+        self._action(view, "&Jobs…", self.show_jobs, "Ctrl+J", "Every running and recent job")
         watch = bar.addMenu("&Watch")
         self.pause_action = self._action(watch, "&Pause watching", self.toggle_watch, "Ctrl+P")
         self.keep_action = self._action(
@@ -255,6 +304,30 @@ class MainWindow(QMainWindow):
         for part, refresh in views.items():
             if part in parts:
                 refresh()
+        self.home.refresh()  # every change may move a number of the home view
+
+    def open_works(self, query: WorksQuery) -> None:
+        """Show the works behind a number of the home view."""
+        self.show_section("works")
+        self.works.show_covered(
+            query.label,
+            folder_id=query.folder_id,
+            covered=query.covered,
+            confirmed_at=query.confirmed_at,
+            state=query.state,
+        )
+        self.works.table.setFocus()
+
+    def show_jobs(self) -> None:
+        """The job list: every running and recent job, with Cancel for each (not modal)."""
+        from creatorapp.gui.jobs_view import JobsView
+
+        view = getattr(self, "jobs_view", None)
+        if view is None:
+            view = self.jobs_view = JobsView(self.jobs.list, self)
+        view.show()
+        view.raise_()
+        view.activateWindow()
 
     def _toggle_thumbnails(self, on: bool) -> None:
         prefs.set_flag(prefs.THUMBNAILS, on)
@@ -265,20 +338,41 @@ class MainWindow(QMainWindow):
         from creatorapp.core.app import setup
         from creatorapp.gui.wizard import SetupWizard
 
-        wizard = SetupWizard(setup.existing(self.store), self)
-        self.wizard = wizard
-
-        def accepted() -> None:
-            self.operations.apply_setup(wizard.answers(), tag=wizard.tag_now())
-            prefs.set_flag(prefs.SETUP_DONE, True)
-            self.operations.changed.connect(
-                self._after_setup, Qt.ConnectionType.SingleShotConnection
-            )
-            self._watch_when_idle()
-
-        wizard.accepted.connect(accepted)
-        wizard.rejected.connect(lambda: prefs.set_flag(prefs.SETUP_DONE, True))
+        # a wizard whose answers were never saved (cancelled, or refused by core) comes back
+        # as it was left; set-up counts as done only once core has stored the answers
+        wizard = getattr(self, "wizard", None)
+        if wizard is None or wizard.saved:
+            wizard = SetupWizard(setup.existing(self.store), self)
+            self.wizard = wizard
+            wizard.accepted.connect(lambda: self._apply_setup(wizard))
         wizard.open()
+
+    def _apply_setup(self, wizard) -> None:
+        job = self.operations.apply_setup(wizard.answers(), tag=wizard.tag_now())
+
+        # heard on the GUI thread, so not before this returns (the job's own signals are sent
+        # from its thread and could come before a slot connected here)
+        def finished(title: str, ok: bool) -> None:
+            if title == job.title:
+                forget()
+                if ok:
+                    wizard.saved = True
+                    prefs.set_flag(prefs.SETUP_DONE, True)
+                    self.show_section("home")  # how protected the work now is
+
+        def failed(title: str, message: str) -> None:
+            if title == job.title:
+                forget()
+                wizard.setup_failed(message)
+
+        def forget() -> None:
+            self.jobs.finished.disconnect(finished)
+            self.operations.failure.disconnect(failed)
+
+        self.jobs.finished.connect(finished)
+        self.operations.failure.connect(failed)
+        self.operations.changed.connect(self._after_setup, Qt.ConnectionType.SingleShotConnection)
+        self._watch_when_idle()
 
     def _after_setup(self, _parts: object = None) -> None:
         self.policies.reload(select="mine")
@@ -294,14 +388,31 @@ class MainWindow(QMainWindow):
             self.watch.refresh()
 
     def add_folder(self, path: str | None = None) -> None:
-        if not path:
-            path = W.QFileDialog.getExistingDirectory(
-                self, "Add a portfolio folder", str(Path.home())
-            )
+        """Add a portfolio folder.  Chosen here (menu, Works panel), the folder is first
+        shown in the add-folder dialog: which policy, how many works and how each is written,
+        before anything starts.  A path given by the caller is added at once, with the
+        user's own policy."""
         if path:
-            self.show_section("works")
-            self.operations.add_folders([Path(path)])
-            self._watch_when_idle()
+            self._add_folder_now(Path(path))
+            return
+        chosen = W.QFileDialog.getExistingDirectory(
+            self, "Add a portfolio folder", str(Path.home())
+        )
+        if not chosen:
+            return
+        from creatorapp.gui.add_folder_dialog import AddFolderDialog
+
+        dialog = AddFolderDialog(Path(chosen), self)
+        self.add_folder_dialog = dialog
+        dialog.accepted.connect(
+            lambda: self._add_folder_now(Path(chosen), policy=dialog.policy(), tag=dialog.tag())
+        )
+        dialog.open()
+
+    def _add_folder_now(self, path: Path, *, policy: str | None = None, tag: bool = True) -> None:
+        self.show_section("works")
+        self.operations.add_folders([path], tag=tag, policy=policy)
+        self._watch_when_idle()
 
     def tag_files(self) -> None:
         files, _ = W.QFileDialog.getOpenFileNames(self, "Tag files", str(Path.home()))
@@ -336,7 +447,9 @@ class MainWindow(QMainWindow):
             optouts.send_queued()
             return optouts.poll()
 
-        tasks.Op(work, title="Checking opt-out answers").success(self._polled).run()
+        tasks.Op(work, title="Sending and checking opt-outs", listed=True).success(
+            self._polled
+        ).run()
 
     def _polled(self, report) -> None:
         confirmed = sum(c.get("confirmed", 0) for c in report.changes.values())
@@ -344,14 +457,22 @@ class MainWindow(QMainWindow):
         if confirmed or refused:
             self.notify("Opt-out answers", f"{confirmed} confirmed, {refused} refused")
         self.optouts.refresh()
+        self.home.refresh()
 
     # --- watching ---------------------------------------------------------------------------
     def toggle_watch(self) -> None:
-        if self.watch.state in ("watching", "starting"):
+        if self.watch.state in ("watching", "starting", "elsewhere"):
             prefs.set_flag(prefs.WATCH_PAUSED, True)
             self.watch.pause()
         else:
             prefs.set_flag(prefs.WATCH_PAUSED, False)
+            self.watch.start()
+
+    def _outside_changed(self, parts: frozenset) -> None:
+        """Another process changed the catalogue: the same views refresh as for a job of ours,
+        and folders it added are watched (when the window watches and had none yet)."""
+        self.refresh(parts)
+        if Part.WORKS in parts and self._watch_asked and self.watch.state == "off":
             self.watch.start()
 
     def _toggle_keep(self, on: bool) -> None:
@@ -359,7 +480,7 @@ class MainWindow(QMainWindow):
 
     def _watch_changed(self, state: str, text: str) -> None:
         self.watch_label.setText(text)
-        running = state in ("watching", "starting")
+        running = state in ("watching", "starting", "elsewhere")
         self.pause_action.setText("&Pause watching" if running else "&Resume watching")
         if self.tray is not None:
             name = {"watching": "tray-watching", "starting": "tray-watching"}.get(
@@ -380,12 +501,28 @@ class MainWindow(QMainWindow):
             self.tray.showMessage(title, text, icon("app"), 8000)
 
     def notify_failure(self, title: str, text: str) -> None:
+        """A background failure, said once: a notice above the panels that stays until it is
+        dismissed (the tray says it too while the window is hidden).  Never a dialog that
+        takes the keyboard, never a line that is gone in seconds."""
+        if text == tasks.CANCELLED:  # the user cancelled it: nothing went wrong
+            self.statusBar().showMessage(f"{title}: {text}", 15000)
+            return
         self.last_failure = (title, text)
-        self.notify(title, text)
-        if self.isVisible() and not title.startswith("A file"):
-            # a whole task failed: say so where it cannot be missed, without blocking
-            self.error_box = W.QMessageBox(W.QMessageBox.Icon.Warning, title, text, parent=self)
-            self.error_box.open()
+        advice, button = FAILURE_HELP.get(title, ("", None))
+        self.notices.add(
+            title,
+            text,
+            heading=title if title in FAILURE_HELP else f"{title} did not finish",
+            advice=advice,
+            action=(button, self.show_failed_works) if button else None,
+        )
+        if self.tray is not None and not self.isVisible():
+            self.tray.showMessage(title, text, icon("app"), 8000)
+
+    def show_failed_works(self) -> None:
+        self.show_section("works")
+        self.works.show_state(WorkState.FAILED)
+        self.works.table.setFocus()
 
     def ask_break_credentials(self, paths: list[str]) -> None:
         """Signed files were left alone because there is no identity to sign them again: say
@@ -396,8 +533,9 @@ class MainWindow(QMainWindow):
             W.QMessageBox.Icon.Question,
             "Content Credentials would become invalid",
             f"{files} Content Credentials. Tagging changes the file, so the credentials "
-            "would no longer match it and would read as invalid. Create a signing identity "
-            "('creatorapp identity create') to sign them again instead, or tag them anyway.",
+            "would no longer match it and would read as invalid. With a signing identity of "
+            "your own they could be signed again instead; until you have one, leave them as "
+            "they are, or tag them anyway.",
             parent=self,
         )
         box.setDetailedText("\n".join(shown(p) for p in paths[:200]))
@@ -435,6 +573,7 @@ class MainWindow(QMainWindow):
     def quit(self) -> None:
         self.quitting = True
         tasks.show_failures_with(None)
+        tasks.list_jobs_with(None)
         self.close()
         app = QtWidgets.QApplication.instance()
         if app is not None and self.tray is not None:
@@ -450,11 +589,14 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.jobs.cancel()
+        self.home.close_view()
+        tasks.list_jobs_with(None)
         QtCore.QThreadPool.globalInstance().waitForDone()
         self.watch.stop_now()
         if self.tray is not None:
             self.tray.hide()
         self.poll_timer.stop()
+        self.outside.stop()
         self._refresh_soon.stop()
         self.works.model.freeze()
         self.activity.model.freeze()

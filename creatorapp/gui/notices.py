@@ -8,10 +8,12 @@ as a line, so a watcher that meets fifty bad files shows one notice, not fifty."
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from creatorapp.core.text.display import counted, shown
+from creatorapp.gui import settings as prefs
 from creatorapp.gui.qt import Qt, QtWidgets, Signal
 
 W = QtWidgets
@@ -154,3 +156,33 @@ class NoticeBar(W.QWidget):
 
     def texts(self) -> list[str]:
         return [n.text() for n in self.notices.values()]
+
+
+class SaidBefore:
+    """What the notices have said already (a key and the stamp it had), kept in the window's
+    settings: a thing that needs the person is said once, again only when it changes (a new
+    question, a newer check that drifted, a newer failure), and not again at every start."""
+
+    SETTING = "notices/said"
+    KEEP = 500  # keys remembered; the oldest are forgotten first
+
+    def __init__(self) -> None:
+        raw = prefs.settings().value(self.SETTING, "")
+        try:
+            said = json.loads(raw) if isinstance(raw, str) and raw else {}
+        except ValueError:
+            said = {}
+        self.said: dict[str, str] = said if isinstance(said, dict) else {}
+
+    def new(self, key: str, stamp: str) -> bool:
+        """Whether ``key`` was never said, or said with an older stamp."""
+        return key not in self.said or stamp > self.said[key]
+
+    def mark(self, key: str, stamp: str) -> None:
+        self.said.pop(key, None)
+        self.said[key] = stamp
+        while len(self.said) > self.KEEP:
+            self.said.pop(next(iter(self.said)))
+        s = prefs.settings()
+        s.setValue(self.SETTING, json.dumps(self.said))
+        s.sync()

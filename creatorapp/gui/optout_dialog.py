@@ -13,13 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from creatorapp.core.app import setup
-from creatorapp.core.optouts import targets
+from creatorapp.core.optouts import letters, targets
 from creatorapp.core.optouts.advice import Advice, Advised, Hint
 from creatorapp.core.optouts.outbox import OptOuts
 from creatorapp.core.optouts.settings import CONTACT, MAIL, Group, Settings
+from creatorapp.core.text.display import counted, shown, when
 from creatorapp.errors import UserError
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import QtGui, QtWidgets
+from creatorapp.gui.tables import service_words, words
 
 W = QtWidgets
 
@@ -71,6 +73,8 @@ def _payload_text(payload: dict) -> str:
     if "fields" in payload:
         parts = [f"Form: {payload['open']}"]
         parts += [f"--- {label} ---\n{value}" for label, value in payload["fields"].items()]
+        if payload.get("instructions"):
+            parts.append(f"Before you send:\n{payload['instructions']}")
         return "\n".join(parts)
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
@@ -143,7 +147,9 @@ class SettingsForm(W.QGroupBox):
         try:
             self.settings.apply(self.group, self.given(), self.owner)
         except UserError as exc:
-            self.message.setText(f"<span style='color:#d7263d'>{exc}</span>")
+            from creatorapp.gui.advice import advised
+
+            self.message.setText(f"<span style='color:#d7263d'>{html.escape(advised(exc))}</span>")
             return False
         self.show_group(self.group, self.owner)
         self.message.setText("Saved.")
@@ -193,6 +199,14 @@ class OptOutDialog(W.QDialog):
             "I swear the statements the notice makes (needed for DMCA notices)"
         )
         self.sworn.setAccessibleName("Swear the notice's statements")
+        # the legal register: personal data only where it is true, which only the creator knows
+        self.shows_person = W.QCheckBox(
+            "These works show me: send a personal-data (GDPR) request, not a copyright reservation"
+        )
+        self.shows_person.setAccessibleName("The works show me")
+        self.register_note = W.QLabel()
+        self.register_note.setWordWrap(True)
+        self.register_note.setAccessibleName("What this request can do")
         self.account_form = SettingsForm(optouts.destinations.settings)
         self.contact_form = SettingsForm(optouts.destinations.settings)
         self.about = W.QLabel()
@@ -237,10 +251,13 @@ class OptOutDialog(W.QDialog):
         layout.addLayout(self.form)
         layout.addLayout(setting_forms)
         layout.addWidget(self.sworn)
+        layout.addWidget(self.shows_person)
+        layout.addWidget(self.register_note)
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
         self.destination.currentIndexChanged.connect(self._update)
         self.source.currentIndexChanged.connect(self._update)
+        self.shows_person.toggled.connect(self._update_register)
         self.preview_button.clicked.connect(lambda: self.submit(dry_run=True))
         self.send_button.clicked.connect(lambda: self.submit(dry_run=False))
         self.check_button.clicked.connect(self.check_services)
@@ -252,27 +269,28 @@ class OptOutDialog(W.QDialog):
         return self.optouts.descriptor(self.destination.currentData())
 
     def _entry(self, ident: str) -> str:
-        """A destination in the list: its name, id and status (ok, degraded, manual)."""
+        """A destination in the list: its name, id and whether its service works, in words."""
         d = self.optouts.descriptors[ident]
-        return f"{d.name} [{d.id}] ({self.optouts.destinations.status(ident).value})"
+        status = service_words(self.optouts.destinations.status(ident).value).lower()
+        return f"{d.name} [{d.id}] ({status})"
 
     def _status_text(self, d) -> str:
         """Its status with what the last check found and when, and the day its facts were
         last checked."""
         destinations = self.optouts.destinations
-        said = destinations.status(d.id).value
+        said = service_words(destinations.status(d.id).value)
         health = destinations.health(d.id)
         if health is not None:
-            when = health.checked_at[:16].replace("T", " ")
-            said += f" ({html.escape(health.detail)}, checked {when} UTC)"
-        return f"Status: {said}. Facts last checked {d.checked.isoformat()}."
+            said += f" ({html.escape(health.detail)}, checked {when(health.checked_at)})"
+        return f"Status: {said}. Facts last checked on {when(d.checked)}."
 
     def _update(self) -> None:
         d = self.descriptor()
         notice = f"<br>{html.escape(d.notice)}" if d.notice else ""
         self.about.setText(
             f"<b>{html.escape(d.name)}</b>: {html.escape(d.legal_basis)}. Answers usually come "
-            f"within {d.expected_turnaround_days} days; each answer is tracked in Opt-outs."
+            f"within {counted(d.expected_turnaround_days, 'day')}; each answer is tracked in "
+            "Opt-outs."
             f"<br>{self._status_text(d)}{notice}"
         )
         self.form.setRowVisible(1, bool(d.scope))
@@ -281,10 +299,26 @@ class OptOutDialog(W.QDialog):
         for row, key in ((3, "folder"), (4, "folder"), (5, "site"), (6, "urls"), (7, "accounts")):
             self.form.setRowVisible(row, key == source)
         self.sworn.setVisible(bool(d.letter and "dmca" in d.letter))
+        self.shows_person.setVisible(bool(d.person_letter))
+        if not d.person_letter:
+            self.shows_person.setChecked(False)
+        self._update_register()
         destinations = self.optouts.destinations
         group = destinations.group(d.id)
         self.account_form.show_group(group, destinations.owner(d.id, group) if group else None)
         self.contact_form.show_group(CONTACT if d.letter or d.fields else None)
+
+    def register(self) -> letters.Register:
+        """The register the creator chose: personal data only when they ticked that the works
+        show them."""
+        if self.shows_person.isChecked() and self.descriptor().person_letter:
+            return letters.Register.PERSONAL_DATA
+        return letters.Register.COPYRIGHT
+
+    def _update_register(self) -> None:
+        note = letters.register_note(self.descriptor(), self.register())
+        self.register_note.setText(note)
+        self.register_note.setVisible(bool(note))
 
     def _gather(self):
         """Read the form here, on the GUI thread; the returned call runs on a worker."""
@@ -308,6 +342,7 @@ class OptOutDialog(W.QDialog):
         destination_id = self.destination.currentData()
         scope = self.scope.text().strip() or None
         sworn = self.sworn.isChecked()
+        shows_person = self.register() is letters.Register.PERSONAL_DATA
         gather = self._gather()
         self.preview_button.setEnabled(False)
         self.send_button.setEnabled(False)
@@ -318,13 +353,26 @@ class OptOutDialog(W.QDialog):
                 destination = self.optouts.destination(destination_id, scope)
                 found = gather()
                 report = self.optouts.submit(
-                    destination, found.values, dry_run=dry_run, sworn=sworn, works=found.works
+                    destination,
+                    found.values,
+                    dry_run=dry_run,
+                    sworn=sworn,
+                    works=found.works,
+                    shows_person=shows_person,
                 )
+                known = [
+                    *report.sent,
+                    *report.found,
+                    *(s for s, _ in report.scheduled),
+                    *(f.submission for f in report.failed),
+                ]
+                # each request by its short reference and its works, never by its key
+                about = {s["id"]: self.optouts.describe(s) for s in known}
             except Advised as exc:
                 if exc.hint is None:
                     raise
                 return exc  # shown with this window's advice
-            return found, report
+            return found, report, about
 
         def done(result) -> None:
             if isinstance(result, Advised):
@@ -332,7 +380,8 @@ class OptOutDialog(W.QDialog):
             else:
                 self._done(dry_run, result)
 
-        tasks.start(work, done, self._failed)
+        title = "Preparing an opt-out preview" if dry_run else "Sending opt-out requests"
+        tasks.start(work, done, self._failed, title=title, listed=not dry_run)  # job list
 
     def check_services(self) -> None:
         """Ask each destination that has a liveness check whether its service works; the list
@@ -363,21 +412,32 @@ class OptOutDialog(W.QDialog):
         self.result.setText(f"<span style='color:#d7263d'>{message}</span>")
 
     def _done(self, dry_run: bool, result) -> None:
-        found, report = result
+        found, report, about = result
         self.preview_button.setEnabled(True)
         self.send_button.setEnabled(True)
         if dry_run:
             self.preview.setPlainText("\n\n".join(_payload_text(p) for p in report.payloads))
             self.result.setText(
-                f"{len(found.values):,} from {found.source}. Nothing was sent or recorded."
+                f"{counted(len(found.values), 'item')} from {shown(found.source)}. Nothing was "
+                "sent or recorded."
             )
             return
         self.sent = report
-        lines = [f"Sent {s['idempotency_key']}: {s['state']}" for s in report.sent]
-        lines += [f"Already filed as {s['idempotency_key']}" for s in report.found]
-        lines += [f"Queued {s['idempotency_key']}: goes out at {t}" for s, t in report.scheduled]
+        title = self.optouts.destinations.title
+        lines = [
+            f"Sent to {title(s['destination'])}, {about[s['id']]}: {words(s['state'])}"
+            for s in report.sent
+        ]
         lines += [
-            f"Not sent yet {f.submission['idempotency_key']}: {with_advice(f.error, f.hint)}"
+            f"Already asked of {title(s['destination'])}, {about[s['id']]}" for s in report.found
+        ]
+        lines += [
+            f"Queued for {title(s['destination'])}, {about[s['id']]}: goes out on {when(t)}"
+            for s, t in report.scheduled
+        ]
+        lines += [
+            f"Not sent yet to {title(f.submission['destination'])}, {about[f.submission['id']]}: "
+            f"{with_advice(f.error, f.hint)}"
             for f in report.failed
         ]
         lines += [
@@ -385,4 +445,6 @@ class OptOutDialog(W.QDialog):
             for step in report.next_steps
         ]
         self.preview.setPlainText("\n".join(lines) or "Nothing new to send.")
-        self.result.setText(f"{len(found.values):,} from {found.source}: recorded.")
+        self.result.setText(
+            f"{counted(len(found.values), 'item')} from {shown(found.source)}: recorded."
+        )

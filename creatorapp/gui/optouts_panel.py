@@ -1,20 +1,52 @@
 """The Opt-outs panel: every request, what each needs from the creator, and the actions that
 answer it (I sent it, they confirmed, they refused, check now), over the same outbox the
-command line uses.  Destinations are shown by their titles, with the id beside them."""
+command line uses.  Destinations are shown by their titles, with the id beside them; states,
+times and events read as words (a request's reference, a code for matching answers, is only in a
+cell's tooltip, shortened)."""
 
 from __future__ import annotations
 
 import html
+import os
+import re
+from collections.abc import Callable
 
 from creatorapp.core.optouts.advice import hint_of
 from creatorapp.core.optouts.model import ItemState
 from creatorapp.core.optouts.outbox import OptOuts
+from creatorapp.core.text import events as event_words
+from creatorapp.core.text.display import counted, shown, when
 from creatorapp.gui import tasks
 from creatorapp.gui.optout_dialog import with_advice
 from creatorapp.gui.qt import Qt, QtWidgets
-from creatorapp.gui.tables import tidy, words
+from creatorapp.gui.tables import service_words, tidy, words
 
-COLUMNS = ("Destination", "Reference", "State", "Items", "Sent", "Where", "Last problem")
+COLUMNS = ("Destination", "Asked", "State", "Items", "Sent", "Where", "Last problem")
+
+
+def request_name(submission: dict, title: str, items: int | None = None) -> str:
+    """A request as people tell it apart: where it goes, its part, how many items, when."""
+    part = ""
+    if (submission.get("part_count") or 1) > 1:
+        part = f", part {submission['part_no']} of {submission['part_count']}"
+    size = f", {counted(items, 'item')}" if items is not None else ""
+    return f"{title}{part}{size}, asked {when(submission.get('created_at'), never='not yet')}"
+
+
+def _target(target: str) -> str:
+    """An item as people read it: an address or a name as it is, a file's SHA-256 fingerprint
+    shortened and labelled (a destination that works by hash is sent the whole one)."""
+    if _SHA256.fullmatch(target):
+        return f"File fingerprint {target[:8]}…"
+    return shown(target)
+
+
+_SHA256 = re.compile(r"(?:sha256:)?[0-9a-f]{64}")
+
+
+def reference(key: str) -> str:
+    """The request's reference, shortened and labelled: what a destination's answer quotes."""
+    return f"Reference {key[:11]}…" if len(key) > 12 else f"Reference {key}"
 
 
 class OptOutsPanel(QtWidgets.QWidget):
@@ -114,24 +146,32 @@ class OptOutsPanel(QtWidgets.QWidget):
         if submission is None:
             return
         items = self.optouts.store.items(submission_id=submission["id"], limit=2000)
+        ids = [item["work_id"] for item in items if item.get("work_id")]
+        names = {w.id: os.path.basename(w.path) for w in self.optouts.store.works_by_ids(ids)}
         self.items.setRowCount(len(items))
         for row, item in enumerate(items):
+            target = item.get("target", "")
             values = (
-                item.get("target", ""),
+                _target(target),
                 words(item.get("state", "")),
-                (item.get("updated_at") or "")[:16].replace("T", " "),
-                str(item.get("work_id") or ""),
+                when(item.get("updated_at")),
+                shown(names.get(item.get("work_id"), "")),
             )
             for column, value in enumerate(values):
-                self.items.setItem(row, column, QtWidgets.QTableWidgetItem(value))
+                cell = QtWidgets.QTableWidgetItem(value)
+                if column == 0 and value != target:
+                    cell.setToolTip(target)  # the whole fingerprint, for who compares it
+                self.items.setItem(row, column, cell)
         import json
 
         for event in self.optouts.store.events(subject=submission["destination"]):
             if key not in json.dumps(event.data):  # keys are unique: this is the request's own
                 continue
-            when = event.at[:16].replace("T", " ")
-            detail = event.data.get("error") or event.data.get("state") or ""
-            self.timeline.addItem(f"{when}  {event.kind.removeprefix('optout.')}  {detail}")
+            line = QtWidgets.QListWidgetItem(
+                f"{when(event.at)}  {event_words.name(event.kind)}: "
+                f"{event_words.sentence(event.kind, event.data)}"
+            )
+            self.timeline.addItem(line)
 
     def refresh(self) -> None:
         counts = self.optouts.status()
@@ -139,7 +179,7 @@ class OptOutsPanel(QtWidgets.QWidget):
         self.summary.setText(
             "<br>".join(
                 f"<b>{html.escape(destinations.title(dest))}</b> [{html.escape(dest)}] "
-                f"({destinations.status(dest).value}): "
+                f"({service_words(destinations.status(dest).value).lower()}): "
                 + ", ".join(f"{n} {words(state).lower()}" for state, n in sorted(c.items()))
                 for dest, c in counts.items()
             )
@@ -149,9 +189,9 @@ class OptOutsPanel(QtWidgets.QWidget):
         for item in self.optouts.needs_attention():
             key = item["idempotency_key"]
             reason = with_advice(item["reason"], item["hint"])
-            line = QtWidgets.QListWidgetItem(
-                f"{key} ({destinations.title(item['destination'])}): {reason}"
-            )
+            title = destinations.title(item["destination"])
+            items = sum(item.get("counts", {}).values())
+            line = QtWidgets.QListWidgetItem(f"{request_name(item, title, items)}: {reason}")
             line.setData(Qt.ItemDataRole.UserRole, key)
             if item.get("question"):  # what the destination asked, in full
                 line.setToolTip(item["question"])
@@ -162,18 +202,18 @@ class OptOutsPanel(QtWidgets.QWidget):
         for row, s in enumerate(submissions):
             values = (
                 destinations.title(s["destination"]),
-                s["idempotency_key"],
+                when(s["created_at"]),
                 words(s["state"]),
                 str(sum(counts_by.get(s["id"], {}).values())),
-                (s["sent_at"] or "")[:16].replace("T", " "),
+                when(s["sent_at"], never="not yet"),
                 s["remote_url"] or "",
                 s["last_error"] or "",
             )
             for column, value in enumerate(values):
                 cell = QtWidgets.QTableWidgetItem(value)
                 cell.setData(Qt.ItemDataRole.UserRole, s["idempotency_key"])
-                if column == 0:
-                    cell.setToolTip(s["destination"])  # the id beside the title
+                if column == 0:  # the id beside the title, and the reference answers quote
+                    cell.setToolTip(f"{s['destination']}; {reference(s['idempotency_key'])}")
                 self.table.setItem(row, column, cell)
 
     def selected(self) -> str | None:
@@ -183,7 +223,7 @@ class OptOutsPanel(QtWidgets.QWidget):
             return None
         return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
 
-    def _act(self, action, done: str) -> None:
+    def _act(self, action, done: Callable[[int], str]) -> None:
         from creatorapp.errors import UserError
 
         try:
@@ -191,19 +231,25 @@ class OptOutsPanel(QtWidgets.QWidget):
         except UserError as exc:
             self.message.setText(with_advice(str(exc), hint_of(exc)))
             return
-        self.message.setText(done.format(moved))
+        self.message.setText(done(moved))
         self.refresh()
 
     def attest(self) -> None:
         key = self.selected()
         if key:
-            self._act(lambda: self.optouts.attest(key), "Recorded: {} items wait for an answer.")
+            self._act(
+                lambda: self.optouts.attest(key),
+                lambda n: (
+                    f"Recorded: {counted(n, 'item')} {'waits' if n == 1 else 'wait'} for an answer."
+                ),
+            )
 
     def resolve(self, outcome: ItemState) -> None:
         key = self.selected()
         if key:
             self._act(
-                lambda: self.optouts.resolve(key, outcome), f"Recorded: {{}} items {outcome.value}."
+                lambda: self.optouts.resolve(key, outcome),
+                lambda n: f"Recorded: {counted(n, 'item')} {words(outcome.value).lower()}.",
             )
 
     def check(self) -> None:
@@ -215,7 +261,8 @@ class OptOutsPanel(QtWidgets.QWidget):
             optouts.send_queued()
             return optouts.poll(force=True)
 
-        tasks.start(work, self._checked, self._failed)
+        title = "Sending and checking opt-outs"
+        tasks.start(work, self._checked, self._failed, title=title, listed=True)  # job list
 
     def _checked(self, report) -> None:
         self.check_button.setEnabled(True)
@@ -225,7 +272,8 @@ class OptOutsPanel(QtWidgets.QWidget):
             f"{title(d)}: {with_advice(e, report.hints.get(d))}" for d, e in report.errors.items()
         )
         self.message.setText(
-            f"{changed} items changed." + (f" Not checked: {problems}" if problems else "")
+            f"{counted(changed, 'item')} changed."
+            + (f" Not checked: {problems}" if problems else "")
         )
         self.refresh()
 

@@ -59,7 +59,7 @@ class PoliciesPanel(W.QWidget):
             # meaning made the editor wider than its side of the window
             words = USE_WORDS[use]
             box = W.QCheckBox(words[:1].upper() + words[1:])
-            box.setAccessibleName(f"Prohibit {use.value}")
+            box.setAccessibleName(f"Prohibit {words}")
             box.setAccessibleDescription(USE_MEANING[use])
             box.setToolTip(USE_MEANING[use])
             meaning = W.QLabel(USE_MEANING[use])

@@ -7,6 +7,7 @@ from creatorapp.core.catalogue import SiteRecord, Store
 from creatorapp.core.sites import publisher
 from creatorapp.core.sites.sites import Sites
 from creatorapp.core.sites.transports.base import transport_class
+from creatorapp.core.text.display import counted, when
 from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtGui, QtWidgets, Signal
 from creatorapp.gui.site_form import advice
@@ -17,7 +18,7 @@ W = QtWidgets
 
 
 def _when(ts: str | None) -> str:
-    return (ts or "never")[:16].replace("T", " ")
+    return when(ts, never="never")
 
 
 class AddSiteDialog(W.QDialog):
@@ -135,7 +136,7 @@ class SitesPanel(W.QWidget):
             checked = (
                 "never"
                 if r.verified_at is None
-                else (f"{'ok' if r.verify_ok else 'PROBLEMS'} {_when(r.verified_at)}")
+                else (f"{'Served' if r.verify_ok else 'Problems'}, {_when(r.verified_at)}")
             )
             for column, text in enumerate(
                 (r.name, r.url, r.policy, _when(r.published_at), checked)
@@ -212,7 +213,7 @@ class SitesPanel(W.QWidget):
             self.status.setText(f"<span style='color:#d7263d'>{message}</span>")
             self.refresh()
 
-        tasks.start(fn, finished, failed)
+        tasks.start(fn, finished, failed, title=text.rstrip("…"), listed=True)  # job list
 
     def preview(self) -> None:
         name = self.selected()
@@ -230,7 +231,7 @@ class SitesPanel(W.QWidget):
         self.tabs.setCurrentWidget(self.diff)
         warnings = "".join(f"<br>Warning: {w}" for w in report.warnings)
         self.status.setText(
-            f"{len(report.changes)} files would change on {name}." + warnings
+            f"{counted(len(report.changes), 'file')} would change on {name}." + warnings
             if report.changes
             else f"{name} is up to date."
         )
@@ -249,7 +250,7 @@ class SitesPanel(W.QWidget):
         """Publishing ends with the live check (core does both): the diff, then the check."""
         self.diff.setPlainText("".join(c.diff() for c in report.changes) or "Nothing changed.")
         said = (
-            f"Published {len(report.changes)} files to {name}."
+            f"Published {counted(len(report.changes), 'file')} to {name}."
             if report.changes
             else f"{name} was already up to date; nothing written."
         )
@@ -291,11 +292,13 @@ class SitesPanel(W.QWidget):
         self.checks.setPlainText(self._check_lines(report))
         self.tabs.setCurrentWidget(self.checks)
         failed = sum(1 for c in report.checks if not c.ok)
+        found = [counted(failed, "problem")] if failed else []
+        if report.drift:
+            found.append(f"changed since publishing: {', '.join(report.drift)}")
+        said = "; ".join(found) or "see the live check"
         self.status.setText(
             f"{name}: the live site serves every declaration."
             if report.ok
-            else f"<span style='color:#d7263d'>{name}: {failed} problems"
-            + (f", drift in {', '.join(report.drift)}" if report.drift else "")
-            + "</span>"
+            else f"<span style='color:#d7263d'>{name}: {said}</span>"
         )
         self.changed.emit()

@@ -3,6 +3,7 @@ stays visible), columns sized to their content and the last one taking the rest.
 
 from __future__ import annotations
 
+from creatorapp.core.text.states import OPTOUT_STATES, SERVICE_STATES, said
 from creatorapp.gui.qt import Qt, QtWidgets
 
 
@@ -18,24 +19,15 @@ def tidy(view: QtWidgets.QTableView, widths: dict[int, int] | None = None) -> No
         view.setColumnWidth(column, width)
 
 
-# opt-out states in plain words
-STATE_WORDS = {
-    "queued": "Queued",
-    "sent": "Sent",
-    "failed": "Not sent yet",
-    "awaiting_user_action": "Waiting for you",
-    "user_attested": "Sent by you",
-    "closed": "Closed",
-    "pending": "Pending",
-    "submitted": "Submitted",
-    "acknowledged": "Acknowledged",
-    "confirmed": "Confirmed",
-    "rejected": "Refused",
-    "stale": "No answer yet",
-    "unverifiable": "Cannot be checked",
-    "needs_info": "Asks you a question",
-}
+# states in plain words (the tables live in core, so the command line says the same)
+STATE_WORDS = OPTOUT_STATES
 
 
 def words(state: str) -> str:
-    return STATE_WORDS.get(state, state.replace("_", " "))
+    """An opt-out request's or item's state in words: never ``needs_info``."""
+    return said(state, OPTOUT_STATES)
+
+
+def service_words(status: str) -> str:
+    """Whether a destination's service works, in words: never ``degraded``."""
+    return said(status, SERVICE_STATES)

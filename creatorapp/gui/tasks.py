@@ -91,7 +91,9 @@ def explain(exc: BaseException, title: str) -> str:
     exception nobody foresaw gets its traceback written to the problems log, which the
     sentence names."""
     if isinstance(exc, UserError):
-        return str(exc)
+        from creatorapp.gui.advice import advised  # the window's words for the core's codes
+
+        return advised(exc)
     if isinstance(exc, OSError) and exc.errno in _OS_SENTENCES:
         where = exc.filename if exc.filename is not None else "a file"
         return f"{shown(where)}: {_OS_SENTENCES[exc.errno]}"
@@ -140,6 +142,16 @@ def show_failures_with(sink: FailureSink | None) -> None:
     _sink = sink
 
 
+JobLister = Callable[[Job], None]
+_lister: JobLister | None = None
+
+
+def list_jobs_with(lister: JobLister | None) -> None:
+    """Where long jobs started with ``listed=True`` are shown (the window's job list)."""
+    global _lister
+    _lister = lister
+
+
 def _unhandled(title: str, message: str) -> None:
     if _sink is not None:
         _sink(title, message)
@@ -169,11 +181,19 @@ def start(
     on_failed: Callable[[str], None] | None = None,
     *,
     title: str = "A background task",
+    listed: bool = False,
 ) -> Job:
     """Run ``fn`` on the shared pool; the callbacks run on the GUI thread.  Without
-    ``on_failed`` a failure goes to the window's notification (:func:`show_failures_with`)."""
+    ``on_failed`` a failure goes to the window's notification (:func:`show_failures_with`).
+    ``listed``: a long job people should see in the job list (publishing, sending)."""
     task = Job(title, lambda _job: fn())
     _running.add(task)
+    if listed and _lister is not None:
+        owner = getattr(_lister, "__self__", None)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            list_jobs_with(None)  # the window that listed jobs is gone
+        else:
+            _lister(task)
 
     def release() -> None:
         QtCore.QTimer.singleShot(0, lambda: _running.discard(task))
@@ -197,9 +217,10 @@ class Op:
     ``Op(fn, title=...).success(show).failure(explain).run()``.  ``failure`` is optional: a
     failure nobody handles is shown as a notification, never dropped."""
 
-    def __init__(self, fn: Callable[[], object], *, title: str) -> None:
+    def __init__(self, fn: Callable[[], object], *, title: str, listed: bool = False) -> None:
         self._fn = fn
         self._title = title
+        self._listed = listed
         self._done: Callable[[object], None] = lambda _result: None
         self._failed: Callable[[str], None] | None = None
 
@@ -212,4 +233,4 @@ class Op:
         return self
 
     def run(self) -> Job:
-        return start(self._fn, self._done, self._failed, title=self._title)
+        return start(self._fn, self._done, self._failed, title=self._title, listed=self._listed)

@@ -9,21 +9,27 @@ them with :meth:`WatchService.holding`."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from creatorapp.core.catalogue import Store
-from creatorapp.core.text.display import shown
+from creatorapp.core.text.display import counted, shown
 from creatorapp.core.works.holds import gate_for
 from creatorapp.core.works.portfolio import Portfolio, normalise
 from creatorapp.core.works.watch import Watcher
+from creatorapp.core.works.watch_lock import watching_elsewhere
 from creatorapp.gui import tasks
-from creatorapp.gui.qt import QObject, Signal
+from creatorapp.gui.qt import QObject, QtCore, Signal
 
 
 class WatchService(QObject):
     """``state`` is one of "off" (no watched folders), "starting", "watching", "paused",
-    "stopping"; ``changed`` carries the state and a sentence for people."""
+    "stopping", "elsewhere" (another process watches this catalogue's folders: one watcher per
+    catalogue, ``core/works/watch_lock.py``; the window shows what it does and takes over once it
+    stops); ``changed`` carries the state and a sentence for people."""
+
+    RETRY_MS = 2000  # while another process watches: how often to look whether it stopped
 
     changed = Signal(str, str)
     tagged = Signal(str)  # a file the watcher tagged
@@ -35,6 +41,8 @@ class WatchService(QObject):
         self.state = "off"
         self.tagged_count = 0
         self._watcher: Watcher | None = None
+        self._retry = QtCore.QTimer(self, singleShot=True, interval=self.RETRY_MS)
+        self._retry.timeout.connect(self._take_over)
 
     def _set(self, state: str, text: str) -> None:
         self.state = state
@@ -55,6 +63,12 @@ class WatchService(QObject):
         if not folders:
             self._set("off", "No folders to watch yet")
             return
+        other = watching_elsewhere(self.store)
+        if other is not None and other != os.getpid():
+            who = f" (process {other})" if other else ""
+            self._set("elsewhere", f"Watched by another Creator Reserve program{who}")
+            self._retry.start()
+            return
         watcher = Watcher(
             Portfolio(self.store),
             on_outcome=self._outcome,
@@ -72,7 +86,7 @@ class WatchService(QObject):
 
     def _ready(self, folders: object) -> None:
         if self._watcher is not None:
-            self._set("watching", f"Watching {folders} folder{'s' if folders != 1 else ''}")
+            self._set("watching", f"Watching {counted(folders, 'folder')}")
 
     def _start_failed(self, message: str) -> None:
         self._watcher = None
@@ -86,7 +100,12 @@ class WatchService(QObject):
         elif outcome.status.value == "failed":
             self.problem.emit(f"{shown(outcome.path)}: {shown(outcome.reason)}")
 
+    def _take_over(self) -> None:
+        if self.state == "elsewhere":
+            self.start()
+
     def pause(self, then=None) -> None:
+        self._retry.stop()
         watcher, self._watcher = self._watcher, None
         if watcher is None:
             self._set("paused", "Watching paused")
@@ -108,6 +127,7 @@ class WatchService(QObject):
 
     def stop_now(self) -> None:
         """On quit: finish the files in hand, then return."""
+        self._retry.stop()
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
             watcher.stop()

@@ -17,6 +17,7 @@ from creatorapp.core.optouts.settings import CONTACT
 from creatorapp.core.policy import DEFAULT_PRESET, PRESETS, PolicyError, validate
 from creatorapp.core.sites.sites import check_connection, check_url
 from creatorapp.core.sites.transports import base as transports
+from creatorapp.core.text.display import counted, when
 from creatorapp.errors import UserError
 from creatorapp.gui import tasks
 from creatorapp.gui.add_folder_dialog import FolderCount, describe
@@ -292,7 +293,7 @@ class FoldersPage(W.QWizardPage):
         self.list.addItem(item)
         self.problem.clear()
         count = FolderCount(path, self)
-        count.counting.connect(lambda n: self._say(key, f"Counting… {n:,} works so far"))
+        count.counting.connect(lambda n: self._say(key, f"Counting… {counted(n, 'work')} so far"))
         count.counted.connect(lambda found: self._say(key, describe(found)))
         count.failed.connect(lambda message: self._say(key, f"Could not count: {message}"))
         self.counts[key] = count.start()
@@ -555,12 +556,14 @@ class RegistriesPage(W.QWizardPage):
         for descriptor in load_all().values():
             item = W.QListWidgetItem(
                 f"{descriptor.name}\n    {descriptor.legal_basis}; answers usually within "
-                f"{descriptor.expected_turnaround_days} days"
+                f"{counted(descriptor.expected_turnaround_days, 'day')}; facts checked "
+                f"{when(descriptor.checked)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, descriptor.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            checked = descriptor.id in ("spawning",)
-            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            # nothing is chosen for the creator: each destination asks something different of
+            # them (HaveIBeenTrained, once the obvious default, has been under maintenance)
+            item.setCheckState(Qt.CheckState.Unchecked)
             self.list.addItem(item)
         self.problem = W.QLabel()
         self.problem.setWordWrap(True)

@@ -7,7 +7,8 @@ import os
 from dataclasses import dataclass
 
 from creatorapp.core.catalogue import Store, Work, WorkState
-from creatorapp.core.text.display import shown
+from creatorapp.core.catalogue.store import Covered
+from creatorapp.core.text.display import shown, when
 from creatorapp.gui.qt import Qt, QtCore, QtGui
 from creatorapp.gui.thumbnails import Thumbnails
 
@@ -55,6 +56,8 @@ class WorkFilter:
     folder_id: int | None = None
     search: str | None = None
     format: str | None = None
+    covered: Covered | None = None  # what the works carry (the home view's numbers)
+    confirmed_at: str | None = None  # an opt-out destination that confirmed the works
 
 
 class WorksModel(QtCore.QAbstractTableModel):
@@ -131,7 +134,7 @@ class WorksModel(QtCore.QAbstractTableModel):
             return work.format or ""
         if column == 3:
             return shown(os.path.dirname(work.path))
-        return (work.tagged_at or "")[:16].replace("T", " ")
+        return when(work.tagged_at)
 
     # --- lazy loading ---------------------------------------------------------------------
     # Every reset (a new filter, a refresh) holds its first rows when it ends.  A view asks
@@ -157,7 +160,7 @@ class WorksModel(QtCore.QAbstractTableModel):
         f = self.filter
         found = self.store.works(
             state=f.state, folder_id=f.folder_id, search=f.search or None, format=f.format,
-            offset=start,
+            covered=f.covered, confirmed_at=f.confirmed_at, offset=start,
         )  # fmt: skip
         return f, start, found
 
@@ -178,6 +181,8 @@ class WorksModel(QtCore.QAbstractTableModel):
             folder_id=self.filter.folder_id,
             search=self.filter.search or None,
             format=self.filter.format,
+            covered=self.filter.covered,
+            confirmed_at=self.filter.confirmed_at,
             offset=len(self._rows),
             limit=limit,
         )

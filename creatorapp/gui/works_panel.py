@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 from creatorapp.core.catalogue import Store, Work, WorkState
-from creatorapp.core.text.display import counted, shown
+from creatorapp.core.catalogue.store import Covered
+from creatorapp.core.text.display import counted, shown, when
 from creatorapp.core.works.portfolio import Portfolio
 from creatorapp.core.works.tagging import read_reservation, read_signals
 from creatorapp.gui import tasks
@@ -72,7 +73,7 @@ class WorkDetail(W.QWidget):
         facts = [
             f"State: {STATE_LABELS.get(work.state, work.state.value)}",
             f"Policy: {work.policy or '-'}",
-            f"Tagged: {(work.tagged_at or 'never')[:19].replace('T', ' ')}",
+            f"Tagged: {when(work.tagged_at, never='never')}",
         ]
         if work.error:
             problem = html.escape(shown(work.error))
@@ -162,6 +163,13 @@ class WorksPanel(W.QWidget):
         self.search.setClearButtonEnabled(True)
         self.counts = W.QLabel()
         self.counts.setAccessibleName("Works by state")
+        # the home view's number these works are behind; clicking it shows every work again
+        self._covered: tuple[Covered | None, str | None] = (None, None)
+        self.covered_button = W.QPushButton()
+        self.covered_button.setAccessibleName("Stop showing only these works")
+        self.covered_button.setToolTip("Show every work again")
+        self.covered_button.setVisible(False)
+        self.covered_button.clicked.connect(self.clear_covered)
         self.table = W.QTableView()
         self.table.setModel(self.model)
         # the column headers get a selection of their own: painting a header asks whether its
@@ -194,6 +202,7 @@ class WorksPanel(W.QWidget):
         bar.addWidget(self.folder)
         bar.addWidget(self.format)
         bar.addWidget(self.search, 1)
+        bar.addWidget(self.covered_button)
         bulk = W.QHBoxLayout()
         bulk.addWidget(self.selected_label)
         bulk.addStretch(1)
@@ -451,8 +460,47 @@ class WorksPanel(W.QWidget):
         self.undo_button.setEnabled(bool(label))
         self.undo_button.setToolTip(f"Undo: {label}" if label else "Nothing to undo")
 
+    def show_covered(
+        self,
+        label: str,
+        *,
+        folder_id: int | None = None,
+        covered: Covered | None = None,
+        confirmed_at: str | None = None,
+        state: WorkState | None = None,
+    ) -> None:
+        """Show the works behind a number of the home view: of one folder (all with None),
+        carrying (or lacking) what ``covered`` names, confirmed at an opt-out destination, or
+        in ``state``.  ``label`` says which on a button that shows every work again."""
+        if folder_id is not None and self.folder.findData(folder_id) < 0:
+            self.refresh()  # a folder added since the list was last read
+        self._covered = (covered, confirmed_at)
+        combos = (self.state, self.folder, self.format, self.search)
+        for widget in combos:
+            widget.blockSignals(True)
+        self.state.setCurrentIndex(max(self.state.findData(state.value if state else None), 0))
+        self.folder.setCurrentIndex(max(self.folder.findData(folder_id), 0))
+        self.format.setCurrentIndex(0)
+        self.search.clear()
+        for widget in combos:
+            widget.blockSignals(False)
+        shown_label = covered is not None or confirmed_at is not None
+        self.covered_button.setText(f"{label}  ✕" if shown_label else "")
+        self.covered_button.setVisible(shown_label)
+        self._apply()
+
+    def clear_covered(self) -> None:
+        """Stop showing only the works behind a home view number."""
+        self._covered = (None, None)
+        self.covered_button.setVisible(False)
+        self._apply()
+
     def show_state(self, state: WorkState | None) -> None:
         """Show only the works in ``state`` (all with None)."""
+        if self._covered != (None, None):
+            self._covered = (None, None)
+            self.covered_button.setVisible(False)
+            self._apply()
         self.state.setCurrentIndex(max(self.state.findData(state.value if state else None), 0))
 
     def _apply(self) -> None:
@@ -463,6 +511,8 @@ class WorksPanel(W.QWidget):
                 folder_id=self.folder.currentData(),
                 format=self.format.currentData(),
                 search=self.search.text().strip() or None,
+                covered=self._covered[0],
+                confirmed_at=self._covered[1],
             )
         )
         self.detail.show_work(None)
@@ -502,4 +552,4 @@ class WorksPanel(W.QWidget):
         total = sum(counts.values())
         self.stack.setCurrentWidget(self.empty if total == 0 else self.table)
         parts = [f"{n:,} {STATE_LABELS[s].lower()}" for s, n in counts.items() if n]
-        self.counts.setText(f"{total:,} works" + (f": {', '.join(parts)}" if parts else ""))
+        self.counts.setText(counted(total, "work") + (f": {', '.join(parts)}" if parts else ""))

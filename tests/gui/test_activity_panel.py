@@ -25,7 +25,7 @@ def test_lists_the_ledger_and_says_it_is_intact(qtbot, tmp_path):
     qtbot.addWidget(panel)
     panel.show()
     qtbot.waitUntil(lambda: panel.model.rowCount() >= 500)
-    assert panel.model.data(panel.model.index(0, 2)) == "work.tagged"
+    assert panel.model.data(panel.model.index(0, 2)) == "Tagged"  # the kind in words
     panel.model.fetchMore()
     assert panel.model.rowCount() == 700 and not panel.model.canFetchMore()
     panel.verify_button.click()

@@ -1,8 +1,10 @@
-"""Where the window lists destinations ("New opt-out…"), each shows its status (ok, degraded,
-manual) and the day its facts were last checked; "Check services" asks HaveIBeenTrained's
-stand-in and the list says what it found."""
+"""Where the window lists destinations ("New opt-out…"), each shows its status in words
+(working, not working now, you send it yourself) and the day its facts were last checked;
+"Check services" asks HaveIBeenTrained's stand-in and the list says what it found."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -29,22 +31,24 @@ def test_the_list_shows_status_and_checked_date_and_a_check_marks_degraded(qtbot
     optouts = OptOuts(store, options={"spawning": {"liveness": api.page_url}})
     dialog = OptOutDialog(optouts)
     qtbot.addWidget(dialog)
-    assert entry(dialog, "laion").endswith("[laion] (manual)")
-    assert entry(dialog, "bigcode-stack").endswith("(ok)")
-    assert entry(dialog, "spawning").endswith("(manual)")
+    assert entry(dialog, "laion").endswith("[laion] (you send it yourself)")
+    assert entry(dialog, "bigcode-stack").endswith("(working)")
+    assert entry(dialog, "spawning").endswith("(you send it yourself)")
     dialog.destination.setCurrentIndex(dialog.destination.findData("laion"))
-    assert "Facts last checked 2026-12-02" in dialog.about.text()
-    assert "Status: manual" in dialog.about.text()
+    assert "Facts last checked on 2 Dec 2026." in dialog.about.text()
+    assert "Status: You send it yourself" in dialog.about.text()
     assert "personal-data (GDPR)" in dialog.about.text()
 
     dialog.check_button.click()
     qtbot.waitUntil(lambda: dialog.check_button.isEnabled(), timeout=20_000)
     assert api.page_requests == 1
-    assert entry(dialog, "spawning").endswith("(degraded)")
+    assert entry(dialog, "spawning").endswith("(not working now)")
     assert "Spawning Do Not Train Registry" in dialog.result.text()
     dialog.destination.setCurrentIndex(dialog.destination.findData("spawning"))
-    assert "Status: degraded" in dialog.about.text()
-    assert "under maintenance" in dialog.about.text() and "UTC" in dialog.about.text()
+    assert "Status: Not working now" in dialog.about.text()
+    # when it was checked, in the user's own time: no UTC stamp
+    assert "under maintenance" in dialog.about.text() and "UTC" not in dialog.about.text()
+    assert re.search(r"checked \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d\)", dialog.about.text())
     store.close()
 
 
@@ -54,8 +58,8 @@ def test_the_panels_summary_shows_each_destinations_status(qtbot, tmp_path, api)
     optouts.submit("spawning", ["https://jane.example/a.jpg", "https://jane.example/b.jpg"])
     panel = OptOutsPanel(optouts)
     qtbot.addWidget(panel)
-    assert "[spawning] (manual)" in panel.summary.text()
+    assert "[spawning] (you send it yourself)" in panel.summary.text()
     optouts.destinations.check_liveness()
     panel.refresh()
-    assert "[spawning] (degraded)" in panel.summary.text()
+    assert "[spawning] (not working now)" in panel.summary.text()
     store.close()

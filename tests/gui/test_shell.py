@@ -14,10 +14,12 @@ from tests.gui.conftest import WORK_MS
 def test_shortcuts_switch_sections_and_find(qtbot, window):
     from PySide6.QtTest import QTest
 
-    QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.section() == "policies"
-    QTest.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
     assert window.section() == "activity"
+    QTest.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.section() == "home"  # how protected the work is comes first
     QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.section() == "works"
     qtbot.waitUntil(window.works.search.hasFocus)

@@ -138,7 +138,7 @@ def test_panels_refresh_after_a_folder_is_added(qtbot, window, photos):
     def kinds() -> set:
         return {model.data(model.index(r, 2)) for r in range(model.rowCount())}
 
-    qtbot.waitUntil(lambda: {"folder.added", "work.tagged"} <= kinds())
+    qtbot.waitUntil(lambda: {"Folder added", "Tagged"} <= kinds())  # the kinds, in words
     assert window.store.count_by_state() == {WorkState.TAGGED: 2}
 
 
@@ -197,8 +197,10 @@ def test_a_tagging_batch_refreshes_the_works_and_the_ledger_only(qtbot, window, 
 
 
 def _untagged_folder(qtbot, window, photos, name="shoot", count=4):
-    """A portfolio folder scanned but not tagged: its works are New."""
+    """A portfolio folder scanned but not tagged: its works are New (shown in Works: the
+    window opens on Home)."""
     folder = photos(name, count=count)
+    window.show_section("works")
     window.operations.add_folders([folder], tag=False)
     qtbot.waitUntil(
         lambda: (

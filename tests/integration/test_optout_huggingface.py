@@ -215,7 +215,7 @@ def test_requests_without_an_answer_in_the_expected_time_go_stale_and_are_surfac
     assert o.poll(force=True).changes == {DEST: {"stale": 3}}
     [attention] = o.needs_attention()
     assert attention["idempotency_key"] == sub["idempotency_key"]
-    assert "3 stale" in attention["reason"]
+    assert "3 items got no answer" in attention["reason"]  # said in words, not as a state
     hub.reply("acme/images", 1, "Sorry for the delay: removed them all.", close=True)
     assert o.poll(force=True).changes == {DEST: {"confirmed": 3}}  # a late answer still counts
     o.store.close()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from creatorapp.core.text.display import shown
+from creatorapp.core.text.display import counted, shown
 
 SITE_URL = "https://example.org"  # the demo's site files name an example address
 
@@ -173,8 +173,9 @@ def describe(demo: Demo, yours: list[str] | None = None) -> list[str]:
         f"  tagged copies:      {shown(demo.works)}",
         f"  site files:         {len(demo.site_files)} in {shown(demo.site)} "
         f"({', '.join(demo.site_files[:3])}, ...)",
-        f"  demo catalogue:     {shown(demo.catalogue)} ({demo.works_in_catalogue} works, "
-        f"{demo.ledger_events} ledger events)",
+        f"  demo catalogue:     {shown(demo.catalogue)} "
+        f"({counted(demo.works_in_catalogue, 'work')}, "
+        f"{counted(demo.ledger_events, 'ledger event')})",
         *(_your_data() if yours is None else yours),
     ]
     lines += [f"  FAILED {shown(name)}: {shown(why)}" for name, why in demo.failures]

@@ -18,11 +18,19 @@ from creatorapp.core.catalogue.model import (
     WorkState,
     utc_now,
 )
-from creatorapp.core.catalogue.store import CatalogueFull, CatalogueMissing, Store
+from creatorapp.core.catalogue.store import (
+    BUSY_WAIT,
+    CatalogueBusy,
+    CatalogueFull,
+    CatalogueMissing,
+    Store,
+)
 
 __all__ = [
+    "BUSY_WAIT",
     "DONE_STATES",
     "UNDONE",
+    "CatalogueBusy",
     "CatalogueError",
     "CatalogueFull",
     "CatalogueMissing",

@@ -1,7 +1,10 @@
 """The catalogue in one SQLite file: WAL mode, one connection per process, a lock per store.
 
-Several processes may share the file (the watcher and a ``creatorapp tag`` from a script): writes
-take SQLite's write lock up front (``BEGIN IMMEDIATE``) so the ledger chain never forks.
+Several processes may share the file (the window, its watcher and any number of ``creatorapp``
+commands from a terminal or a script): writes take SQLite's write lock up front (``BEGIN
+IMMEDIATE``) so the ledger chain never forks, and a writer that finds it taken waits for it
+(``BUSY_WAIT``) instead of failing; readers never wait (WAL).  Past the wait the step stops with
+:class:`CatalogueBusy`, in words, never a traceback.
 """
 
 from __future__ import annotations
@@ -31,7 +34,17 @@ from creatorapp.core.catalogue.model import (
     utc_now,
 )
 from creatorapp.core.catalogue.schema import MIGRATIONS, SCHEMA_VERSION
-from creatorapp.core.catalogue.store import CatalogueFull, CatalogueMissing, Store
+from creatorapp.core.catalogue.store import (
+    BUSY_WAIT,
+    SIGNED_SUFFIX,
+    CatalogueBusy,
+    CatalogueFull,
+    CatalogueMissing,
+    Covered,
+    FolderCounts,
+    Store,
+)
+from creatorapp.core.text.display import counted
 from creatorapp.core.text.pathtext import from_stored, json_text, storable
 
 _FOLDER_COLUMNS = ("id", "path", "policy", "watching", "added_at", "last_scan_at", "error")
@@ -57,11 +70,21 @@ _BATCH = 500
 # SQLite's JSON functions are built in from 3.38: a list of ids travels as one parameter
 _JSON_EACH = sqlite3.sqlite_version_info >= (3, 38)
 _CORE_TABLES = frozenset({"folders", "works", "ledger", "meta"})
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL = 8, 10, 13  # primary result codes
 # Room a batch needs on the catalogue's disk: a write-ahead log cycle (about 4 MB), and per work
 # a ledger event, its index entries and the pages a batch rewrites, with margin.
 _ROOM_BASE, _ROOM_PER_WORK = 4 << 20, 4 << 10
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# the rule of ``store.covers`` as SQL over the works table
+_SIGNED = f"(state = 'tagged' AND substr(signature, -{len(SIGNED_SUFFIX)}) = '{SIGNED_SUFFIX}')"
+_COVERED_SQL: dict[Covered, str] = {
+    Covered.LIVE: "state != 'deleted'",
+    Covered.IN_FILE: "state IN ('tagged', 'sidecar')",
+    Covered.NOT_IN_FILE: "state NOT IN ('tagged', 'sidecar', 'deleted')",
+    Covered.CREDENTIALS: _SIGNED,
+    Covered.NO_CREDENTIALS: f"state != 'deleted' AND NOT coalesce({_SIGNED}, 0)",
+}
 
 
 def _mb(size: int) -> str:
@@ -144,7 +167,7 @@ class SqliteStore(Store):
         _prepare(path, create)
         try:
             self._db = sqlite3.connect(
-                str(path), isolation_level=None, check_same_thread=False, timeout=30
+                str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_WAIT
             )
         except (OSError, sqlite3.Error) as exc:
             raise CatalogueError(f"cannot open the catalogue {path} ({exc})") from None
@@ -155,7 +178,7 @@ class SqliteStore(Store):
         self._known: anchor.Head | None = None  # the head last recorded outside the database
         self._known_loaded = False
         try:
-            self._db.execute("PRAGMA busy_timeout = 30000")
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_WAIT * 1000)}")
             self._refuse_foreign(create)  # before anything writes to the file
             self._db.execute("PRAGMA journal_mode = WAL")
             # a commit is on disk before the head is recorded outside (see anchor): after a
@@ -220,7 +243,10 @@ class SqliteStore(Store):
         with self._lock:
             outer = self._depth == 0
             if outer:
-                self._db.execute("BEGIN IMMEDIATE")
+                try:  # waits up to BUSY_WAIT for another process's write to end
+                    self._db.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    raise self._disk_error(exc) or exc from None
                 self._head = None
             self._depth += 1
             try:
@@ -263,6 +289,12 @@ class SqliteStore(Store):
         if not isinstance(exc, sqlite3.Error) or code is None:
             return None
         disk = self.path.parent
+        if code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            return CatalogueBusy(
+                f"the catalogue {self.path} is busy: another Creator Reserve program kept "
+                f"writing to it for over {int(BUSY_WAIT)} seconds; nothing was recorded by this "
+                "step. Run it again once that program has finished"
+            )
         if code & 0xFF == _SQLITE_FULL:
             return CatalogueFull(
                 f"the disk holding the catalogue ({disk}) is full: nothing more could be "
@@ -287,7 +319,7 @@ class SqliteStore(Store):
         if free < need:
             raise CatalogueFull(
                 f"the disk holding the catalogue ({self.path.parent}) is full: "
-                f"{_mb(free)} free, about {_mb(need)} needed to record {works} works. "
+                f"{_mb(free)} free, about {_mb(need)} needed to record {counted(works, 'work')}. "
                 "Free some space there and run again; no file was changed"
             )
 
@@ -334,9 +366,34 @@ class SqliteStore(Store):
         with self._lock, contextlib.suppress(sqlite3.Error):
             self._db.close()
 
+    def change_token(self) -> int | None:
+        """SQLite's ``data_version``: it moves when another connection (another process)
+        commits, never for this connection's own writes, and costs no disk read.  Asked only
+        when the connection is free: a caller on the window's thread must never wait for a
+        batch of this process."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._depth:
+                return None
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return None  # closed, or the disk went away: said by the next real read
+        finally:
+            self._lock.release()
+
+    def beside(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
+
     def _query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                busy = self._disk_error(exc)
+                if isinstance(busy, CatalogueBusy):
+                    raise busy from None
+                raise
 
     # --- folders --------------------------------------------------------------------------
     def add_folder(self, path: str, policy: str, watching: bool) -> Folder:
@@ -472,10 +529,19 @@ class SqliteStore(Store):
         folder_id: int | None = None,
         search: str | None = None,
         format: str | None = None,
+        covered: Covered | None = None,
+        confirmed_at: str | None = None,
         offset: int = 0,
         limit: int | None = None,
     ) -> list[Work]:
         where, params = [], []
+        if covered is not None:
+            where.append(f"({_COVERED_SQL[covered]})")
+        if confirmed_at is not None:
+            where.append(
+                "id IN (SELECT work_id FROM items WHERE destination = ? AND state = 'confirmed')"
+            )
+            params.append(confirmed_at)
         if format is not None:
             where.append("format = ?")
             params.append(format)
@@ -506,6 +572,40 @@ class SqliteStore(Store):
             params = (folder_id,)
         rows = self._query(sql + " GROUP BY state", params)
         return {WorkState(state): count for state, count in rows}
+
+    def folder_counts(self) -> dict[int, FolderCounts]:
+        rows = self._query(
+            "SELECT folder_id, COUNT(*), "
+            f"SUM({_COVERED_SQL[Covered.IN_FILE]}), SUM({_SIGNED}), "
+            "SUM(state = 'new'), SUM(state = 'stale'), SUM(state = 'failed'), "
+            "MAX(CASE WHEN state = 'failed' THEN updated_at END) "
+            "FROM works WHERE state != 'deleted' GROUP BY folder_id"
+        )
+        return {
+            row[0]: FolderCounts(row[0], *(int(n or 0) for n in row[1:7]), last_failed_at=row[7])
+            for row in rows
+        }
+
+    def confirmed_works(self) -> dict[tuple[str, int], int]:
+        rows = self._query(
+            "SELECT i.destination, w.folder_id, COUNT(DISTINCT w.id) FROM items i "
+            "JOIN works w ON w.id = i.work_id "
+            "WHERE i.state = 'confirmed' AND w.state != 'deleted' "
+            "GROUP BY i.destination, w.folder_id"
+        )
+        return {(destination, folder): count for destination, folder, count in rows}
+
+    def items_waiting(self, states: tuple[str, ...]) -> list[dict]:
+        if not states:
+            return []
+        rows = self._query(
+            "SELECT destination, submission_id, state, COUNT(*), MAX(updated_at) FROM items "
+            f"WHERE state IN ({', '.join('?' * len(states))}) "
+            "GROUP BY destination, submission_id, state ORDER BY destination, submission_id",
+            list(states),
+        )
+        keys = ("destination", "submission_id", "state", "count", "latest")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def mark_stale(self, folder_id: int, keep: tuple[str, ...]) -> int:
         marks = ", ".join("?" * len(keep)) or "NULL"
@@ -852,6 +952,10 @@ class SqliteStore(Store):
     def events_written(self) -> int:
         rows = self._query("SELECT value FROM meta WHERE key = 'ledger_events'")
         return int(rows[0][0]) if rows else 0
+
+    def kinds_since(self, seq: int) -> tuple[int, frozenset[str]]:
+        rows = self._query("SELECT kind, MAX(seq) FROM ledger WHERE seq > ? GROUP BY kind", (seq,))
+        return max((r[1] for r in rows), default=seq), frozenset(r[0] for r in rows)
 
     def last_event(self) -> LedgerEvent | None:
         rows = self._query(f"{_EVENT_SELECT} ORDER BY seq DESC LIMIT 1")

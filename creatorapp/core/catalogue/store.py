@@ -10,6 +10,9 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from creatorapp.core.catalogue.model import (
@@ -27,12 +30,82 @@ if TYPE_CHECKING:
     from creatorapp.core.catalogue.anchor import Record
 
 
+class Covered(StrEnum):
+    """What a work carries, as the home view counts it and the works list filters by it.
+
+    The reservation counts when the work is recorded tagged or sidecar (a stale work carries
+    an earlier policy's values); Content Credentials when it was tagged into the file itself
+    under a signing policy with an identity (its signature ends ``+c2pa``: a work of a signing
+    policy tagged without an identity is recorded under the unsigned signature)."""
+
+    LIVE = "live"  # every work still there (not deleted)
+    IN_FILE = "in_file"
+    NOT_IN_FILE = "not_in_file"
+    CREDENTIALS = "credentials"
+    NO_CREDENTIALS = "no_credentials"
+
+
+SIGNED_SUFFIX = "+c2pa"  # the signature of a work recorded with Content Credentials
+
+
+@dataclass(frozen=True, slots=True)
+class FolderCounts:
+    """What the live works of one folder carry, counted in one pass for the home view."""
+
+    folder_id: int
+    works: int = 0  # live works (not deleted)
+    in_file: int = 0  # the reservation in the file or its sidecar, current
+    credentials: int = 0  # of those, with Content Credentials in the file
+    new: int = 0
+    stale: int = 0
+    failed: int = 0
+    last_failed_at: str | None = None  # when the latest failure was recorded
+
+
+def covers(work: Work, covered: Covered) -> bool:
+    """Whether ``work`` is one of the works ``covered`` names (the rule every store keeps)."""
+    reserved = work.state in DONE_STATES
+    signed = (
+        work.state is WorkState.TAGGED
+        and work.signature is not None
+        and work.signature.endswith(SIGNED_SUFFIX)
+    )
+    live = work.state is not WorkState.DELETED
+    return {
+        Covered.LIVE: live,
+        Covered.IN_FILE: reserved,
+        Covered.NOT_IN_FILE: live and not reserved,
+        Covered.CREDENTIALS: signed,
+        Covered.NO_CREDENTIALS: live and not signed,
+    }[covered]
+
+
 class CatalogueMissing(CatalogueError):
     """There is no catalogue where one was named; creating one is an explicit step."""
 
 
 class CatalogueFull(CatalogueError):
     """The disk holding the catalogue has no room to record what was done."""
+
+
+class CatalogueBusy(CatalogueError):
+    """Another program kept the catalogue's write lock longer than we wait for it (see
+    ``BUSY_WAIT``); nothing was recorded by the step that gave up, and running it again is
+    safe."""
+
+
+def _busy_wait(default: float = 30.0) -> float:
+    try:
+        return max(0.0, float(os.environ.get("CREATORAPP_BUSY_WAIT", default)))
+    except ValueError:
+        return default
+
+
+# How long a writer waits for another process's write to end before giving up with
+# :class:`CatalogueBusy` (``CREATORAPP_BUSY_WAIT`` seconds, for a script that would rather
+# fail fast).  Writers keep their write transactions short (no network work inside one), so in
+# practice a wait is milliseconds.
+BUSY_WAIT = _busy_wait()
 
 
 class Store(ABC):
@@ -47,6 +120,17 @@ class Store(ABC):
     def ensure_room(self, works: int) -> None:
         """Raise :class:`CatalogueFull` when recording ``works`` outcomes would not fit: checked
         before a batch changes any file, so a full disk stops it before, not half-way."""
+
+    def change_token(self) -> object | None:
+        """A value that changes when another process committed a change to the catalogue,
+        asked without waiting: None when the store cannot tell cheaply, or not now (this
+        process is writing).  The window polls it to show what a command did meanwhile."""
+        return None
+
+    def beside(self, suffix: str) -> Path | None:
+        """A file kept beside the catalogue (the watcher's lock), None for a store that is not
+        a file."""
+        return None
 
     def head_records(self) -> list[Record]:
         """Where the ledger's head is also kept outside the store (see ``anchor``); none by
@@ -119,9 +203,13 @@ class Store(ABC):
         folder_id: int | None = None,
         search: str | None = None,
         format: str | None = None,
+        covered: Covered | None = None,
+        confirmed_at: str | None = None,
         offset: int = 0,
         limit: int | None = None,
-    ) -> list[Work]: ...
+    ) -> list[Work]:
+        """``covered``: only the works it names; ``confirmed_at``: only works an opt-out
+        destination confirmed (an item in state ``confirmed`` that names the work)."""
 
     @abstractmethod
     def formats(self) -> list[str]:
@@ -129,6 +217,63 @@ class Store(ABC):
 
     @abstractmethod
     def count_by_state(self, folder_id: int | None = None) -> dict[WorkState, int]: ...
+
+    # --- what the home view counts (defaults read everything; a store overrides them) -----
+    def folder_counts(self) -> dict[int, FolderCounts]:
+        """Folder id -> what its live works carry."""
+        out: dict[int, FolderCounts] = {}
+        for folder in self.folders():
+            works = [w for w in self.works_in(folder.id) if w.state is not WorkState.DELETED]
+            failed = [w.updated_at or "" for w in works if w.state is WorkState.FAILED]
+            out[folder.id] = FolderCounts(
+                folder.id,
+                works=len(works),
+                in_file=sum(covers(w, Covered.IN_FILE) for w in works),
+                credentials=sum(covers(w, Covered.CREDENTIALS) for w in works),
+                new=sum(w.state is WorkState.NEW for w in works),
+                stale=sum(w.state is WorkState.STALE for w in works),
+                failed=len(failed),
+                last_failed_at=max(failed) if failed else None,
+            )
+        return out
+
+    def confirmed_works(self) -> dict[tuple[str, int], int]:
+        """(destination, folder id) -> how many live works an item confirmed there names."""
+        found: dict[str, set[int]] = {}
+        for item in self.items(state="confirmed", fields=("destination", "work_id")):
+            if item["work_id"] is not None:
+                found.setdefault(item["destination"], set()).add(item["work_id"])
+        out: dict[tuple[str, int], int] = {}
+        for destination, ids in found.items():
+            for work in self.works_by_ids(sorted(ids)):
+                if work.state is not WorkState.DELETED:
+                    key = (destination, work.folder_id)
+                    out[key] = out.get(key, 0) + 1
+        return out
+
+    def items_waiting(self, states: tuple[str, ...]) -> list[dict]:
+        """Items in ``states`` grouped by destination, submission and state: each a dict of
+        ``destination``, ``submission_id``, ``state``, ``count`` and ``latest`` (the last
+        change), for what needs the creator (a question asked, a hand-off to finish)."""
+        groups: dict[tuple, dict] = {}
+        for state in states:
+            for item in self.items(
+                state=state, fields=("destination", "submission_id", "updated_at")
+            ):
+                key = (item["destination"], item["submission_id"], state)
+                group = groups.setdefault(
+                    key,
+                    {
+                        "destination": key[0],
+                        "submission_id": key[1],
+                        "state": state,
+                        "count": 0,
+                        "latest": "",
+                    },
+                )
+                group["count"] += 1
+                group["latest"] = max(group["latest"], item["updated_at"] or "")
+        return list(groups.values())
 
     def mark_stale(self, folder_id: int, keep: tuple[str, ...]) -> int:
         """Works of the folder recorded as done under a signature not in ``keep`` become
@@ -253,3 +398,12 @@ class Store(ABC):
 
     @abstractmethod
     def last_event(self) -> LedgerEvent | None: ...
+
+    def kinds_since(self, seq: int) -> tuple[int, frozenset[str]]:
+        """The kinds of the events after ``seq`` and the last event's number: what changed,
+        for a view that refreshes only what it must, without reading every event."""
+        last, kinds = seq, set()
+        for event in self.events(after=seq):
+            last = event.seq
+            kinds.add(event.kind)
+        return last, frozenset(kinds)

@@ -10,6 +10,8 @@ from creatorapp.core.optouts import evidence
 from creatorapp.core.optouts.advice import Advice, Hint
 from creatorapp.core.optouts.destinations import Destinations, OptOutError, split_destination
 from creatorapp.core.optouts.model import ItemState, SubmissionState, can_move
+from creatorapp.core.text.display import counted
+from creatorapp.core.text.states import said
 
 
 class Answers:
@@ -49,7 +51,7 @@ class Answers:
             if i["state"] != attested.value and can_move(ItemState(i["state"]), attested)
         ]
         if not movable and not any(i["state"] == attested.value for i in items):
-            states = ", ".join(sorted({i["state"] for i in items}))
+            states = _in_words({i["state"] for i in items})
             raise OptOutError(
                 f"nothing to attest: the items are {states} (the destination answers these "
                 "itself; what it decided can be recorded)",
@@ -94,10 +96,10 @@ class Answers:
             if i["state"] != outcome.value and can_move(ItemState(i["state"]), outcome)
         ]
         if not movable:
-            states = ", ".join(sorted({i["state"] for i in items}))
+            found = {i["state"] for i in items}
             raise OptOutError(
-                f"nothing to mark {outcome.value}: the items are {states}"
-                + (" (not sent yet)" if "pending" in states else "")
+                f"nothing to mark {outcome.value}: the items are {_in_words(found)}"
+                + (" (not sent yet)" if ItemState.PENDING.value in found else "")
             )
         with self.store.transaction():
             self.store.set_items([i["id"] for i in movable], state=outcome.value)
@@ -143,7 +145,8 @@ class Answers:
                 where = f"; answer it at {s['remote_url']}" if s["remote_url"] else ""
                 reason = f"waiting for your answer: {question}{where}"
             elif counts.get(ItemState.STALE.value):
-                reason = f"{counts[ItemState.STALE.value]} stale: no answer in the expected time"
+                stale = counts[ItemState.STALE.value]
+                reason = f"{counted(stale, 'item')} got no answer in the expected time"
             elif s["state"] == SubmissionState.AWAITING_USER_ACTION.value:
                 reason, hint = "waiting for you to send it", Hint(Advice.ATTEST, key)
             elif (
@@ -182,3 +185,8 @@ class Answers:
             group=group.id,
             missing=tuple(s.name for s in missing),
         )
+
+
+def _in_words(states: set[str]) -> str:
+    """Item states as a message says them: "confirmed, no answer yet", never a state's code."""
+    return ", ".join(sorted(said(state).lower() for state in states))

@@ -30,6 +30,7 @@ class IdentityError(UserError):
 
 
 NO_IDENTITY = "no-identity"  # the code of the error that says there is none yet
+NO_KEY = "no-key"  # a PEM certificate was given without its private key
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def create(
 
     name = name.strip()
     if not name:
-        raise IdentityError("a signing identity needs your name (--name)")
+        raise IdentityError("a signing identity needs your name: it was left empty")
     org = (organisation or name).strip()
     now = _now()
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -185,7 +186,9 @@ def import_files(cert: Path, key: Path | None = None, passphrase: str | None = N
         else:
             certs = x509.load_pem_x509_certificates(raw)
             if key is None:
-                raise IdentityError("a PEM certificate needs its key: --key FILE")
+                raise IdentityError(
+                    "a PEM certificate needs its private key beside it", code=NO_KEY
+                )
             key_obj = serialization.load_pem_private_key(
                 Path(key).expanduser().read_bytes(), password
             )

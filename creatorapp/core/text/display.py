@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from datetime import UTC, date, datetime, tzinfo
 
 # bidi embeddings, overrides and isolates reorder what follows them on screen
 _BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -60,3 +61,34 @@ def shown_block(text: str) -> str:
 def counted(n: int, word: str, plural: str | None = None) -> str:
     """``1 file``, ``2 files``, ``1,204 works``: a count with its noun agreeing."""
     return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
+def when(
+    stamp: str | date | datetime | None, *, zone: tzinfo | None = None, never: str = ""
+) -> str:
+    """A moment as people read it, in their own time zone: ``2 Dec 2026, 19:25``.
+
+    The catalogue, the ledger and the outbox keep UTC ISO stamps (``2026-12-02T18:25:49.979507Z``)
+    because they sort and compare; shown as they are they read as a code, an hour or more off.
+    A stamp without a zone is UTC (that is how everything here writes them); a date alone is shown
+    as a date.  ``never`` is what an empty value reads as; text that is no stamp is shown as is.
+    """
+    if stamp is None or stamp == "":
+        return never
+    if isinstance(stamp, datetime):
+        moment = stamp
+    elif isinstance(stamp, date):
+        return f"{stamp.day} {stamp:%b %Y}"
+    else:
+        text = stamp.strip()
+        try:
+            if len(text) == 10:  # a date alone: no time to move into another zone
+                day = date.fromisoformat(text)
+                return f"{day.day} {day:%b %Y}"
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+        except ValueError:
+            return shown(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(zone)
+    return f"{local.day} {local:%b %Y, %H:%M}"

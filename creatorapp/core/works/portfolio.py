@@ -342,6 +342,16 @@ class Portfolio:
         vanished = self.store.works_by_ids(gone_ids)
         by_inode = {(w.inode, w.size, w.mtime_ns): w for w in vanished if w.inode is not None}
         sizes = {w.size for w in vanished}
+        # arrivals that may be a vanished work copied from another drive are read here, before
+        # the write transaction: other programs on the catalogue never wait for file reads
+        digests = {
+            seen.path: _sha256(seen.path)
+            for found in seen_by_folder.values()
+            for seen in found
+            if seen.size in sizes
+            and seen.path not in known
+            and (seen.inode, seen.size, seen.mtime_ns) not in by_inode
+        }
 
         now = utc_now()
         with self.store.transaction():
@@ -352,7 +362,9 @@ class Portfolio:
                 for seen in seen_by_folder[folder.id]:
                     work = known.get(seen.path)
                     if work is None:
-                        work = self._arrival(folder, seen, vanished, by_inode, sizes, report)
+                        work = self._arrival(
+                            folder, seen, vanished, by_inode, sizes, report, digests
+                        )
                         if work is None:
                             report.due.append(Due(seen.path, folder, folder_rules))
                             continue
@@ -436,11 +448,12 @@ class Portfolio:
         by_inode: dict,
         sizes: set,
         report: ScanReport,
+        digests: dict[str, str | None],
     ) -> Work | None:
         """A path the catalogue does not know: a moved work, or a new one (then None)."""
         origin = by_inode.get((seen.inode, seen.size, seen.mtime_ns))
         if origin is None and seen.size in sizes:
-            digest = _sha256(seen.path)
+            digest = digests[seen.path] if seen.path in digests else _sha256(seen.path)
             origin = next(
                 (w for w in vanished if w.sha256 == digest and w.state is not WorkState.DELETED),
                 None,
@@ -451,6 +464,11 @@ class Portfolio:
             by_inode.pop((origin.inode, origin.size, origin.mtime_ns), None)
             report.moved += 1
             return self.store.work(seen.path)
+        # asked again under the write lock: another process (the window's watcher beside
+        # `creatorapp watch --once`) may have registered it since the scan read the catalogue
+        registered = self.store.work(seen.path)
+        if registered is not None and registered.state is not WorkState.DELETED:
+            return registered
         self.store.add_work(folder.id, seen.path, state=WorkState.NEW)
         self.store.append("work.added", seen.path, {"size": seen.size, "folder": folder.path})
         report.added += 1

@@ -37,6 +37,7 @@ from creatorapp.core.media.base import Outcome, Status, by_extension
 from creatorapp.core.works.portfolio import Due, Portfolio, Rules, ScanReport
 from creatorapp.core.works.service import Batch, TaggingService
 from creatorapp.core.works.tagging import ignored_reason, link_reason
+from creatorapp.core.works.watch_lock import WatchLock
 from creatorapp.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -175,14 +176,22 @@ class Watcher:
         self._held_back: set[str] = set()  # paths seen while held: looked at once released
         self._held_folders: set[int] = set()  # folders to scan once released
         self._unlisten: Callable[[], None] | None = None
+        self._lock: WatchLock | None = None  # one watcher per catalogue (watch_lock.py)
 
     # --- life cycle -----------------------------------------------------------------------
     def start(self) -> None:
+        """Raises :class:`~creatorapp.core.works.watch_lock.WatcherRunning` when another
+        process already watches this catalogue's folders (one watcher per catalogue)."""
         from watchdog.observers import Observer  # loaded only when watching
 
+        self._lock = WatchLock.take(self.store)
         self._previous_hook = threading.excepthook
         threading.excepthook = self._thread_failed
-        self.tagging.open_pool(self.jobs)
+        try:
+            self.tagging.open_pool(self.jobs)
+        except BaseException:
+            self._release_lock()
+            raise
         self._unlisten = self.gate.listen(lambda: self._inbox.put(("released",)))
         self._started = True
         self._observer = Observer()
@@ -258,7 +267,14 @@ class Watcher:
                     with contextlib.suppress(Exception):
                         self._problem(self.failure)
             finally:
+                # last: another watcher may start once everything of ours is recorded
+                self._release_lock()
                 self._ready.set()  # nobody may wait for a start that will not come
+
+    def _release_lock(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
 
     def _wait_for_something(self) -> None:
         now = time.monotonic()
