@@ -64,6 +64,9 @@ dist: $(VENV)/.installed-dist sysdeps-qt
 # Pictures of each panel for the README, drawn by the real app under a virtual X server.
 screenshots: $(VENV)/.installed-test sysdeps-qt sysdeps-xvfb
 	$(PY) docs/screenshots/take.py
+	$(PY) docs/screenshots/home_jobs.py
+	$(PY) docs/screenshots/works_bulk.py
+	$(PY) docs/screenshots/wizard_error.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
