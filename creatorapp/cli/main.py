@@ -24,6 +24,7 @@ from creatorapp.cli import (
     status_cmd,
     tag_cmd,
     watch_cmd,
+    works_cmd,
 )
 from creatorapp.cli.common import ADVICE, EXIT_FAILED, EXIT_USAGE, path_arg
 from creatorapp.core.text.display import shown
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     policy_cmd.add_commands(sub)
     identity_cmd.add_commands(sub)
     catalogue_cmd.add_commands(sub)
+    works_cmd.add_commands(sub)
     return parser
 
 

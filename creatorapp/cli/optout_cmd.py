@@ -27,6 +27,7 @@ from creatorapp.cli.common import (
 )
 from creatorapp.core.optouts.advice import Advice, Advised, Hint
 from creatorapp.core.optouts.settings import CONTACT, MAIL, Group, Setting
+from creatorapp.core.text import display
 from creatorapp.core.text.display import counted, shown, shown_block
 from creatorapp.core.text.states import said
 
@@ -82,6 +83,41 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     submit.add_argument("--dry-run", action="store_true", help="show what would be sent")
     submit.add_argument("--json", action="store_true")
     submit.set_defaults(run=run_submit)
+
+    drafts = osub.add_parser(
+        "drafts",
+        help="opt-outs waiting for you to send them (the set-up leaves one for each registry "
+        "you chose); nothing in them is sent until you send it",
+    )
+    drafts.add_argument("--json", action="store_true")
+    drafts.set_defaults(run=run_drafts)
+    dsub = drafts.add_subparsers(dest="drafts_command", metavar="ACTION")
+    send = dsub.add_parser("send", help="send a draft: what its folder, site or accounts give")
+    send.add_argument("draft", metavar="ID", type=int, help="the draft's number")
+    send.add_argument("--base-url", help="a folder's draft: where the folder is published")
+    send.add_argument("--dataset", help="the dataset asked (OWNER/NAME), where one is needed")
+    send.add_argument("--to", metavar="ADDRESS", help="the recipient, where one is needed")
+    send.add_argument(
+        "--account", metavar="NAME", action="append", help="an account name (repeatable)"
+    )
+    send.add_argument("--site", metavar="NAME", help="a site's draft: which of your sites")
+    send.add_argument(
+        "--swear",
+        action="store_true",
+        help="confirm the letter's sworn statements (DMCA); read them with --dry-run first",
+    )
+    send.add_argument(
+        "--shows-person",
+        action="store_true",
+        help="the works show you: a personal-data (GDPR) request, where the destination takes one",
+    )
+    send.add_argument("--no-browser", action="store_true", help="print the form link only")
+    send.add_argument("--dry-run", action="store_true", help="show what would be sent; keep it")
+    send.add_argument("--json", action="store_true")
+    send.set_defaults(run=run_draft_send)
+    drop = dsub.add_parser("drop", help="forget a draft without sending it")
+    drop.add_argument("draft", metavar="ID", type=int, help="the draft's number")
+    drop.set_defaults(run=run_draft_drop)
 
     status = osub.add_parser("status", help="every item's state, per destination")
     status.add_argument("--json", action="store_true")
@@ -342,14 +378,30 @@ def run_submit(args: argparse.Namespace) -> int:
             shows_person=args.shows_person,
         )
         label = optouts.destinations.labelled(destination)
-        known = [
-            *report.sent,
-            *report.found,
-            *report.queued,
-            *(f.submission for f in report.failed),
-            *(s for s, _ in report.scheduled),
-        ]
-        about = {s["id"]: optouts.describe(s) for s in known}  # references people can read
+        about = _about(optouts, report)
+    return _said_submitted(args, destination, label, found, report, about)
+
+
+def _known(report) -> list[dict]:
+    """Every request a report names."""
+    return [
+        *report.sent,
+        *report.found,
+        *report.queued,
+        *(f.submission for f in report.failed),
+        *(s for s, _ in report.scheduled),
+    ]
+
+
+def _about(optouts: OptOuts, report) -> dict[int, str]:
+    """Each request the report names, as people read it (its short reference and works)."""
+    return {s["id"]: optouts.describe(s) for s in _known(report)}
+
+
+def _said_submitted(args, destination: str, label: str, found, report, about: dict) -> int:
+    """What a submission (or a dry run of one) did, as ``optout submit`` and ``optout drafts
+    send`` say it."""
+    known = _known(report)
     if args.json:
         emit_json(
             {
@@ -398,6 +450,115 @@ def run_submit(args: argparse.Namespace) -> int:
         print(f"Next: {shown(step.text)}")
         print(f"      {shown(advice(Hint(step.advice, step.reference)))}")
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+# --- drafts ----------------------------------------------------------------------------------
+def _no_draft(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A draft number that is not (or no longer) a draft is refused with where the list is."""
+
+    @functools.wraps(run)
+    def wrapped(args: argparse.Namespace) -> int:
+        from creatorapp.core.optouts.drafts import Drafts
+
+        with catalogue(args) as store:
+            known = {d.id for d in Drafts(store).list()}
+        if args.draft not in known:
+            raise UsageError(
+                f"there is no opt-out draft {args.draft}; 'creatorapp optout drafts' lists them"
+            )
+        return run(args)
+
+    return wrapped
+
+
+def _draft_row(drafts, draft) -> dict:
+    missing = drafts.needs(draft)
+    return {
+        "id": draft.id,
+        "destination": draft.destination,
+        "title": drafts.optouts.destinations.title(draft.destination),
+        "source": draft.source.as_dict(),
+        "about": draft.source.words(),
+        "made_at": draft.made_at,
+        "made_by": draft.made_by,
+        "ready": not missing,
+        "missing": [
+            {
+                "text": m.text,
+                "advice": m.hint.advice.value if m.hint else None,
+                "said": advice(m.hint),
+            }
+            for m in missing
+        ],
+    }
+
+
+@_advised
+def run_drafts(args: argparse.Namespace) -> int:
+    from creatorapp.core.optouts.drafts import Drafts
+
+    with _optouts(args) as optouts:
+        drafts = Drafts(optouts.store, optouts)
+        rows = [_draft_row(drafts, d) for d in drafts.list()]
+    if args.json:
+        emit_json({"drafts": rows})
+        return EXIT_OK
+    if not rows:
+        print("No opt-out drafts. 'creatorapp optout submit' starts a request at once.")
+        return EXIT_OK
+    for r in rows:
+        made = f"made by {r['made_by']}, {display.when(r['made_at'])}"
+        print(f"{r['id']:>3}  {shown(r['title'])} [{shown(r['destination'])}]: {shown(r['about'])}")
+        if r["ready"]:
+            print(f"     ready: 'creatorapp optout drafts send {r['id']}' sends it ({made})")
+        for m in r["missing"]:
+            what = f"{m['text']}; {m['said']}" if m["said"] else m["text"]
+            print(f"     needs {shown(what)}")
+    print(
+        "Nothing in a draft is sent until you send it; --dry-run shows what would go, "
+        "'creatorapp optout drafts drop ID' forgets one."
+    )
+    return EXIT_OK
+
+
+@_advised
+@_no_draft
+def run_draft_send(args: argparse.Namespace) -> int:
+    from creatorapp.core.optouts.drafts import Drafts
+
+    with _optouts(args, open_browser=not args.no_browser) as optouts:
+        draft, found, report = Drafts(optouts.store, optouts).send(
+            args.draft,
+            dry_run=args.dry_run,
+            sworn=args.swear,
+            shows_person=args.shows_person,
+            scope=args.dataset or args.to,
+            base_url=args.base_url,
+            accounts=args.account,
+            site=args.site,
+        )
+        destination = report.destination
+        label = optouts.destinations.labelled(destination)
+        about = _about(optouts, report)
+    code = _said_submitted(args, destination, label, found, report, about)
+    if not args.dry_run and not args.json:
+        print(
+            f"Draft {draft.id} is settled: its requests are tracked in 'creatorapp optout status'"
+        )
+    return code
+
+
+@_advised
+@_no_draft
+def run_draft_drop(args: argparse.Namespace) -> int:
+    from creatorapp.core.optouts.drafts import Drafts
+
+    with _optouts(args) as optouts:
+        draft = Drafts(optouts.store, optouts).drop(args.draft)
+        title = optouts.destinations.title(draft.destination)
+    about = shown(draft.source.words())
+    print(f"Dropped draft {draft.id} ({shown(title)}, {about}); nothing was sent")
+    return EXIT_OK
 
 
 def _show_payload(payload: dict) -> None:

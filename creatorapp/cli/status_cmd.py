@@ -47,6 +47,11 @@ LEDGER_KINDS = (
     "work.moved",
     "work.deleted",
     "work.restored",
+    "works.excluded",
+    "optout.draft_made",
+    "optout.draft_sent",
+    "optout.draft_dropped",
+    "works.included",
     "credentials.unavailable",
     "ledger.gap",
     "site.added",
@@ -102,9 +107,12 @@ def run_status(args: argparse.Namespace) -> int:
         old = _old_policy(store, folders)
     finally:
         store.close()
+    not_counted = (WorkState.DELETED, WorkState.EXCLUDED)
     doc = {
         "works": {state.value: counts.get(state, 0) for state in WorkState},
-        "total": sum(n for s, n in counts.items() if s is not WorkState.DELETED),
+        "total": sum(n for s, n in counts.items() if s not in not_counted),
+        # left out by the creator: neither in the total nor to do
+        "left_out": counts.get(WorkState.EXCLUDED, 0),
         "old_policy": sum(old.values()),  # stale works whose files carry an earlier policy
         "folders": [{**f.as_json(), "old_policy": old.get(f.id, 0)} for f in folders],
         "failures": [{"path": w.path, "reason": w.error} for w in failures],
@@ -124,9 +132,14 @@ def run_status(args: argparse.Namespace) -> int:
     )
     table = Table(show_header=False, box=None)
     for state, n in doc["works"].items():
-        if n:
+        if n and state != WorkState.EXCLUDED.value:
             table.add_row(state, str(n))
     out.print(table)
+    if doc["left_out"]:
+        out.print(
+            f"{counted(doc['left_out'], 'work')} left out (not tagged or watched; "
+            "'creatorapp works include PATH' takes one back)"
+        )
     for folder in folders:
         if folder.error:
             out.print(f"[yellow]folder problem[/] {safe(folder.path)}: {safe(folder.error)}")

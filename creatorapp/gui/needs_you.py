@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from creatorapp.core.app.coverage import Attention, Coverage, Need
+from creatorapp.core.text.display import counted
 from creatorapp.gui.icons import icon
 from creatorapp.gui.notices import SaidBefore
 from creatorapp.gui.qt import QObject
@@ -45,6 +46,15 @@ SAID: dict[Need, Said] = {
 }
 
 
+# opt-out drafts the creator has not sent yet (the set-up leaves one per registry chosen)
+DRAFTS = Said(
+    "Opt-outs ready to send",
+    "Open Opt-outs: each is listed under Ready to send; Review shows what would go, and nothing "
+    "is sent until you press Send.",
+    "Show opt-outs",
+)
+
+
 class NeedsYou(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
@@ -61,6 +71,30 @@ class NeedsYou(QObject):
             if need.need is Need.FAILED and self._failures_shown():
                 continue  # a batch or the watcher already said so, with the same button
             self.say(need)
+        self._drafts()
+
+    def _drafts(self) -> None:
+        """Drafts waiting to be sent, said once, and again when another is made.  As the
+        Opt-outs panel last read them: it reads again whenever opt-outs change."""
+        drafts = self.window.optouts.waiting
+        stamp = max((d.made_at for d in drafts), default="")
+        if not drafts or not self.said.new("optout-drafts", stamp):
+            return
+        self.said.mark("optout-drafts", stamp)
+        text = f"{counted(len(drafts), 'opt-out')} ready to send"
+        self.window.notices.add(
+            DRAFTS.title, text, advice=DRAFTS.advice, action=(DRAFTS.button, self.show_drafts)
+        )
+        tray = self.window.tray
+        if tray is not None and not self.window.isVisible():
+            tray.showMessage(DRAFTS.title, text, icon("app"), 8000)
+
+    def show_drafts(self) -> None:
+        window = self.window
+        window.show_section("optouts")
+        window.optouts.ready_list.setFocus()
+        if not window.isVisible():
+            window.bring_back()
 
     def _failures_shown(self) -> bool:
         notices = self.window.notices.notices.values()

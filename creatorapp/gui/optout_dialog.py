@@ -15,6 +15,8 @@ from pathlib import Path
 from creatorapp.core.app import setup
 from creatorapp.core.optouts import letters, targets
 from creatorapp.core.optouts.advice import Advice, Advised, Hint
+from creatorapp.core.optouts.destinations import split_destination
+from creatorapp.core.optouts.drafts import Draft, Drafts, SourceKind
 from creatorapp.core.optouts.outbox import OptOuts
 from creatorapp.core.optouts.settings import CONTACT, MAIL, Group, Settings
 from creatorapp.core.text.display import counted, shown, when
@@ -157,11 +159,17 @@ class SettingsForm(W.QGroupBox):
 
 
 class OptOutDialog(W.QDialog):
-    def __init__(self, optouts: OptOuts, parent: W.QWidget | None = None) -> None:
+    """``draft``: a draft to review, shown with its destination and source chosen; sending it
+    from here settles the draft, and nothing goes until Send is pressed."""
+
+    def __init__(
+        self, optouts: OptOuts, parent: W.QWidget | None = None, draft: Draft | None = None
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Start an opt-out")
+        self.setWindowTitle("Review an opt-out draft" if draft else "Start an opt-out")
         self.resize(760, 680)
         self.optouts = optouts
+        self.draft = draft
         store = optouts.store
         self.destination = W.QComboBox()
         self.destination.setAccessibleName("Destination")
@@ -211,6 +219,10 @@ class OptOutDialog(W.QDialog):
         self.contact_form = SettingsForm(optouts.destinations.settings)
         self.about = W.QLabel()
         self.about.setWordWrap(True)
+        self.draft_note = W.QLabel()
+        self.draft_note.setWordWrap(True)
+        self.draft_note.setAccessibleName("About this draft")
+        self.draft_note.setVisible(draft is not None)
         self.preview = W.QPlainTextEdit()
         self.preview.setReadOnly(True)
         self.preview.setAccessibleName("What would be sent")
@@ -247,6 +259,7 @@ class OptOutDialog(W.QDialog):
         buttons.addWidget(self.send_button)
         buttons.addWidget(close)
         layout = W.QVBoxLayout(self)
+        layout.addWidget(self.draft_note)
         layout.addWidget(self.about)
         layout.addLayout(self.form)
         layout.addLayout(setting_forms)
@@ -263,7 +276,32 @@ class OptOutDialog(W.QDialog):
         self.check_button.clicked.connect(self.check_services)
         close.clicked.connect(self.accept)
         self.sent = None
+        if draft is not None:
+            self._preset(draft)
         self._update()
+
+    def _preset(self, draft: Draft) -> None:
+        """The draft's destination and source, chosen in the form as it was made."""
+        self.draft_note.setText(
+            f"A draft made by {draft.made_by}, {when(draft.made_at)}: nothing has been sent. "
+            "Fill in what it still needs, press Preview to see exactly what would go, and Send "
+            "when you agree."
+        )
+        row = self.destination.findData(draft.base)
+        if row >= 0:
+            self.destination.setCurrentIndex(row)
+        self.scope.setText(split_destination(draft.destination)[1] or "")
+        source = draft.source
+        self.source.setCurrentIndex(max(0, self.source.findData(source.kind.value)))
+        if source.kind is SourceKind.FOLDER:
+            if self.folder.findData(source.value) < 0:
+                self.folder.addItem(source.value, source.value)
+            self.folder.setCurrentIndex(self.folder.findData(source.value))
+            self.base_url.setText(source.base_url)
+        elif source.kind is SourceKind.SITE and self.site.findData(source.value) >= 0:
+            self.site.setCurrentIndex(self.site.findData(source.value))
+        elif source.kind is SourceKind.ACCOUNTS:
+            self.accounts.setText(", ".join(source.names))
 
     def descriptor(self):
         return self.optouts.descriptor(self.destination.currentData())
@@ -344,6 +382,7 @@ class OptOutDialog(W.QDialog):
         sworn = self.sworn.isChecked()
         shows_person = self.register() is letters.Register.PERSONAL_DATA
         gather = self._gather()
+        draft = self.draft
         self.preview_button.setEnabled(False)
         self.send_button.setEnabled(False)
         self.result.setText("Gathering what to send…" if dry_run else "Sending…")
@@ -360,6 +399,9 @@ class OptOutDialog(W.QDialog):
                     works=found.works,
                     shows_person=shows_person,
                 )
+                # sent to the draft's destination: the draft went out (another is not it)
+                if draft and not dry_run and split_destination(destination)[0] == draft.base:
+                    Drafts(self.optouts.store, self.optouts).mark_sent(draft.id, report)
                 known = [
                     *report.sent,
                     *report.found,

@@ -1,6 +1,8 @@
 """The Opt-outs panel: every request, what each needs from the creator, and the actions that
 answer it (I sent it, they confirmed, they refused, check now), over the same outbox the
-command line uses.  Destinations are shown by their titles, with the id beside them; states,
+command line uses.  Above them, the drafts ready to send (the set-up leaves one per registry
+chosen): Review opens the new opt-out form on a draft, and only its Send sends it.
+Destinations are shown by their titles, with the id beside them; states,
 times and events read as words (a request's reference, a code for matching answers, is only in a
 cell's tooltip, shortened)."""
 
@@ -12,12 +14,13 @@ import re
 from collections.abc import Callable
 
 from creatorapp.core.optouts.advice import hint_of
+from creatorapp.core.optouts.drafts import Draft, Drafts
 from creatorapp.core.optouts.model import ItemState
 from creatorapp.core.optouts.outbox import OptOuts
 from creatorapp.core.text import events as event_words
 from creatorapp.core.text.display import counted, shown, when
 from creatorapp.gui import tasks
-from creatorapp.gui.optout_dialog import with_advice
+from creatorapp.gui.optout_dialog import advice, with_advice
 from creatorapp.gui.qt import Qt, QtWidgets
 from creatorapp.gui.tables import service_words, tidy, words
 
@@ -53,6 +56,27 @@ class OptOutsPanel(QtWidgets.QWidget):
     def __init__(self, optouts: OptOuts, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.optouts = optouts
+        self.drafts = Drafts(optouts.store, optouts)
+        self.dialog: QtWidgets.QDialog | None = None  # the form opened to review a draft
+        self.waiting: list[Draft] = []  # the drafts as last read (the notices count them)
+        self.ready_list = QtWidgets.QListWidget()
+        self.ready_list.setAccessibleName("Opt-outs ready to send")
+        self.review_button = QtWidgets.QPushButton("Review…")
+        self.review_button.setAccessibleName("Review the selected draft before sending it")
+        self.drop_button = QtWidgets.QPushButton("Drop")
+        self.drop_button.setAccessibleName("Drop the selected draft without sending it")
+        self.ready = QtWidgets.QWidget()  # shown only while there are drafts
+        ready_buttons = QtWidgets.QHBoxLayout()
+        ready_buttons.addWidget(self.review_button)
+        ready_buttons.addWidget(self.drop_button)
+        ready_buttons.addStretch(1)
+        ready_layout = QtWidgets.QVBoxLayout(self.ready)
+        ready_layout.setContentsMargins(0, 0, 0, 0)
+        ready_layout.addWidget(
+            QtWidgets.QLabel("<b>Ready to send</b> (nothing goes until you send it)")
+        )
+        ready_layout.addWidget(self.ready_list)
+        ready_layout.addLayout(ready_buttons)
         self.summary = QtWidgets.QLabel()
         self.summary.setAccessibleName("Items by destination and state")
         self.summary.setWordWrap(True)
@@ -100,6 +124,7 @@ class OptOutsPanel(QtWidgets.QWidget):
         detail.addTab(self.timeline, "Timeline")
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.ready)
         layout.addWidget(QtWidgets.QLabel("<b>Needs you</b>"))
         layout.addWidget(self.attention)
         split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
@@ -113,6 +138,9 @@ class OptOutsPanel(QtWidgets.QWidget):
         self.rejected_button.clicked.connect(lambda: self.resolve(ItemState.REJECTED))
         self.check_button.clicked.connect(self.check)
         self.new_button.clicked.connect(self.new_optout)
+        self.review_button.clicked.connect(self.review)
+        self.drop_button.clicked.connect(self.drop)
+        self.ready_list.itemActivated.connect(lambda _item: self.review())
         self.table.itemSelectionChanged.connect(self._show_selected)
         self.attention.currentRowChanged.connect(self._select_needed)
         self.refresh()
@@ -134,6 +162,68 @@ class OptOutsPanel(QtWidgets.QWidget):
         dialog = OptOutDialog(self.optouts, self)
         dialog.exec()
         self.refresh()
+
+    # --- drafts ---------------------------------------------------------------------------
+    def _selected_draft(self) -> Draft | None:
+        item = self.ready_list.currentItem()
+        if item is None:
+            self.message.setText("Select a draft first.")
+            return None
+        ident = item.data(Qt.ItemDataRole.UserRole)
+        found = next((d for d in self.drafts.list() if d.id == ident), None)
+        if found is None:  # sent or dropped meanwhile (from a terminal, say)
+            self.message.setText("That draft is no longer waiting.")
+            self.refresh()
+        return found
+
+    def review(self) -> None:
+        """The new opt-out form on the draft: its destination and source chosen, nothing sent
+        until its Send is pressed."""
+        from creatorapp.gui.optout_dialog import OptOutDialog
+
+        draft = self._selected_draft()
+        if draft is None:
+            return
+        self.dialog = OptOutDialog(self.optouts, self, draft=draft)
+        self.dialog.finished.connect(lambda _result: self.refresh())
+        self.dialog.open()
+
+    def drop(self) -> None:
+        draft = self._selected_draft()
+        if draft is None:
+            return
+        title = self.optouts.destinations.title(draft.destination)
+        self._act(
+            lambda: self.drafts.drop(draft.id),
+            lambda _: f"Dropped the draft for {title}; nothing was sent.",
+        )
+
+    def _draft_line(self, draft: Draft) -> QtWidgets.QListWidgetItem:
+        title = self.optouts.destinations.title(draft.destination)
+        missing = self.drafts.needs(draft)
+        said = f"{title}: {shown(draft.source.words())}"
+        if missing:
+            said += f". Still needs {'; '.join(m.text for m in missing)}."
+        else:
+            said += ". Ready: Review shows what would go."
+        line = QtWidgets.QListWidgetItem(said)
+        line.setData(Qt.ItemDataRole.UserRole, draft.id)
+        tips = [f"Made by {draft.made_by}, {when(draft.made_at)}"]
+        tips += [f"{m.text}: {advice(m.hint)}" for m in missing if m.hint]
+        line.setToolTip("\n".join(tips))
+        return line
+
+    def _refresh_drafts(self) -> None:
+        chosen = self.ready_list.currentItem()
+        keep = chosen.data(Qt.ItemDataRole.UserRole) if chosen is not None else None
+        self.ready_list.clear()
+        self.waiting = self.drafts.list()
+        for draft in self.waiting:
+            line = self._draft_line(draft)
+            self.ready_list.addItem(line)
+            if draft.id == keep:
+                self.ready_list.setCurrentItem(line)
+        self.ready.setVisible(self.ready_list.count() > 0)
 
     def _show_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -174,6 +264,7 @@ class OptOutsPanel(QtWidgets.QWidget):
             self.timeline.addItem(line)
 
     def refresh(self) -> None:
+        self._refresh_drafts()
         counts = self.optouts.status()
         destinations = self.optouts.destinations
         self.summary.setText(

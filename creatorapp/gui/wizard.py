@@ -548,8 +548,9 @@ class RegistriesPage(W.QWizardPage):
         super().__init__()
         self.setTitle("Registries and dataset hosts")
         self.setSubTitle(
-            "Where you want to send opt-outs. Nothing is sent now: the Opt-outs section sends "
-            "them when you are ready and tracks each answer."
+            "Where you want to send opt-outs. Nothing is sent now: each one you tick waits "
+            "under Opt-outs, Ready to send, for your folders (and your site), until you review "
+            "it and press Send; then each answer is tracked there."
         )
         self.list = W.QListWidget()
         self.list.setAccessibleName("Registries to use")

@@ -5,8 +5,8 @@ cancel, one undo), a policy change through the window's policy change (``Portfol
 then the question whether to apply it now, as one job with progress and cancel).  A policy
 belongs to a folder, not to a work (the catalogue has no per-work policy), so it can be changed
 only for a selection that lies in one folder, and the dialog says it is that folder's policy.
-Excluding single works needs the portfolio to remember them (``Portfolio.exclude``); until it
-can, the action says so and what to do instead, rather than pretend."""
+Leaving works out (``Portfolio.exclude``) changes only the catalogue, so undoing it is cheap:
+the strip that says what was left out offers "Include again" (``Portfolio.include``)."""
 
 from __future__ import annotations
 
@@ -15,25 +15,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from creatorapp.core.catalogue import Folder, Store, Work
+from creatorapp.core.catalogue import Folder, Store, Work, WorkState
 from creatorapp.core.policy import PRESETS, Policy, user_policies
 from creatorapp.core.text.display import counted, shown
 from creatorapp.core.works.portfolio import Portfolio
-from creatorapp.gui.qt import Qt, QtWidgets
+from creatorapp.gui import tasks
+from creatorapp.gui.qt import Qt, QtWidgets, Signal
 
 W = QtWidgets
 REVEAL_AT_MOST = 5  # folders opened at once by "Show in folder"
-
-NO_EXCLUDE = (
-    "Leaving single works out is not available yet: the catalogue only keeps whole folders. "
-    "To keep a file out, move it out of its portfolio folder; to stop watching a whole "
-    "folder, pause watching."
-)
-
-
-def can_exclude() -> bool:
-    """True once the portfolio can leave single works out of the catalogue and watching."""
-    return callable(getattr(Portfolio, "exclude", None))
 
 
 @dataclass(frozen=True)
@@ -52,6 +42,12 @@ class Selection:
     @property
     def paths(self) -> list[str]:
         return [w.path for w in self.works]
+
+    @property
+    def to_leave_out(self) -> list[str]:
+        """The selected works not left out already: what leaving out changes, and so what
+        "Include again" takes back (never a work left out before)."""
+        return [w.path for w in self.works if w.state is not WorkState.EXCLUDED]
 
     @property
     def folders(self) -> int:
@@ -142,3 +138,57 @@ def confirm_exclude(selection: Selection, parent: W.QWidget) -> W.QMessageBox:
     box.setEscapeButton(cancel)
     box.setWindowModality(Qt.WindowModality.WindowModal)
     return box
+
+
+class LeftOut(W.QFrame):
+    """The works just left out, said until dismissed or replaced by the next, with the way
+    back: "Include again" takes exactly those works back into tagging and watching."""
+
+    included = Signal(int)  # how many works were taken back
+
+    def __init__(self, store: Store, parent: W.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.paths: list[str] = []
+        self.setFrameShape(W.QFrame.Shape.StyledPanel)
+        self.label = W.QLabel()
+        self.label.setWordWrap(True)
+        self.include_button = W.QPushButton("Include again")
+        self.include_button.setAccessibleName("Include the works just left out again")
+        self.include_button.clicked.connect(self.include_again)
+        self.dismiss_button = W.QPushButton("Dismiss")
+        self.dismiss_button.setAccessibleName("Dismiss: keep the works left out")
+        self.dismiss_button.clicked.connect(self.dismiss)
+        layout = W.QHBoxLayout(self)
+        layout.setContentsMargins(8, 2, 2, 2)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.include_button)
+        layout.addWidget(self.dismiss_button)
+        self.setVisible(False)
+
+    def offer(self, paths: Sequence[str], count: int) -> None:
+        """Say that ``count`` works were left out; "Include again" takes ``paths`` back."""
+        self.paths = list(paths)
+        if not count or not self.paths:
+            self.dismiss()
+            return
+        self.label.setText(
+            f"Left {counted(count, 'work')} out of tagging and watching; "
+            "the files were not changed."
+        )
+        self.include_button.setEnabled(True)
+        self.setVisible(True)
+
+    def dismiss(self) -> None:
+        self.paths = []
+        self.setVisible(False)
+
+    def include_again(self) -> None:
+        paths, self.paths = self.paths, []
+        if not paths:
+            return
+        self.setVisible(False)
+        portfolio = Portfolio(self.store)
+        tasks.Op(lambda: portfolio.include(paths), title="Including works again").success(
+            lambda count: self.included.emit(int(count))  # type: ignore[arg-type]
+        ).run()

@@ -24,6 +24,7 @@ STATE_LABELS: dict[WorkState, str] = {
     WorkState.FAILED: "Failed",
     WorkState.STALE: "Needs tagging again",
     WorkState.DELETED: "Deleted",
+    WorkState.EXCLUDED: "Left out",
 }
 
 
@@ -35,6 +36,7 @@ STATE_COLOURS: dict[WorkState, str] = {
     WorkState.FAILED: "#d7263d",
     WorkState.STALE: "#e0a100",
     WorkState.DELETED: "#5a5a5a",
+    WorkState.EXCLUDED: "#b0b0b0",
 }
 
 

@@ -19,11 +19,10 @@ from creatorapp.gui import tasks
 from creatorapp.gui.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from creatorapp.gui.tables import tidy
 from creatorapp.gui.works_bulk import (
-    NO_EXCLUDE,
     REVEAL_AT_MOST,
+    LeftOut,
     PolicyDialog,
     Selection,
-    can_exclude,
     confirm_exclude,
 )
 from creatorapp.gui.works_model import STATE_LABELS, WorkFilter, WorksModel
@@ -220,6 +219,7 @@ class WorksPanel(W.QWidget):
         layout.addLayout(actions)
         layout.addLayout(bar)
         layout.addLayout(bulk)
+        layout.addWidget(self.left_out)
         layout.addWidget(split, 1)
         layout.addWidget(self.counts)
         for combo in (self.state, self.folder, self.format):
@@ -292,6 +292,8 @@ class WorksPanel(W.QWidget):
             self.bulk_buttons.append(button)
         self.selected_label = W.QLabel()
         self.selected_label.setAccessibleName("Selected works")
+        self.left_out = LeftOut(self.store)  # what was just left out, and "Include again"
+        self.left_out.included.connect(self._included)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if (
@@ -393,16 +395,10 @@ class WorksPanel(W.QWidget):
         selection = self.selection()
         if not selection.works:
             return
-        if not can_exclude():
-            box = W.QMessageBox(
-                W.QMessageBox.Icon.Information, "Leave works out", NO_EXCLUDE, parent=self
-            )
-            self.exclude_box = box
-            box.open()
-            return
         box = confirm_exclude(selection, self)
         self.exclude_box = box
         paths = selection.paths
+        newly = selection.to_leave_out  # what "Include again" may take back
 
         def answered() -> None:
             if box.buttonRole(box.clickedButton()) != W.QMessageBox.ButtonRole.AcceptRole:
@@ -411,6 +407,7 @@ class WorksPanel(W.QWidget):
 
             def done(count: object) -> None:
                 self.message.emit(f"Left {counted(int(count), 'work')} out")
+                self.left_out.offer(newly, int(count))
                 self.changed.emit()
 
             tasks.Op(lambda: portfolio.exclude(paths), title="Leaving works out").success(
@@ -419,6 +416,10 @@ class WorksPanel(W.QWidget):
 
         box.finished.connect(answered)
         box.open()
+
+    def _included(self, count: int) -> None:
+        self.message.emit(f"Took {counted(count, 'work')} back into tagging and watching")
+        self.changed.emit()
 
     def reveal_selected(self) -> None:
         folders = self.selection().reveal_folders()

@@ -312,49 +312,53 @@ def test_the_policy_is_changed_for_one_folder_only_and_said_to_be_the_folders(
     assert folders == {"first": "allow", "second": "no-ai"}
 
 
-def test_delete_leaves_works_out_only_after_asking(qtbot, window, photos, monkeypatch):
-    """The catalogue cannot yet leave single works out: Delete says so and what to do, and
-    changes nothing.  Once the portfolio can (``Portfolio.exclude``), Delete asks first, and
-    Enter on the question keeps everything."""
-    from creatorapp.core.works.portfolio import Portfolio
-    from creatorapp.gui.works_bulk import NO_EXCLUDE
-
-    _untagged_folder(qtbot, window, photos, count=3)
+def test_delete_leaves_works_out_only_after_asking_and_include_again_takes_them_back(
+    qtbot, window, photos
+):
+    """Delete asks first, and Enter on the question keeps everything.  "Leave out" leaves the
+    work out in the catalogue (``Portfolio.exclude``) and never touches its file; the strip
+    that says so offers "Include again", which takes exactly that work back."""
+    folder = _untagged_folder(qtbot, window, photos, count=3)
     panel = window.works
     qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
     _click_row(qtbot, panel.table, 1)
+    target = folder / "p001.jpg"
+    original = target.read_bytes()
     before = window.store.count_by_state()
-    if not callable(getattr(Portfolio, "exclude", None)):
-        qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
-        qtbot.waitUntil(lambda: getattr(panel, "exclude_box", None) is not None)
-        assert panel.exclude_box.text() == NO_EXCLUDE and panel.exclude_box.isVisible()
-        panel.exclude_box.close()
-        assert window.store.count_by_state() == before
+    assert not panel.left_out.isVisible()
 
-    left_out: list[list[str]] = []
-    monkeypatch.setattr(
-        Portfolio, "exclude", lambda self, paths: left_out.append(list(paths)) or len(paths),
-        raising=False,
-    )  # fmt: skip
-    panel.exclude_box = None
     panel.table.setFocus()
     qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
-    qtbot.waitUntil(lambda: panel.exclude_box is not None)
+    qtbot.waitUntil(lambda: getattr(panel, "exclude_box", None) is not None)
     box = panel.exclude_box
     assert box.isVisible() and "Leave 1 work out" in box.text()
     assert "not changed or deleted" in box.text()
     qtbot.keyClick(box, Qt.Key.Key_Return)  # the default answer keeps things as they are
     qtbot.waitUntil(lambda: not box.isVisible())
-    assert left_out == []
+    assert window.store.count_by_state() == before
 
     qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: panel.exclude_box is not box and panel.exclude_box.isVisible())
     box = panel.exclude_box
     go = next(b for b in box.buttons() if b.text() == "Leave out")
     qtbot.mouseClick(go, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(left_out), timeout=WORK_MS)
-    assert [Path(p).name for p in left_out[0]] == ["p001.jpg"]
     qtbot.waitUntil(lambda: "Left 1 work out" in window.statusBar().currentMessage())
+    work = window.store.work(str(target.resolve()))
+    assert work.state is WorkState.EXCLUDED and work.excluded_from == "new"
+    assert window.store.count_by_state().get(WorkState.NEW) == before[WorkState.NEW] - 1
+    assert target.read_bytes() == original  # leaving out never touches the file
+    (event,) = window.store.events(kind="works.excluded")
+    assert event.data["count"] == 1 and [Path(p).name for p in event.data["paths"]] == ["p001.jpg"]
+    qtbot.waitUntil(lambda: panel.left_out.isVisible())
+    assert "Left 1 work out" in panel.left_out.label.text()
+
+    qtbot.mouseClick(panel.left_out.include_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Took 1 work back" in window.statusBar().currentMessage())
+    assert not panel.left_out.isVisible()
+    assert window.store.work(str(target.resolve())).state is WorkState.NEW
+    assert window.store.count_by_state() == before
+    assert len(list(window.store.events(kind="works.included"))) == 1
+    assert target.read_bytes() == original
 
 
 def test_show_in_folder_opens_each_folder_once(qtbot, window, photos, monkeypatch):

@@ -196,6 +196,8 @@ def test_worker_processes_get_what_we_wrote_before_and_one_query_serves_the_batc
 
     asked.clear()
     portfolio.set_folder(root, policy="beta")
+    assert asked == [[alpha_key]]  # the outgoing policy's fields are kept (already are)
+    asked.clear()
     report, outcomes = TaggingService(portfolio).apply([folder], jobs=2)
     assert len(report.due) == 12
     assert len(list(outcomes)) == 12

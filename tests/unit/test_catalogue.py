@@ -167,6 +167,35 @@ def test_a_version_1_catalogue_is_upgraded_and_keeps_its_data(tmp_path):
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_a_version_4_catalogue_learns_left_out_works_and_keeps_its_works(tmp_path):
+    """Migration 5: a work left out keeps the state it had (``excluded_from``); works of an
+    older catalogue come through with none."""
+    from creatorapp.core.catalogue.schema import MIGRATIONS
+
+    path = tmp_path / "v4.sqlite3"
+    db = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:4]):
+        db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number + 1}; COMMIT;")
+    db.execute("INSERT INTO folders(path, policy, added_at) VALUES ('/w', 'no-ai', 'then')")
+    db.execute(
+        "INSERT INTO works(folder_id, path, state, signature, updated_at) "
+        "VALUES (1, '/w/a.jpg', 'tagged', 'sig', 'then')"
+    )
+    db.commit()
+    db.close()
+    store = open_catalogue(path)
+    work = store.work("/w/a.jpg")
+    assert (work.state, work.signature, work.excluded_from) == (WorkState.TAGGED, "sig", None)
+    store.update_work(work.id, state=WorkState.EXCLUDED, excluded_from=work.state.value)
+    store.close()
+    store = open_catalogue(path)
+    work = store.work("/w/a.jpg")
+    assert (work.state, work.excluded_from) == (WorkState.EXCLUDED, "tagged")
+    assert store.count_by_state() == {WorkState.EXCLUDED: 1}
+    store.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
 def test_outbox_items_are_tracked_once_per_destination_and_target(store):
     assert store.add_items("spawning", ["https://a/1", "https://a/2"], "pending") == 2
     assert store.add_items("spawning", ["https://a/2", "https://a/3"], "pending") == 1

@@ -84,6 +84,23 @@ def test_each_number_is_the_count_of_the_works_its_filter_lists(tmp_path):
     assert store.confirmed_works() == Store.confirmed_works(store)
 
 
+def test_a_left_out_work_counts_apart_in_no_share_and_not_as_to_do(tmp_path):
+    store, _ = portfolio(tmp_path)
+    beta = store.folder("/p/beta")
+    store.add_work(beta.id, "/p/beta/out.jpg", state=WorkState.EXCLUDED, excluded_from="new")
+    found = coverage.measure(store)
+    p = found.portfolio
+    assert (p.works, p.in_file, p.new, p.stale, p.failed, p.left_out) == (6, 3, 1, 1, 1, 1)
+    beta_row = next(f for f in found.folders if f.name == "beta")
+    assert (beta_row.works, beta_row.not_in_file, beta_row.left_out) == (2, 1, 1)
+    every = store.works()
+    for covered in Covered:  # the filter behind each number lists no left-out work either
+        listed = {w.path for w in store.works(covered=covered)}
+        assert "/p/beta/out.jpg" not in listed, covered
+        assert listed == {w.path for w in every if covers(w, covered)}, covered
+    assert store.folder_counts() == Store.folder_counts(store)
+
+
 def test_sites_are_shown_per_site_with_their_last_check(tmp_path):
     store, _ = portfolio(tmp_path)
     now = utc_now()

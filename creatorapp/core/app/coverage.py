@@ -63,6 +63,7 @@ class Row:
     stale: int = 0
     failed: int = 0
     confirmed: dict[str, int] = field(default_factory=dict)  # destination -> works confirmed
+    left_out: int = 0  # works the creator left out: in no share and not to do
 
     @property
     def not_in_file(self) -> int:
@@ -147,6 +148,7 @@ def _row(counts: FolderCounts, **about: str) -> dict:
         "new": counts.new,
         "stale": counts.stale,
         "failed": counts.failed,
+        "left_out": counts.left_out,
         **about,
     }
 
@@ -189,7 +191,7 @@ def measure(
     whole: dict[str, int] = {}
     for (destination, _folder), n in confirmed.items():
         whole[destination] = whole.get(destination, 0) + n
-    summed = ("works", "in_file", "credentials", "new", "stale", "failed")
+    summed = ("works", "in_file", "credentials", "new", "stale", "failed", "left_out")
     total = FolderCounts(0, **{k: sum(getattr(c, k) for c in counts.values()) for k in summed})
     portfolio = Row(
         None, **_row(total, name="Your whole portfolio", path="", policy=""), confirmed=whole

@@ -76,7 +76,10 @@ def existing(store: Store) -> Answers | None:
 
 
 def apply(store: Store, answers: Answers) -> list[Folder]:
-    """Save the set-up; returns the folders that are new, for the caller to scan and tag."""
+    """Save the set-up; returns the folders that are new, for the caller to scan and tag.
+    Each chosen registry is left as opt-out drafts for the folders (and the site): the works
+    are not catalogued yet, and nothing is asked of a registry until the creator says so."""
+    from creatorapp.core.optouts import drafts
     from creatorapp.core.sites.sites import Sites
     from creatorapp.core.works.portfolio import Portfolio, normalise
 
@@ -112,6 +115,14 @@ def apply(store: Store, answers: Answers) -> list[Folder]:
             )
         elif site.secret:
             sites.set_secret(site.name, site.secret)
+    if answers.registries:
+        folders = [store.folder(normalise(p)) for p in answers.folders]
+        drafts.for_setup(
+            store,
+            list(answers.registries),
+            [f.path for f in folders if f is not None],
+            answers.site.name if answers.site is not None else None,
+        )
     return added
 
 

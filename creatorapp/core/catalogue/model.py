@@ -18,6 +18,10 @@ class WorkState(StrEnum):
     FAILED = "failed"  # the file could not be tagged; ``error`` says why
     STALE = "stale"  # the file or its policy changed since it was tagged
     DELETED = "deleted"  # gone from disk; kept with its history
+    # left out by the creator ("left out" in words): never tagged by a scan, the watcher or
+    # the tagging of its folder, counted apart from what is to do; its file is never touched
+    # by leaving it out.  ``excluded_from`` keeps the state it had, given back on inclusion.
+    EXCLUDED = "excluded"
 
     @property
     def reserved(self) -> bool:
@@ -73,6 +77,7 @@ class Work:
     tagged_at: str | None = None
     error: str | None = None
     updated_at: str | None = None
+    excluded_from: str | None = None  # a left-out work's state before it was left out
 
     def same_file(self, size: int, mtime_ns: int, inode: int) -> bool:
         """True when the file on disk is, by its stat, the one we last saw."""

@@ -130,6 +130,12 @@ MIGRATIONS: tuple[str, ...] = (
         added_at TEXT NOT NULL
     );
     """,
+    # 5: works the creator left out (state 'excluded') remember the state they had, given back
+    # when they are included again; a version that does not know the state refuses the
+    # catalogue in words instead of failing on it
+    """
+    ALTER TABLE works ADD COLUMN excluded_from TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -63,6 +63,7 @@ _WORK_COLUMNS = (
     "tagged_at",
     "error",
     "updated_at",
+    "excluded_from",
 )
 _WORK_SELECT = f"SELECT {', '.join(_WORK_COLUMNS)} FROM works"
 _EVENT_SELECT = "SELECT seq, at, kind, subject, data, prev_hash, hash FROM ledger"
@@ -78,12 +79,14 @@ _ROOM_BASE, _ROOM_PER_WORK = 4 << 20, 4 << 10
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # the rule of ``store.covers`` as SQL over the works table
 _SIGNED = f"(state = 'tagged' AND substr(signature, -{len(SIGNED_SUFFIX)}) = '{SIGNED_SUFFIX}')"
+# works the portfolio counts: not deleted, not left out by the creator
+_COUNTED = "state NOT IN ('deleted', 'excluded')"
 _COVERED_SQL: dict[Covered, str] = {
-    Covered.LIVE: "state != 'deleted'",
+    Covered.LIVE: _COUNTED,
     Covered.IN_FILE: "state IN ('tagged', 'sidecar')",
-    Covered.NOT_IN_FILE: "state NOT IN ('tagged', 'sidecar', 'deleted')",
+    Covered.NOT_IN_FILE: "state NOT IN ('tagged', 'sidecar', 'deleted', 'excluded')",
     Covered.CREDENTIALS: _SIGNED,
-    Covered.NO_CREDENTIALS: f"state != 'deleted' AND NOT coalesce({_SIGNED}, 0)",
+    Covered.NO_CREDENTIALS: f"{_COUNTED} AND NOT coalesce({_SIGNED}, 0)",
 }
 
 
@@ -483,7 +486,11 @@ class SqliteStore(Store):
         found: dict[str, Work] = {}
         for i in range(0, len(paths), _BATCH):
             part = [storable(p) for p in paths[i : i + _BATCH]]
-            rows = self._query(f"{_WORK_SELECT} WHERE path IN ({', '.join('?' * len(part))})", part)
+            rows = self._query(
+                f"{_WORK_SELECT} WHERE path IN ({', '.join('?' * len(part))}) "
+                "ORDER BY state != 'deleted', id",  # the live work last: it is the one kept
+                part,
+            )
             found.update((from_stored(row[2]), _work(row)) for row in rows)
         return found
 
@@ -575,14 +582,19 @@ class SqliteStore(Store):
 
     def folder_counts(self) -> dict[int, FolderCounts]:
         rows = self._query(
-            "SELECT folder_id, COUNT(*), "
+            f"SELECT folder_id, SUM({_COUNTED}), "
             f"SUM({_COVERED_SQL[Covered.IN_FILE]}), SUM({_SIGNED}), "
             "SUM(state = 'new'), SUM(state = 'stale'), SUM(state = 'failed'), "
-            "MAX(CASE WHEN state = 'failed' THEN updated_at END) "
+            "MAX(CASE WHEN state = 'failed' THEN updated_at END), SUM(state = 'excluded') "
             "FROM works WHERE state != 'deleted' GROUP BY folder_id"
         )
         return {
-            row[0]: FolderCounts(row[0], *(int(n or 0) for n in row[1:7]), last_failed_at=row[7])
+            row[0]: FolderCounts(
+                row[0],
+                *(int(n or 0) for n in row[1:7]),
+                last_failed_at=row[7],
+                left_out=int(row[8] or 0),
+            )
             for row in rows
         }
 

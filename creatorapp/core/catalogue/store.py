@@ -36,9 +36,10 @@ class Covered(StrEnum):
     The reservation counts when the work is recorded tagged or sidecar (a stale work carries
     an earlier policy's values); Content Credentials when it was tagged into the file itself
     under a signing policy with an identity (its signature ends ``+c2pa``: a work of a signing
-    policy tagged without an identity is recorded under the unsigned signature)."""
+    policy tagged without an identity is recorded under the unsigned signature).  A work the
+    creator left out counts in none of them."""
 
-    LIVE = "live"  # every work still there (not deleted)
+    LIVE = "live"  # every work still there (not deleted) and not left out by the creator
     IN_FILE = "in_file"
     NOT_IN_FILE = "not_in_file"
     CREDENTIALS = "credentials"
@@ -53,13 +54,14 @@ class FolderCounts:
     """What the live works of one folder carry, counted in one pass for the home view."""
 
     folder_id: int
-    works: int = 0  # live works (not deleted)
+    works: int = 0  # live works (not deleted), not counting those left out
     in_file: int = 0  # the reservation in the file or its sidecar, current
     credentials: int = 0  # of those, with Content Credentials in the file
     new: int = 0
     stale: int = 0
     failed: int = 0
     last_failed_at: str | None = None  # when the latest failure was recorded
+    left_out: int = 0  # works the creator left out: counted apart, never to do
 
 
 def covers(work: Work, covered: Covered) -> bool:
@@ -70,7 +72,7 @@ def covers(work: Work, covered: Covered) -> bool:
         and work.signature is not None
         and work.signature.endswith(SIGNED_SUFFIX)
     )
-    live = work.state is not WorkState.DELETED
+    live = work.state not in (WorkState.DELETED, WorkState.EXCLUDED)  # left out: not counted
     return {
         Covered.LIVE: live,
         Covered.IN_FILE: reserved,
@@ -176,7 +178,8 @@ class Store(ABC):
     def work(self, path: str) -> Work | None: ...
 
     @abstractmethod
-    def works_at(self, paths: list[str]) -> dict[str, Work]: ...
+    def works_at(self, paths: list[str]) -> dict[str, Work]:
+        """Path -> its work, the live one where a deleted work had the same path."""
 
     @abstractmethod
     def works_in(self, folder_id: int) -> list[Work]: ...
@@ -225,9 +228,11 @@ class Store(ABC):
         for folder in self.folders():
             works = [w for w in self.works_in(folder.id) if w.state is not WorkState.DELETED]
             failed = [w.updated_at or "" for w in works if w.state is WorkState.FAILED]
+            left_out = sum(w.state is WorkState.EXCLUDED for w in works)
             out[folder.id] = FolderCounts(
                 folder.id,
-                works=len(works),
+                works=len(works) - left_out,
+                left_out=left_out,
                 in_file=sum(covers(w, Covered.IN_FILE) for w in works),
                 credentials=sum(covers(w, Covered.CREDENTIALS) for w in works),
                 new=sum(w.state is WorkState.NEW for w in works),

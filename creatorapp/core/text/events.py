@@ -128,6 +128,30 @@ KINDS: dict[str, Kind] = {
             f"The file was put back as it was before {shown(f.get('batch') or 'the last change')}."
         ),
     ),
+    "optout.draft_made": Kind(
+        "Opt-out drafted", lambda f: "An opt-out was drafted; nothing is sent until you send it."
+    ),
+    "optout.draft_sent": Kind(
+        "Draft sent",
+        lambda f: f"You sent an opt-out draft: {counted(_n(f, 'items'), 'item')} asked for.",
+    ),
+    "optout.draft_dropped": Kind(
+        "Draft dropped", lambda f: "You dropped an opt-out draft; nothing was sent."
+    ),
+    "works.excluded": Kind(
+        "Left out",
+        lambda f: (
+            f"{counted(_n(f, 'paths') or _n(f, 'count'), 'work')} left out of tagging and "
+            "watching; the files were not changed."
+        ),
+    ),
+    "works.included": Kind(
+        "Taken back",
+        lambda f: (
+            f"{counted(_n(f, 'paths') or _n(f, 'count'), 'work')} taken back into tagging and "
+            "watching."
+        ),
+    ),
     "credentials.unavailable": Kind(
         "Not signed",
         lambda f: f"Content Credentials could not be signed: {_problem(f, 'why')}.",

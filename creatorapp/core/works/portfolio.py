@@ -46,6 +46,8 @@ from creatorapp.core.works.tagging import ignored_reason, link_reason
 from creatorapp.errors import UserError
 
 NOT_A_FOLDER = "not-a-portfolio-folder"  # the code of the error that says so
+# why a work found in a folder given to be tagged was not tagged
+LEFT_OUT = "left out of tagging and watching; include it again to have it tagged"
 
 
 class PortfolioError(UserError):
@@ -492,6 +494,8 @@ class Portfolio:
     ) -> bool:
         """Whether a catalogued work found with this (size, mtime_ns, inode) is to be tagged:
         the one rule for scans and the watcher."""
+        if work.state is WorkState.EXCLUDED:
+            return False  # left out by the creator, whatever happens to its file
         if not work.same_file(*seen):
             return True
         if work.state is WorkState.NEW and work.signature == UNDONE:
@@ -573,6 +577,148 @@ class Portfolio:
             self.store.append("work.deleted", path, {"sha256": work.sha256})
         return True
 
+    # --- works the creator leaves out -------------------------------------------------------
+    def exclude(self, paths: Iterable[Path | str]) -> int:
+        """Leave works out: no scan, watcher, ``folders apply`` or tagging of their folder tags
+        them again, and they are counted apart ("left out"), not as to do.  Only the catalogue
+        changes: the files are never opened, and keep what they carry.  A file of a portfolio
+        folder the catalogue does not know yet is catalogued as left out, so a later scan
+        leaves it alone.  Naming the file itself to ``creatorapp tag`` still tags it (the
+        creator named it) and it stays left out.
+
+        Every path is checked before anything changes; one that is not a work of a portfolio
+        folder stops the call with a :class:`PortfolioError` saying why.  One ``works.excluded``
+        event records the works left out by this call and how many.  Returns that number
+        (works already left out are not counted again)."""
+        from creatorapp.core.works.holds import gate_for
+
+        wanted = self._exclusion_targets(paths)
+        # a batch or the watcher of this process may be tagging one of them: wait for it, so
+        # that it does not record the work tagged after it was left out
+        with gate_for(self.store).holding(list(wanted)), self.store.transaction():
+            known = self._live(list(wanted))  # read again under the write lock
+            left: list[str] = []
+            for path, folder in wanted.items():
+                work = known.get(path)
+                if work is None:
+                    self._catalogue_left_out(folder, path)
+                elif work.state is WorkState.EXCLUDED:
+                    continue
+                else:
+                    self.store.update_work(
+                        work.id, state=WorkState.EXCLUDED, excluded_from=work.state.value
+                    )
+                left.append(path)
+            if left:
+                subject, facts = _change(left)
+                self.store.append("works.excluded", subject, facts)
+        return len(left)
+
+    def include(self, paths: Iterable[Path | str]) -> int:
+        """Take left-out works back: each gets back the state it had when it was left out,
+        checked against what is true now (a work done under other values than its folder's
+        policy gives now is stale), so the next scan, the watcher or ``creatorapp tag`` of its
+        folder tags it when it is due.  A folder (a portfolio folder or one inside it) takes
+        back every work left out in it.  Works that were not left out are not counted; a path
+        the catalogue does not know stops the call before anything changes.  One
+        ``works.included`` event records them; returns how many were taken back."""
+        folders = self.store.folders()
+        files: dict[str, str] = {}  # catalogue path -> as given
+        inside: list[str] = []
+        for given in dict.fromkeys(str(p) for p in paths):
+            real = normalise(given)
+            if os.path.isdir(real) and containing_folder(real, folders) is not None:
+                inside.append(real)
+            else:
+                files[real] = given
+        known = self._live(list(files))
+        missing = [given for real, given in files.items() if real not in known]
+        if missing:
+            raise PortfolioError(f"{missing[0]} is not a work in the catalogue")
+        if inside:
+            for work in self.store.works(state=WorkState.EXCLUDED):
+                if any(work.path == d or _inside(work.path, d) for d in inside):
+                    known[work.path] = work
+        rules: dict[int, Rules | None] = {}
+        taken: list[str] = []
+        with self.store.transaction():
+            for path, work in sorted(self._live(list(known)).items()):
+                if work.state is not WorkState.EXCLUDED:
+                    continue
+                if work.folder_id not in rules:
+                    rules[work.folder_id] = self._rules_or_none(work.folder_id)
+                changes: dict = {
+                    "state": _taken_back(work, rules[work.folder_id]),
+                    "excluded_from": None,
+                }
+                if work.signature == UNDONE:
+                    changes["signature"] = None  # due again, as taking it back says
+                self.store.update_work(work.id, **changes)
+                taken.append(path)
+            if taken:
+                subject, facts = _change(taken)
+                self.store.append("works.included", subject, facts)
+        return len(taken)
+
+    def _rules_or_none(self, folder_id: int) -> Rules | None:
+        folder = self.store.folder_by_id(folder_id)
+        try:
+            return self.rules_for(folder) if folder is not None else None
+        except PolicyError:
+            return None  # said where the folder is scanned or watched
+
+    def _live(self, paths: list[str]) -> dict[str, Work]:
+        """Path -> the live (not deleted) work at it, for those of ``paths`` that have one."""
+        found = self.store.works_at(paths)  # the live work where a deleted one had its path
+        return {p: w for p, w in found.items() if w.state is not WorkState.DELETED}
+
+    def _exclusion_targets(self, paths: Iterable[Path | str]) -> dict[str, Folder]:
+        """Catalogue path -> its folder, for every path given; raises on the first that cannot
+        be left out, before anything changed."""
+        folders = self.store.folders()
+        given = {normalise(p): str(p) for p in paths}
+        known = self._live(list(given))
+        wanted: dict[str, Folder] = {}
+        for real, named in given.items():
+            folder = containing_folder(real, folders)
+            problem = None
+            if folder is None:
+                problem = "is not in a portfolio folder: only their works can be left out"
+            elif os.path.islink(os.path.abspath(os.path.expanduser(named))):
+                problem = "is a symbolic link, never a work: name the file it leads to"
+            elif os.path.isdir(real):
+                problem = (
+                    "is a folder: name the files to leave out (to keep a whole portfolio "
+                    "folder as it is, pause its watching)"
+                )
+            elif real not in known and not os.path.isfile(real):
+                problem = "does not exist"
+            elif real not in known and not _taggable(real):
+                problem = "is not an image file Creator Reserve tags"
+            if problem:
+                raise PortfolioError(f"{named} {problem}")
+            assert folder is not None
+            wanted[real] = folder
+        return wanted
+
+    def _catalogue_left_out(self, folder: Folder, path: str) -> None:
+        """A file no scan has catalogued yet, catalogued as left out with the stat it has (its
+        history starts with ``work.added``, like any work's)."""
+        try:
+            st = os.lstat(path)
+        except OSError as exc:
+            raise PortfolioError(f"{path} cannot be read ({exc.strerror or exc})") from None
+        self.store.add_work(
+            folder.id,
+            path,
+            state=WorkState.EXCLUDED,
+            excluded_from=WorkState.NEW.value,
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            inode=st.st_ino,
+        )
+        self.store.append("work.added", path, {"size": st.st_size, "folder": folder.path})
+
     # --- tagging: the tagging service does it, for every caller -----------------------------
     def process(
         self,
@@ -600,6 +746,35 @@ class Portfolio:
         from creatorapp.core.works.service import TaggingService
 
         return TaggingService(self).tag(paths, policy, jobs=jobs, cancel=cancel)
+
+
+def _change(paths: list[str]) -> tuple[str, dict]:
+    """The subject and facts of the one event a call of exclude or include writes: about the
+    one work, or the folder all of them lie in."""
+    subject = paths[0] if len(paths) == 1 else os.path.commonpath(paths)
+    return subject, {"count": len(paths), "paths": paths}
+
+
+def _taggable(path: str) -> bool:
+    """Whether a scan would catalogue the file at ``path`` as a work."""
+    name = os.path.basename(path)
+    return (
+        not is_temp_name(name) and not ignored_reason(name) and by_extension(Path(name)) is not None
+    )
+
+
+def _taken_back(work: Work, rules: Rules | None) -> WorkState:
+    """The state a left-out work gets back: the one it had, unless it was done under other
+    values than its folder's policy gives now (then stale: the policy changed meanwhile)."""
+    try:
+        before = WorkState(work.excluded_from or WorkState.NEW.value)
+    except ValueError:
+        before = WorkState.NEW
+    if before in (WorkState.EXCLUDED, WorkState.DELETED):
+        before = WorkState.NEW
+    if before in DONE_STATES and (rules is None or work.signature not in rules.accepted):
+        return WorkState.STALE
+    return before
 
 
 def containing_folder(path: str, folders: list[Folder]) -> Folder | None:

@@ -68,6 +68,7 @@ from creatorapp.core.policy.signals import (
 )
 from creatorapp.core.works.holds import Gate, gate_for
 from creatorapp.core.works.portfolio import (
+    LEFT_OUT,
     Due,
     Portfolio,
     Rules,
@@ -209,6 +210,12 @@ class TaggingService:
         quick = not (request.force or request.dry_run or request.sign_every_file)
         work: list[tuple[str, Due | None]] = []
         for shown, item in todo:
+            left_out = item is not None and known.get(item.path)
+            if left_out and left_out.state is WorkState.EXCLUDED and shown not in roots:
+                # found in a folder given: left out; a file named itself is tagged (and stays
+                # left out: see Portfolio.exclude)
+                yield Outcome(shown, Status.SKIPPED, reason=LEFT_OUT)
+                continue
             if item is not None and quick:
                 w = known.get(item.path)
                 if w is not None and w.state in DONE_STATES and w.signature == item.rules.signature:
@@ -629,9 +636,11 @@ class TaggingService:
             "inode": outcome.inode,
             "format": outcome.format,
         }
+        left_out = work.state is WorkState.EXCLUDED  # tagged by name, it stays left out
         if outcome.status is Status.FAILED:
             repeat = work.state is WorkState.FAILED and work.error == outcome.reason
-            store.update_work(work.id, state=WorkState.FAILED, error=outcome.reason, **identity)
+            failed = WorkState.EXCLUDED if left_out else WorkState.FAILED
+            store.update_work(work.id, state=failed, error=outcome.reason, **identity)
             if not repeat or not work.same_file(
                 outcome.size or 0, outcome.mtime_ns or 0, outcome.inode or 0
             ):
@@ -640,6 +649,9 @@ class TaggingService:
                 )
             return
         state = WorkState.SIDECAR if outcome.sidecar else WorkState.TAGGED
+        if left_out:  # given back by Portfolio.include
+            store.update_work(work.id, excluded_from=state.value)
+            state = WorkState.EXCLUDED
         news = (
             outcome.written
             or work.state is not state

@@ -15,8 +15,10 @@ and looked at again, by stat, when the hold ends, so the watcher never tags a fi
 tagging and never re-does an undo.  All catalogue writes happen on the watcher's own thread;
 tagging runs in the service's worker processes, which call back as each batch finishes.
 A symbolic link in a folder is never tagged through (it may lead anywhere): it is reported once
-as skipped and never becomes a work.  If any of the watcher's threads fails (its own or
-watchdog's), the watcher stops and says why in ``failure``; it never goes on half-alive.
+as skipped and never becomes a work.  A work the creator left out (``Portfolio.exclude``) is
+never due (``Portfolio.is_due``), whatever happens to its file, and a move keeps it left out.
+If any of the watcher's threads fails (its own or watchdog's), the watcher stops and says why in
+``failure``; it never goes on half-alive.
 """
 
 from __future__ import annotations
