@@ -18,7 +18,7 @@ from creatorapp.gui.activity_panel import ActivityPanel
 from creatorapp.gui.home_view import HomeView, WorksQuery
 from creatorapp.gui.icons import icon, tinted
 from creatorapp.gui.job_bar import JobBar
-from creatorapp.gui.needs_you import NeedsYou
+from creatorapp.gui.needs_you import SAID, Need, NeedsYou
 from creatorapp.gui.notices import NoticeBar
 from creatorapp.gui.operations import EVERYTHING, WORKS_CHANGED, Operations, Part
 from creatorapp.gui.optouts_panel import OptOutsPanel
@@ -65,12 +65,9 @@ def _about() -> QWidget:
 
 # What to do about failures that come one file at a time, and the button that goes there;
 # a failed job's own message already says what to do (gui/tasks.py explains every failure).
+_FAILED = SAID[Need.FAILED]  # the same notice the catalogue's failed works gather in
 FAILURE_HELP: dict[str, tuple[str, str | None]] = {
-    "A file could not be tagged": (
-        "Put right what the reason says, then tag the file again (works of portfolio folders "
-        "are listed as Failed in Works: select them and choose Tag now).",
-        "Show failed works",
-    ),
+    _FAILED.title: (_FAILED.advice, _FAILED.button),
     "Watching": (
         "A file the watcher could not tag is marked Failed in Works with its reason.",
         "Show failed works",
