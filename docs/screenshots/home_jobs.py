@@ -9,10 +9,8 @@ and no registry is asked: the opt-out answers shown are recorded here as a desti
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -21,7 +19,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from take import _display, _images, _serve  # noqa: E402  (take.py sits beside this file)
+from take import _display, _images, _serve, main_window, sandbox, settle  # noqa: E402  (take.py sits beside this file)
 
 
 def _portfolio(work: Path) -> None:
@@ -81,34 +79,12 @@ def _portfolio(work: Path) -> None:
 
 def main() -> int:
     _display()
-    work = Path(tempfile.mkdtemp(prefix="creatorapp-shots-"))
-    os.environ.update(
-        CREATORAPP_DATA_DIR=str(work / "data"),
-        CREATORAPP_CONFIG_DIR=str(work / "config"),
-        CREATORAPP_CATALOGUE=str(work / "data" / "catalogue.sqlite3"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-    )
+    work = sandbox()
     _portfolio(work)
 
-    from creatorapp.gui import settings as prefs
     from creatorapp.gui import tasks
-    from creatorapp.gui.icons import icon
-    from creatorapp.gui.main_window import MainWindow
-    from creatorapp.gui.qt import QApplication, QtCore
 
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("Creator Reserve")
-    app.setWindowIcon(icon("app"))
-    prefs.set_flag(prefs.SETUP_DONE, True)
-    window = MainWindow()
-    window.resize(1280, 860)
-    window.show()
-
-    def settle(ms: int = 300) -> None:
-        loop = QtCore.QEventLoop()
-        QtCore.QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
+    app, window = main_window(1280, 860)
     settle(1200)  # the home view counts in the background; the notices follow
     window.show_section("home")
     settle(600)
@@ -141,6 +117,7 @@ def main() -> int:
     window.quit()
     print(f"home view: {HERE / 'home.png'}\njob list: {HERE / 'jobs.png'}")
     shutil.rmtree(work, ignore_errors=True)
+    del app
     return 0
 
 

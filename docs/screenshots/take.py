@@ -55,6 +55,54 @@ def _images(folder: Path, count: int) -> None:
     (folder / "scan-raw.dng").write_bytes(b"not a real raw file")  # shows a failure
 
 
+def sandbox() -> Path:
+    """A temporary folder for one run's catalogue, settings and images; the keyring is a null
+    one, so nothing of the user's is read or written."""
+    work = Path(tempfile.mkdtemp(prefix="creatorapp-shots-"))
+    os.environ.update(
+        CREATORAPP_DATA_DIR=str(work / "data"),
+        CREATORAPP_CONFIG_DIR=str(work / "config"),
+        CREATORAPP_CATALOGUE=str(work / "data" / "catalogue.sqlite3"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
+    return work
+
+
+def application():
+    """The Qt application, named and with the app's icon, as the installed app starts it."""
+    from creatorapp.gui.icons import icon
+    from creatorapp.gui.qt import QApplication
+
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("Creator Reserve")
+    app.setWindowIcon(icon("app"))
+    return app
+
+
+def main_window(width: int = 1280, height: int = 800):
+    """(application, the real main window shown) over the catalogue made so far; the set-up
+    counts as done.  Keep the application: the window lives as long as it does."""
+    from creatorapp.gui import settings as prefs
+    from creatorapp.gui.main_window import MainWindow
+
+    app = application()
+    prefs.set_flag(prefs.SETUP_DONE, True)
+    window = MainWindow()
+    window.resize(width, height)
+    window.show()
+    return app, window
+
+
+def settle(ms: int = 300) -> None:
+    """Let the event loop run for ``ms`` (background reads draw, the window manager paints):
+    a picture is taken of what a person would see, not a test's condition."""
+    from creatorapp.gui.qt import QtCore
+
+    loop = QtCore.QEventLoop()
+    QtCore.QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
 def _serve(root: Path) -> str:
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *a: None  # type: ignore[attr-defined]
@@ -65,14 +113,8 @@ def _serve(root: Path) -> str:
 
 def main() -> int:
     _display()
-    work = Path(tempfile.mkdtemp(prefix="creatorapp-shots-"))
-    os.environ.update(
-        CREATORAPP_DATA_DIR=str(work / "data"),
-        CREATORAPP_CONFIG_DIR=str(work / "config"),
-        CREATORAPP_CATALOGUE=str(work / "data" / "catalogue.sqlite3"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-    )
     sys.path.insert(0, str(ROOT))
+    work = sandbox()
     from creatorapp.core.app import setup
     from creatorapp.core.catalogue import open_catalogue
     from creatorapp.core.optouts.outbox import OptOuts
@@ -109,25 +151,7 @@ def main() -> int:
     optouts.submit("laion", [f"{url}/images/study-{i:02d}.jpg" for i in range(1, 9)])
     store.close()
 
-    from creatorapp.gui import settings as prefs
-    from creatorapp.gui.qt import QApplication, QtCore, QtGui
-
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("Creator Reserve")
-    from creatorapp.gui.icons import icon
-    from creatorapp.gui.main_window import MainWindow
-
-    app.setWindowIcon(icon("app"))
-    prefs.set_flag(prefs.SETUP_DONE, True)
-    window = MainWindow()
-    window.resize(1280, 800)
-    window.show()
-
-    def settle(ms: int = 300) -> None:
-        loop = QtCore.QEventLoop()
-        QtCore.QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
+    app, window = main_window()
     settle(500)
     window.works.table.selectRow(2)
     settle(800)  # thumbnails and the detail pane read in the background
@@ -154,7 +178,7 @@ def main() -> int:
     for name, path in out.items():
         print(f"{name}: {path}")
     shutil.rmtree(work, ignore_errors=True)
-    _ = QtGui
+    del app
     return 0
 
 

@@ -8,9 +8,7 @@ folder, as with ``take.py``; nothing of the user's is read or written."""
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -18,25 +16,15 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from take import _display  # noqa: E402  (take.py sits beside this file)
+from take import _display, application, sandbox, settle  # noqa: E402  (take.py sits beside this file)
 
 OUT = HERE / "wizard-field-error.png"
 
 
 def main() -> int:
     _display()
-    work = Path(tempfile.mkdtemp(prefix="creatorapp-shots-"))
-    os.environ.update(
-        CREATORAPP_DATA_DIR=str(work / "data"),
-        CREATORAPP_CONFIG_DIR=str(work / "config"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-    )
-    from creatorapp.gui.icons import icon
-    from creatorapp.gui.qt import QApplication, QtCore
-
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("Creator Reserve")
-    app.setWindowIcon(icon("app"))
+    sandbox()
+    app = application()
     from creatorapp.gui.wizard import SetupWizard
 
     wizard = SetupWizard()
@@ -46,12 +34,11 @@ def main() -> int:
     you.email.setText("jane.doe-at-example.com")
     you.url.setText("jane.example/contact")
     wizard.button(wizard.WizardButton.NextButton).click()
-    loop = QtCore.QEventLoop()
-    QtCore.QTimer.singleShot(400, loop.quit)  # let the window manager draw it
-    loop.exec()
+    settle(400)  # let the window manager draw it
     assert wizard.currentId() == 0, "the page should have been refused"
     wizard.grab().save(str(OUT))
     print(OUT)
+    del app
     return 0
 
 

@@ -7,10 +7,8 @@ whose helpers it uses; nothing of the user's is read or written."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -18,20 +16,14 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from take import _display, _images  # noqa: E402  (take.py sits beside this file)
+from take import _display, _images, main_window, sandbox, settle  # noqa: E402  (take.py sits beside this file)
 
 OUT = HERE / "works-bulk-selection.png"
 
 
 def main() -> int:
     _display()
-    work = Path(tempfile.mkdtemp(prefix="creatorapp-shots-"))
-    os.environ.update(
-        CREATORAPP_DATA_DIR=str(work / "data"),
-        CREATORAPP_CONFIG_DIR=str(work / "config"),
-        CREATORAPP_CATALOGUE=str(work / "data" / "catalogue.sqlite3"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-    )
+    work = sandbox()
     from creatorapp.core.catalogue import open_catalogue
     from creatorapp.core.works.portfolio import Portfolio
 
@@ -48,24 +40,9 @@ def main() -> int:
         pass
     store.close()
 
-    from creatorapp.gui import settings as prefs
-    from creatorapp.gui.icons import icon
-    from creatorapp.gui.main_window import MainWindow
-    from creatorapp.gui.qt import QApplication, QtCore
+    from creatorapp.gui.qt import QtCore
 
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("Creator Reserve")
-    app.setWindowIcon(icon("app"))
-    prefs.set_flag(prefs.SETUP_DONE, True)
-    window = MainWindow()
-    window.resize(1280, 800)
-    window.show()
-
-    def settle(ms: int = 300) -> None:
-        loop = QtCore.QEventLoop()
-        QtCore.QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
+    app, window = main_window()
     settle(500)
     panel = window.works
     table = panel.table
@@ -79,6 +56,7 @@ def main() -> int:
     window.quit()
     print(f"works bulk selection: {OUT}")
     shutil.rmtree(work, ignore_errors=True)
+    del app
     return 0
 
 
